@@ -1,0 +1,204 @@
+"""People, the organisation tree and who holds which role where.
+
+``accounts`` depends on no other app of ours: everything else asks it who may do what.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+
+class OrgUnitKind(models.TextChoices):
+    COUNCIL = "council", "Council"
+    DIRECTORATE = "directorate", "Directorate"
+    SERVICE = "service", "Service"
+    TEAM = "team", "Team"
+
+
+#: The kind of parent each kind of unit must have: council → directorates → services → teams.
+PARENT_KIND = {
+    OrgUnitKind.COUNCIL: None,
+    OrgUnitKind.DIRECTORATE: OrgUnitKind.COUNCIL,
+    OrgUnitKind.SERVICE: OrgUnitKind.DIRECTORATE,
+    OrgUnitKind.TEAM: OrgUnitKind.SERVICE,
+}
+
+
+class OrgUnitQuerySet(models.QuerySet):
+    def visible_to(self, user) -> OrgUnitQuerySet:
+        """The units whose pages this user may open: everything for council-wide roles,
+        otherwise the subtrees of the units their scoped roles sit on."""
+        from accounts.policy import Capability, has_capability, scoped_unit_paths
+
+        if not has_capability(user, Capability.VIEW_ORGANISATION):
+            return self.none()
+        paths = scoped_unit_paths(user, Capability.VIEW_ORGANISATION)
+        if paths is None:
+            return self
+        return self.filter(within_paths_q(paths))
+
+    def subtree_of(self, unit: OrgUnit) -> OrgUnitQuerySet:
+        return self.filter(path__startswith=unit.path)
+
+
+def within_paths_q(paths: list[str], field: str = "path") -> Q:
+    """A filter matching any unit at or below one of ``paths`` (materialised paths)."""
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{field}__startswith": path})
+    return condition
+
+
+class OrgUnit(models.Model):
+    """A directorate, service or team (or the council at the root), with its head.
+
+    ``path`` is the chain of codes from the root (``/WMBC/CS/EH/``) so a whole subtree is one
+    indexed prefix match; codes never change once created.
+    """
+
+    kind = models.CharField(max_length=16, choices=OrgUnitKind.choices)
+    code = models.SlugField(max_length=32, unique=True, allow_unicode=False)
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    head = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="headed_units"
+    )
+    path = models.CharField(max_length=400, unique=True, editable=False)
+    is_active = models.BooleanField(default=True)
+
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = "organisational unit"
+        indexes = [models.Index(fields=["path"], name="orgunit_path_idx", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.path = (self.parent.path if self.parent else "/") + f"{self.code}/"
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        expected = PARENT_KIND.get(OrgUnitKind(self.kind)) if self.kind else None
+        if self.kind == OrgUnitKind.COUNCIL:
+            if self.parent_id:
+                raise ValidationError({"parent": "The council sits at the top and has no parent."})
+        elif self.parent is None:
+            raise ValidationError({"parent": f"A {self.get_kind_display().lower()} needs a parent unit."})
+        elif self.parent.kind != expected:
+            raise ValidationError(
+                {"parent": f"A {self.get_kind_display().lower()} must sit under a {expected.label.lower()}."}
+            )
+
+    @property
+    def ancestor_paths(self) -> list[str]:
+        codes = [c for c in self.path.split("/") if c]
+        return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+
+
+class User(AbstractUser):
+    """A member of staff or a councillor. Line management is a relationship between people,
+    not a role: it decides who may read someone's CIC objectives."""
+
+    job_title = models.CharField(max_length=200, blank=True)
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="members", verbose_name="works in"
+    )
+    line_manager = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="direct_reports"
+    )
+
+    objects = UserManager()
+
+    #: Never copied into the audit log.
+    audit_exclude = frozenset({"password", "last_login"})
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.line_manager_id and self.line_manager_id == self.pk:
+            raise ValidationError({"line_manager": "Nobody can be their own line manager."})
+
+
+class Role(models.TextChoices):
+    PERFORMANCE_ADMIN = "performance_admin", "Performance admin"
+    DIRECTORATE_LEAD = "directorate_lead", "Directorate performance lead"
+    SERVICE_LEAD = "service_lead", "Service lead"
+    CMT = "cmt", "CMT member"
+    CABINET = "cabinet", "Cabinet member"
+    SCRUTINY = "scrutiny", "Scrutiny member"
+
+
+#: Which kind of unit a scoped role sits on; council-wide roles sit on none.
+ROLE_SCOPE_KIND = {
+    Role.PERFORMANCE_ADMIN: None,
+    Role.DIRECTORATE_LEAD: OrgUnitKind.DIRECTORATE,
+    Role.SERVICE_LEAD: OrgUnitKind.SERVICE,
+    Role.CMT: None,
+    Role.CABINET: None,
+    Role.SCRUTINY: None,
+}
+
+
+class RoleAssignmentQuerySet(models.QuerySet):
+    def for_user(self, user) -> RoleAssignmentQuerySet:
+        return self.filter(user=user).select_related("org_unit")
+
+
+class RoleAssignment(models.Model):
+    """One role held by one person, scoped to a directorate or service where the role is
+    scoped. A person can hold several. A Cabinet member's portfolio orders what they see
+    first; it does not restrict it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="role_assignments"
+    )
+    portfolio = models.CharField(max_length=200, blank=True)
+
+    objects = RoleAssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user_id", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "org_unit"], name="unique_role_assignment"),
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=Q(org_unit__isnull=True), name="unique_council_wide_role"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["directorate_lead", "service_lead"], org_unit__isnull=False)
+                | Q(role__in=["performance_admin", "cmt", "cabinet", "scrutiny"], org_unit__isnull=True),
+                name="role_scope_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f" for {self.org_unit}" if self.org_unit_id else ""
+        return f"{self.get_role_display()}{where}"
+
+    def clean(self) -> None:
+        expected = ROLE_SCOPE_KIND.get(Role(self.role)) if self.role else None
+        if expected is None:
+            if self.org_unit_id:
+                raise ValidationError({"org_unit": f"{self.get_role_display()} is council-wide; leave the unit empty."})
+        elif self.org_unit is None or self.org_unit.kind != expected:
+            raise ValidationError(
+                {"org_unit": f"A {self.get_role_display().lower()} must be given a {expected.label.lower()}."}
+            )
+        if self.portfolio and self.role != Role.CABINET:
+            raise ValidationError({"portfolio": "Only Cabinet members hold a portfolio."})

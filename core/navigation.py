@@ -1,0 +1,41 @@
+"""The navigation bar, built from what the signed-in person's roles let them open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from accounts.policy import Capability, has_capability
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    capability: Capability
+    section: str  # the first path segment that marks the item as current
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+NAV_ITEMS = (
+    NavItem("Home", "home", Capability.VIEW_HOME, ""),
+    NavItem("Council Plans", "planning:council-plan-list", Capability.VIEW_COUNCIL_PLAN, "council-plans"),
+    NavItem("Organisation", "accounts:org-unit-list", Capability.VIEW_ORGANISATION, "organisation"),
+    NavItem("Audit log", "audit:event-list", Capability.VIEW_AUDIT_LOG, "audit"),
+)
+
+
+def navigation_for(request) -> list[dict]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    section = request.path_info.strip("/").split("/", 1)[0]
+    return [
+        {"label": item.label, "url": item.url, "current": item.section == section}
+        for item in NAV_ITEMS
+        if has_capability(user, item.capability)
+    ]

@@ -1,0 +1,29 @@
+"""View helpers shared by every app: the capability check that runs before a view body."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+
+from accounts.policy import Capability, has_capability
+
+
+def requires(capability: Capability):
+    """Refuse (403) a signed-in user whose roles do not grant ``capability`` anywhere.
+
+    Scope is the queryset's job: the view then reads through ``visible_to(user)`` so an
+    object outside the user's scope is a 404, and its existence is not disclosed.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not has_capability(request.user, capability):
+                raise PermissionDenied(f"Your roles do not include '{capability.value}'.")
+            return view(request, *args, **kwargs)
+
+        wrapped.required_capability = capability
+        return wrapped
+
+    return decorator

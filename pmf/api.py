@@ -1,0 +1,85 @@
+"""The read-only API: every resource reads through the same ``visible_to(user)`` as the pages."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from accounts.models import OrgUnit, RoleAssignment
+from accounts.policy import role_assignments
+from planning.models import CouncilPlan, PlanNode
+
+
+class OrgUnitSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    head = serializers.CharField(source="head.display_name", default=None, read_only=True)
+
+    class Meta:
+        model = OrgUnit
+        fields = ["code", "name", "kind", "parent", "head", "is_active"]
+
+
+class OrgUnitViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = OrgUnitSerializer
+    lookup_field = "code"
+    queryset = OrgUnit.objects.none()
+
+    def get_queryset(self):
+        return OrgUnit.objects.visible_to(self.request.user).select_related("parent", "head")
+
+
+class PlanNodeSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    level = serializers.CharField(source="level_name", read_only=True)
+
+    class Meta:
+        model = PlanNode
+        fields = ["code", "title", "description", "depth", "level", "parent", "order", "retired_at"]
+
+
+class CouncilPlanSerializer(serializers.ModelSerializer):
+    nodes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CouncilPlan
+        fields = ["id", "title", "start_date", "end_date", "vision_label", "vision", "level_names", "is_demo", "nodes"]
+
+    @extend_schema(responses=PlanNodeSerializer(many=True))
+    def get_nodes(self, plan) -> list[dict]:
+        nodes = list(plan.nodes.all())
+        for node in nodes:
+            node.plan = plan
+        return PlanNodeSerializer(nodes, many=True).data
+
+
+class CouncilPlanViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = CouncilPlanSerializer
+    queryset = CouncilPlan.objects.none()
+
+    def get_queryset(self):
+        return CouncilPlan.objects.visible_to(self.request.user).prefetch_related("nodes__parent")
+
+
+class RoleAssignmentSerializer(serializers.ModelSerializer):
+    org_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["role", "org_unit", "portfolio"]
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField()
+    roles = RoleAssignmentSerializer(many=True)
+
+
+@extend_schema(responses=MeSerializer)
+@api_view(["GET"])
+def me(request):
+    """Who the caller is and which roles they hold, so a client can tell what it may read."""
+    user = request.user
+    data = {"username": user.get_username(), "name": user.display_name, "roles": role_assignments(user)}
+    return Response(MeSerializer(data).data)

@@ -1,0 +1,72 @@
+"""Pages that span the apps: each person's home page, the accessibility statement, health."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from accounts.models import OrgUnit, Role, User
+from accounts.policy import COUNCIL_WIDE_ROLES, Capability, has_capability, role_assignments
+from audit.models import AuditEvent
+from core.views import requires
+from planning.models import CouncilPlan
+
+RECENT_CHANGES = 5
+
+
+@requires(Capability.VIEW_HOME)
+def home(request):
+    """What this person is responsible for now, drawn from their roles and their units."""
+    user = request.user
+    assignments = role_assignments(user)
+    roles = {Role(a.role) for a in assignments}
+    scoped_units = [a.org_unit for a in assignments if a.org_unit_id]
+    units_below = (
+        OrgUnit.objects.filter(parent__in=scoped_units)
+        .select_related("head", "parent")
+        .order_by("parent__name", "name")
+        if scoped_units
+        else []
+    )
+    plan = CouncilPlan.objects.current()
+    priorities = list(plan.nodes.active().priorities().order_by("order", "code")) if plan else []
+    context = {
+        "assignments": assignments,
+        "is_council_wide": bool(roles & COUNCIL_WIDE_ROLES),
+        "roles": roles,
+        "Role": Role,
+        "scoped_units": scoped_units,
+        "units_below": units_below,
+        "headed_units": list(user.headed_units.order_by("name")),
+        "direct_reports": list(user.direct_reports.filter(is_active=True).order_by("last_name", "first_name")),
+        "line_manager": user.line_manager,
+        "plan": plan,
+        "priorities": priorities,
+        "portfolios": sorted({a.portfolio for a in assignments if a.portfolio}),
+    }
+    if has_capability(user, Capability.VIEW_AUDIT_LOG):
+        context["recent_changes"] = list(AuditEvent.objects.all()[:RECENT_CHANGES])
+        context["counts"] = {
+            "directorates": OrgUnit.objects.filter(kind="directorate").count(),
+            "services": OrgUnit.objects.filter(kind="service").count(),
+            "teams": OrgUnit.objects.filter(kind="team").count(),
+            "people": User.objects.filter(is_active=True).count(),
+        }
+    return render(request, "home.html", context)
+
+
+@login_not_required
+def accessibility_statement(request):
+    return render(request, "accessibility.html")
+
+
+@login_not_required
+@require_GET
+def health(request):
+    """For load balancers and docker-compose: is the database reachable?"""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
