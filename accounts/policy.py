@@ -5,7 +5,7 @@ querysets (which call ``scoped_unit_paths``) so an out-of-scope object is simply
 Services ask ``can`` again before writing. Deny by default: a capability no role grants
 is refused.
 
-``docs/permissions.md`` is the human-readable copy of ``GRANTS``; a test keeps them equal.
+``docs/permissions.md`` shows ``grants_markdown()``; a test keeps the two equal.
 """
 
 from __future__ import annotations
@@ -23,12 +23,6 @@ class Capability(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     USE_ADMIN = "use_admin"
     USE_API = "use_api"
-
-
-class Scope(StrEnum):
-    COUNCIL = "council-wide"
-    OWN_UNITS = "own directorate or service and the units below"
-    EVERYONE = "every signed-in person"
 
 
 @dataclass(frozen=True)
@@ -109,16 +103,21 @@ def can(user, capability: Capability, unit=None) -> bool:
     return paths is None or any(unit.path.startswith(path) for path in paths)
 
 
-def grants_table() -> list[dict]:
-    """Rows for docs/permissions.md and the permissions test: capability × role × scope."""
-    rows = []
+def grants_markdown() -> str:
+    """The capability × role table, with each cell saying the scope, as docs/permissions.md shows it."""
+    roles = list(Role)
+    header = "| capability | " + " | ".join(role.label for role in roles) + " | no role |"
+    rule = "| --- " * (len(roles) + 2) + "|"
+    lines = [header, rule]
     for grant in GRANTS:
-        for role in Role:
+        cells = []
+        for role in roles:
             if grant.roles is None:
-                scope = Scope.EVERYONE
+                cells.append("all")
             elif role in grant.roles:
-                scope = Scope.COUNCIL if role in COUNCIL_WIDE_ROLES else Scope.OWN_UNITS
+                cells.append("council" if role in COUNCIL_WIDE_ROLES else "own units")
             else:
-                continue
-            rows.append({"capability": grant.capability.value, "role": role.label, "scope": scope.value})
-    return rows
+                cells.append("—")
+        cells.append("all" if grant.roles is None else "—")
+        lines.append(f"| {grant.description} (`{grant.capability.value}`) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils.decorators import method_decorator
 
@@ -49,7 +48,7 @@ def org_unit_detail(request, code: str):
             "unit": unit,
             "ancestors": OrgUnit.objects.filter(path__in=unit.ancestor_paths[:-1]).order_by("path"),
             "children": children,
-            "members": members.prefetch_related(Prefetch("role_assignments")),
+            "members": members,
             "role_holders": role_holders,
         },
     )

@@ -59,10 +59,6 @@ class CouncilPlan(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs):
-        self.depth = self.parent.depth + 1 if self.parent_id else 0
-        super().save(*args, **kwargs)
-
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date <= self.start_date:
             raise ValidationError({"end_date": "The plan must end after it starts."})
@@ -112,6 +108,10 @@ class PlanNode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.depth = self.parent.depth + 1 if self.parent_id else 0
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.parent_id:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from accounts.models import OrgUnit, RoleAssignment
-from accounts.policy import role_assignments
+from accounts.policy import Capability, has_capability, role_assignments
 from planning.models import CouncilPlan, PlanNode
+
+
+class HasCapability(permissions.IsAuthenticated):
+    """The API's version of ``core.views.requires``: the view names its capability."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return has_capability(request.user, getattr(view, "required_capability", Capability.USE_API))
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
@@ -22,6 +31,8 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
 
 class OrgUnitViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [HasCapability]
+    required_capability = Capability.VIEW_ORGANISATION
     serializer_class = OrgUnitSerializer
     lookup_field = "code"
     queryset = OrgUnit.objects.none()
@@ -55,6 +66,8 @@ class CouncilPlanSerializer(serializers.ModelSerializer):
 
 
 class CouncilPlanViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [HasCapability]
+    required_capability = Capability.VIEW_COUNCIL_PLAN
     serializer_class = CouncilPlanSerializer
     queryset = CouncilPlan.objects.none()
 

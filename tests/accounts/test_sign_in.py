@@ -1,0 +1,82 @@
+"""Signing in and out for real: Argon2 hashes, throttling, idle expiry."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import TEST_PASSWORD
+
+
+@pytest.fixture
+def person(world):
+    return world.people["service_lead"]
+
+
+def sign_in(client, username, password):
+    return client.post(reverse("accounts:sign-in"), {"username": username, "password": password})
+
+
+def test_passwords_are_hashed_with_argon2(person):
+    assert person.password.startswith("argon2")
+
+
+def test_sign_in_lands_on_home(person):
+    client = Client()
+    response = sign_in(client, person.username, TEST_PASSWORD)
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_wrong_password_shows_the_error_and_keeps_the_user_name(person):
+    response = sign_in(Client(), person.username, "not-the-password")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in body
+    assert "Enter a correct user name and password" in body
+    assert f'value="{person.username}"' in body
+    assert "not-the-password" not in body
+
+
+def test_empty_fields_get_messages_next_to_them(world):
+    body = sign_in(Client(), "", "").content.decode()
+    assert 'id="id_username-error"' in body
+    assert "Enter your user name" in body
+    assert "Enter your password" in body
+
+
+def test_repeated_failures_lock_the_account_for_a_while(person):
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, person.username, "wrong-password")
+    response = sign_in(client, person.username, TEST_PASSWORD)
+    assert response.status_code == 429
+    assert "Sign-in paused" in response.content.decode()
+
+
+def test_sign_out_ends_the_session(person):
+    client = Client()
+    sign_in(client, person.username, TEST_PASSWORD)
+    response = client.post(reverse("accounts:sign-out"))
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_sign_out_by_link_is_refused(person):
+    client = Client()
+    sign_in(client, person.username, TEST_PASSWORD)
+    assert client.get(reverse("accounts:sign-out")).status_code == 405
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_session_expires_after_inactivity(person):
+    client = Client()
+    sign_in(client, person.username, TEST_PASSWORD)
+    session = client.session
+    session.set_expiry(-1)
+    session.save()
+    assert client.get(reverse("home")).status_code == 302
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"

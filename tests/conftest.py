@@ -1,0 +1,91 @@
+"""Shared fixtures: a small organisation, one person per role, and a signed-in client each.
+
+The organisation has two directorates so every scoped role has something out of scope:
+
+    council C
+    ├── directorate D1 ── service S1 ── team T1
+    └── directorate D2 ── service S2 ── team T2
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from accounts.models import OrgUnit, OrgUnitKind, Role, User
+from tests.factories import (
+    CouncilPlanFactory,
+    OrgUnitFactory,
+    PlanNodeFactory,
+    RoleAssignmentFactory,
+    UserFactory,
+)
+
+#: Every persona the permission matrix tries, in a stable order.
+PERSONAS = (
+    "anonymous",
+    "no_role",
+    "performance_admin",
+    "cmt",
+    "cabinet",
+    "scrutiny",
+    "directorate_lead",
+    "service_lead",
+)
+
+
+@dataclass
+class World:
+    council: OrgUnit
+    d1: OrgUnit
+    d2: OrgUnit
+    s1: OrgUnit
+    s2: OrgUnit
+    t1: OrgUnit
+    t2: OrgUnit
+    people: dict[str, User]
+    plan: object
+
+
+@pytest.fixture
+def world(db) -> World:
+    council = OrgUnitFactory(kind=OrgUnitKind.COUNCIL, code="C", name="Test Council")
+    d1 = OrgUnitFactory(kind=OrgUnitKind.DIRECTORATE, code="D1", name="Directorate One", parent=council)
+    d2 = OrgUnitFactory(kind=OrgUnitKind.DIRECTORATE, code="D2", name="Directorate Two", parent=council)
+    s1 = OrgUnitFactory(kind=OrgUnitKind.SERVICE, code="S1", name="Service One", parent=d1)
+    s2 = OrgUnitFactory(kind=OrgUnitKind.SERVICE, code="S2", name="Service Two", parent=d2)
+    t1 = OrgUnitFactory(kind=OrgUnitKind.TEAM, code="T1", name="Team One", parent=s1)
+    t2 = OrgUnitFactory(kind=OrgUnitKind.TEAM, code="T2", name="Team Two", parent=s2)
+
+    people = {"no_role": UserFactory(username="no_role", org_unit=t1)}
+    for role in (Role.PERFORMANCE_ADMIN, Role.CMT, Role.CABINET, Role.SCRUTINY):
+        people[role.value] = RoleAssignmentFactory(user__username=role.value, role=role).user
+    people["directorate_lead"] = RoleAssignmentFactory(
+        user__username="directorate_lead", role=Role.DIRECTORATE_LEAD, org_unit=d1
+    ).user
+    people["service_lead"] = RoleAssignmentFactory(
+        user__username="service_lead", role=Role.SERVICE_LEAD, org_unit=s1
+    ).user
+    people["no_role"].line_manager = people["service_lead"]
+    people["no_role"].save()
+
+    plan = CouncilPlanFactory(title="Council Plan 2025-29")
+    priority = PlanNodeFactory(plan=plan, code="P1", title="Economic growth")
+    outcome = PlanNodeFactory(plan=plan, code="O1", title="Skills", parent=priority)
+    PlanNodeFactory(plan=plan, code="M1", title="More apprenticeships", parent=outcome)
+    return World(council, d1, d2, s1, s2, t1, t2, people, plan)
+
+
+def client_for(world: World, persona: str) -> Client:
+    """A test client signed in as the persona (or anonymous)."""
+    client = Client()
+    if persona != "anonymous":
+        client.force_login(world.people[persona], backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def clients(world) -> dict[str, Client]:
+    return {persona: client_for(world, persona) for persona in PERSONAS}

@@ -1,0 +1,61 @@
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import OrgUnit, Role, RoleAssignment, User
+from audit.models import AuditEvent
+from planning.models import CouncilPlan, PlanNode
+
+
+@pytest.fixture
+def demo(db, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    call_command("demo_council", verbosity=0)
+    return tmp_path
+
+
+def test_loads_the_real_2022_25_plan_as_a_read_only_record(demo):
+    plan = CouncilPlan.objects.get(title="Council Plan 2022-25")
+    assert plan.vision_label == "Aim"
+    assert plan.vision.startswith("Inequalities are reduced and all potential is maximised")
+    counts = [PlanNode.objects.filter(plan=plan, depth=d).count() for d in range(3)]
+    assert counts == [5, 10, 20]
+    assert plan.level_names == ["Priority", "Outcome", "Marker of Success"]
+    assert plan.is_read_only(today=datetime.date(2026, 1, 1))
+    assert not plan.is_demo
+
+
+def test_loads_a_current_2025_29_demo_plan_that_says_so(demo):
+    plan = CouncilPlan.objects.get(is_demo=True)
+    assert plan.start_date == datetime.date(2025, 4, 1)
+    assert "continuously improving council" in plan.vision
+    assert "demonstration" in plan.description
+    assert PlanNode.objects.filter(plan=plan).count() == 35
+    assert CouncilPlan.objects.current(datetime.date(2026, 11, 22)) == plan
+
+
+def test_every_role_has_a_demo_person_and_units_have_heads(demo):
+    held = set(RoleAssignment.objects.values_list("role", flat=True))
+    assert held == {role.value for role in Role}
+    assert OrgUnit.objects.filter(kind="directorate").count() >= 4
+    assert not OrgUnit.objects.filter(head__isnull=True).exists()
+    assert User.objects.filter(role_assignments__isnull=True, line_manager__isnull=False).exists()
+
+
+def test_running_again_changes_nothing(demo):
+    counts = (User.objects.count(), OrgUnit.objects.count(), PlanNode.objects.count(), AuditEvent.objects.count())
+    call_command("demo_council", verbosity=0)
+    again = (User.objects.count(), OrgUnit.objects.count(), PlanNode.objects.count(), AuditEvent.objects.count())
+    assert again == counts
+
+
+def test_loading_is_audited_as_the_system(demo):
+    assert AuditEvent.objects.filter(object_type="planning.plannode", actor_name="system").count() == 70
+
+
+def test_writes_the_sign_ins_for_the_run_command(demo):
+    text = (demo / "demo-sign-ins.txt").read_text()
+    for label in ("Performance admin", "Service lead", "Directorate performance lead", "CMT member", "Scrutiny member"):
+        assert label in text
+    assert "Employee with no performance role" in text

@@ -1,0 +1,112 @@
+"""Every URL × every persona. A new URL pattern without a row here (or a reasoned
+exemption) fails ``test_every_url_is_in_the_matrix``."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import PERSONAS, client_for
+from tests.permissions import EVERYONE, SCOPED_PERSONAS, Exemption, Route, sign_in_url
+
+ORGANISATION_READERS = frozenset({"performance_admin", "cmt", "cabinet", "directorate_lead", "service_lead"})
+ADMINS = frozenset({"performance_admin"})
+
+ROUTES = (
+    Route("home"),
+    Route("accessibility", public=True),
+    Route("health", public=True),
+    Route("accounts:sign-in", public=True, signed_in_status=302),
+    Route("api-schema", public=True),
+    Route("planning:council-plan-list"),
+    Route("planning:council-plan-detail", kwargs=lambda w: {"pk": w.plan.pk}),
+    Route(
+        "accounts:org-unit-list",
+        allowed=ORGANISATION_READERS,
+        hidden_from_scoped=lambda w: [w.d2.name, w.s2.name, w.t2.name],
+    ),
+    Route(
+        "accounts:org-unit-detail",
+        allowed=ORGANISATION_READERS,
+        kwargs=lambda w: {"code": w.s1.code},
+        out_of_scope_kwargs=lambda w: {"code": w.s2.code},
+    ),
+    Route("audit:event-list", allowed=ADMINS),
+    Route("api-me", api=True),
+    Route("api:council-plan-list", api=True),
+    Route("api:council-plan-detail", api=True, kwargs=lambda w: {"pk": w.plan.pk}),
+    Route(
+        "api:org-unit-list",
+        api=True,
+        allowed=ORGANISATION_READERS,
+        hidden_from_scoped=lambda w: [f'"{w.s2.code}"', f'"{w.d2.code}"'],
+    ),
+    Route(
+        "api:org-unit-detail",
+        api=True,
+        allowed=ORGANISATION_READERS,
+        kwargs=lambda w: {"code": w.s1.code},
+        out_of_scope_kwargs=lambda w: {"code": w.s2.code},
+    ),
+)
+
+EXEMPTIONS = (Exemption("accounts:sign-out", "POST only; tests/accounts/test_sign_in.py signs out for real"),)
+#: Namespaces with their own tests: the Django admin (tests/test_admin.py).
+EXEMPT_NAMESPACES = {"admin": "only performance admins reach it and it is read-only; see tests/test_admin.py"}
+
+
+def _all_url_names(resolver=None, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names |= _all_url_names(entry, inner)
+        elif isinstance(entry, URLPattern):
+            names.add(f"{namespace}{entry.name}" if entry.name else f"{namespace}<unnamed {entry.pattern}>")
+    return names
+
+
+def test_every_url_is_in_the_matrix():
+    covered = {route.url_name for route in ROUTES} | {e.url_name for e in EXEMPTIONS}
+    uncovered = {
+        name for name in _all_url_names() if name not in covered and name.split(":", 1)[0] not in EXEMPT_NAMESPACES
+    }
+    assert not uncovered, f"URL patterns with neither a matrix row nor an exemption: {sorted(uncovered)}"
+
+
+def test_matrix_has_no_stale_rows():
+    names = _all_url_names()
+    stale = [route.url_name for route in ROUTES if route.url_name not in names]
+    assert not stale
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.url_name)
+def test_route_answers_each_persona(world, route: Route, persona: str):
+    client = client_for(world, persona)
+    url = reverse(route.url_name, kwargs=route.kwargs(world))
+    response = client.get(url)
+    expected = route.expected(persona)
+    assert response.status_code == expected, f"{persona} GET {url}"
+    if expected == 302 and persona == "anonymous":
+        assert response.url.startswith(sign_in_url())
+    if expected == 200 and persona in SCOPED_PERSONAS and route.hidden_from_scoped:
+        body = response.content.decode()
+        for text in route.hidden_from_scoped(world):
+            assert text not in body, f"{persona} can see out-of-scope {text} at {url}"
+
+
+@pytest.mark.parametrize("persona", sorted(SCOPED_PERSONAS))
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.out_of_scope_kwargs], ids=lambda r: r.url_name)
+def test_scoped_persona_gets_404_out_of_scope(world, route: Route, persona: str):
+    if route.allowed is not EVERYONE and persona not in route.allowed:
+        pytest.fail("a scoped route must allow the scoped personas it is checked for")
+    response = client_for(world, persona).get(reverse(route.url_name, kwargs=route.out_of_scope_kwargs(world)))
+    assert response.status_code == 404
+
+
+def test_directorate_lead_sees_their_services_and_teams(world):
+    client = client_for(world, "directorate_lead")
+    body = client.get(reverse("accounts:org-unit-list")).content.decode()
+    for unit in (world.d1, world.s1, world.t1):
+        assert unit.name in body

@@ -1,0 +1,53 @@
+"""Every template in templates/ is rendered by some real page here, without error."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from core.errors import server_error
+
+TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates"
+
+
+def all_templates() -> set[str]:
+    return {str(path.relative_to(TEMPLATE_DIR)) for path in TEMPLATE_DIR.rglob("*.html")}
+
+
+def test_every_template_renders(world, clients):
+    rendered: set[str] = set()
+
+    def visit(client, url, method="get", data=None, expect=200):
+        response = getattr(client, method)(url, data or {})
+        assert response.status_code == expect, url
+        rendered.update(t.name for t in response.templates if t.name)
+        return response
+
+    anonymous = clients["anonymous"]
+    visit(anonymous, reverse("accounts:sign-in"))
+    visit(anonymous, reverse("accounts:sign-in"), "post", {"username": "nobody", "password": "wrong"})
+    visit(anonymous, reverse("accessibility"))
+    for persona in ("performance_admin", "cmt", "cabinet", "scrutiny", "directorate_lead", "service_lead", "no_role"):
+        visit(clients[persona], reverse("home"))
+    admin = clients["performance_admin"]
+    visit(admin, reverse("planning:council-plan-list"))
+    visit(admin, reverse("planning:council-plan-detail", kwargs={"pk": world.plan.pk}))
+    visit(admin, reverse("accounts:org-unit-list"))
+    visit(admin, reverse("accounts:org-unit-detail", kwargs={"code": world.s1.code}))
+    visit(admin, reverse("audit:event-list"), data={"date_from": "2025-02-01", "date_to": "2025-01-01"})
+    visit(clients["no_role"], reverse("accounts:org-unit-list"), expect=403)
+    visit(admin, "/no-such-page/", expect=404)
+    locked = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        response = locked.post(reverse("accounts:sign-in"), {"username": "no_role", "password": "wrong"})
+    assert response.status_code == 429
+    rendered.update(t.name for t in response.templates if t.name)
+
+    error_page = server_error(RequestFactory().get("/"))
+    assert error_page.status_code == 500
+    assert b"Sorry, there is a problem with the service" in error_page.content
+    rendered.add("errors/500.html")
+
+    missing = all_templates() - rendered
+    assert not missing, f"Templates no test renders: {sorted(missing)}"
