@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 
 class OrgUnitKind(models.TextChoices):
@@ -101,6 +102,27 @@ class OrgUnit(models.Model):
         return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
 
 
+class PersonManager(UserManager):
+    def managed_by(self, manager, *, include_self: bool = False):
+        """Everyone in ``manager``'s line management chain below them, however deep, in one
+        recursive query (optionally with the manager themself)."""
+        chain = RawSQL(
+            """
+            WITH RECURSIVE chain(id) AS (
+                SELECT id FROM accounts_user WHERE line_manager_id = %s
+                UNION
+                SELECT person.id FROM accounts_user person JOIN chain ON person.line_manager_id = chain.id
+            )
+            SELECT id FROM chain
+            """,
+            [manager.pk],
+        )
+        condition = Q(pk__in=chain)
+        if include_self:
+            condition |= Q(pk=manager.pk)
+        return self.filter(condition)
+
+
 class User(AbstractUser):
     """A member of staff or a councillor. Line management is a relationship between people,
     not a role: it decides who may read someone's CIC objectives."""
@@ -113,7 +135,7 @@ class User(AbstractUser):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="direct_reports"
     )
 
-    objects = UserManager()
+    objects = PersonManager()
 
     #: Never copied into the audit log.
     audit_exclude = frozenset({"password", "last_login"})

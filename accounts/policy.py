@@ -23,6 +23,9 @@ class Capability(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     USE_ADMIN = "use_admin"
     USE_API = "use_api"
+    VIEW_PLANS = "view_plans"
+    EDIT_PLANS = "edit_plans"
+    MANAGE_COUNCIL_PLAN = "manage_council_plan"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,10 @@ class Grant:
     capability: Capability
     roles: frozenset[Role] | None  # None: every signed-in person, with or without a role
     description: str
+    #: Heads of units hold it for the units they head (a team manager keeps the team plan).
+    heads_too: bool = False
+    #: Refused to people whose only roles are these (councillors on scrutiny are not staff).
+    not_for_only: frozenset[Role] = frozenset()
 
 
 GRANTS: tuple[Grant, ...] = (
@@ -45,6 +52,23 @@ GRANTS: tuple[Grant, ...] = (
         Capability.USE_ADMIN, frozenset({Role.PERFORMANCE_ADMIN}), "Open the Django admin (read-only for governed data)"
     ),
     Grant(Capability.USE_API, None, "Use the read-only API, scoped as the pages are"),
+    Grant(
+        Capability.VIEW_PLANS,
+        None,
+        "Read directorate, service and team plans, objectives, the thread and gaps views",
+        not_for_only=frozenset({Role.SCRUTINY}),
+    ),
+    Grant(
+        Capability.EDIT_PLANS,
+        frozenset({Role.PERFORMANCE_ADMIN, Role.DIRECTORATE_LEAD, Role.SERVICE_LEAD}),
+        "Keep plans: objectives, progress updates, risks (heads of units: their own unit's plan)",
+        heads_too=True,
+    ),
+    Grant(
+        Capability.MANAGE_COUNCIL_PLAN,
+        frozenset({Role.PERFORMANCE_ADMIN}),
+        "Keep Council Plans: levels, nodes, import and export",
+    ),
 )
 
 _GRANT_BY_CAPABILITY = {grant.capability: grant for grant in GRANTS}
@@ -68,14 +92,30 @@ def roles_of(user) -> set[Role]:
     return {Role(assignment.role) for assignment in role_assignments(user)}
 
 
+def headed_unit_paths(user) -> list[str]:
+    """Paths of the units this person heads, loaded once per user object."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_pmf_headed_paths", None)
+    if cached is None:
+        from accounts.models import OrgUnit
+
+        cached = list(OrgUnit.objects.filter(head=user).values_list("path", flat=True))
+        user._pmf_headed_paths = cached
+    return cached
+
+
 def has_capability(user, capability: Capability) -> bool:
     """Does any of the user's roles grant this capability, somewhere?"""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     grant = _GRANT_BY_CAPABILITY[capability]
-    if grant.roles is None:
+    roles = roles_of(user)
+    if grant.not_for_only and roles and roles <= grant.not_for_only:
+        return False
+    if grant.roles is None or roles & grant.roles:
         return True
-    return bool(roles_of(user) & grant.roles)
+    return grant.heads_too and bool(headed_unit_paths(user))
 
 
 def scoped_unit_paths(user, capability: Capability) -> list[str] | None:
@@ -89,7 +129,10 @@ def scoped_unit_paths(user, capability: Capability) -> list[str] | None:
     ]
     if grant.roles is None or any(Role(a.role) in COUNCIL_WIDE_ROLES for a in assignments):
         return None
-    return sorted({a.org_unit.path for a in assignments if a.org_unit_id})
+    paths = {a.org_unit.path for a in assignments if a.org_unit_id}
+    if grant.heads_too:
+        paths.update(headed_unit_paths(user))
+    return sorted(paths)
 
 
 def can(user, capability: Capability, unit=None) -> bool:
@@ -112,12 +155,14 @@ def grants_markdown() -> str:
     for grant in GRANTS:
         cells = []
         for role in roles:
-            if grant.roles is None:
+            if grant.not_for_only and role in grant.not_for_only:
+                cells.append("— (unless they hold another role)")
+            elif grant.roles is None:
                 cells.append("all")
             elif role in grant.roles:
                 cells.append("council" if role in COUNCIL_WIDE_ROLES else "own units")
             else:
                 cells.append("—")
-        cells.append("all" if grant.roles is None else "—")
+        cells.append("all" if grant.roles is None else ("heads of units: their units" if grant.heads_too else "—"))
         lines.append(f"| {grant.description} (`{grant.capability.value}`) | " + " | ".join(cells) + " |")
     return "\n".join(lines)

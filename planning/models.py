@@ -126,3 +126,253 @@ class PlanNode(models.Model):
     @property
     def level_name(self) -> str:
         return self.plan.level_name(self.depth)
+
+
+# --- Directorate, service and team plans ---------------------------------------------------
+
+
+def financial_year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    """The financial year that starts in April of ``year``: 1 April to 31 March."""
+    return datetime.date(year, 4, 1), datetime.date(year + 1, 3, 31)
+
+
+def financial_year_label(year: int) -> str:
+    return f"{year}/{str(year + 1)[-2:]}"
+
+
+def financial_year_of(day: datetime.date) -> int:
+    return day.year if day.month >= 4 else day.year - 1
+
+
+class UnitPlanQuerySet(models.QuerySet):
+    def visible_to(self, user) -> UnitPlanQuerySet:
+        """Plans are internal: every member of staff may read them; scrutiny members may not."""
+        from accounts.policy import Capability, has_capability
+
+        return self if has_capability(user, Capability.VIEW_PLANS) else self.none()
+
+    def editable_by(self, user) -> UnitPlanQuerySet:
+        from accounts.models import within_paths_q
+        from accounts.policy import Capability, has_capability, scoped_unit_paths
+
+        if not has_capability(user, Capability.EDIT_PLANS):
+            return self.none()
+        paths = scoped_unit_paths(user, Capability.EDIT_PLANS)
+        return self if paths is None else self.filter(within_paths_q(paths, "unit__path"))
+
+
+class UnitPlan(models.Model):
+    """A directorate plan ("plan on a page"), service plan or team plan for one financial year.
+
+    No set template: a title, a summary, objectives, the KPIs that measure them and key risks.
+    """
+
+    unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="plans")
+    year = models.PositiveSmallIntegerField(help_text="The financial year starting in April of this year.")
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+
+    objects = UnitPlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "unit__path"]
+        verbose_name = "plan"
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="one_plan_per_unit_per_year")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def kind_label(self) -> str:
+        return {"directorate": "Directorate plan", "service": "Service plan", "team": "Team plan"}.get(
+            self.unit.kind, "Plan"
+        )
+
+    @property
+    def year_label(self) -> str:
+        return financial_year_label(self.year)
+
+    @property
+    def start_date(self) -> datetime.date:
+        return financial_year_bounds(self.year)[0]
+
+    @property
+    def end_date(self) -> datetime.date:
+        return financial_year_bounds(self.year)[1]
+
+
+class ObjectiveStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+    COMPLETE = "complete", "Complete"
+
+
+class ObjectiveQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ObjectiveQuerySet:
+        from accounts.policy import Capability, has_capability
+
+        return self if has_capability(user, Capability.VIEW_PLANS) else self.none()
+
+    def overdue(self, today: datetime.date | None = None) -> ObjectiveQuerySet:
+        today = today or timezone.localdate()
+        return self.filter(due_date__lt=today).exclude(status=ObjectiveStatus.COMPLETE)
+
+    def unlinked(self) -> ObjectiveQuerySet:
+        return self.filter(council_plan_node__isnull=True, parent_objective__isnull=True)
+
+
+class Objective(models.Model):
+    """A SMART objective in a plan, with one upward link: to a Council Plan node, or to an
+    objective of a unit above. It may also contribute to objectives of other directorates."""
+
+    plan = models.ForeignKey(UnitPlan, on_delete=models.CASCADE, related_name="objectives")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="owned_objectives")
+    start_date = models.DateField()
+    due_date = models.DateField()
+    status = models.CharField(max_length=16, choices=ObjectiveStatus.choices, default=ObjectiveStatus.NOT_STARTED)
+    council_plan_node = models.ForeignKey(
+        PlanNode,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="objectives",
+        verbose_name="Council Plan link",
+    )
+    parent_objective = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="child_objectives",
+        verbose_name="objective above",
+    )
+    contributes_to = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="contributors", verbose_name="contributes to"
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    objects = ObjectiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan_id", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(council_plan_node__isnull=True) | Q(parent_objective__isnull=True),
+                name="objective_has_one_upward_link",
+            ),
+            models.CheckConstraint(condition=Q(due_date__gte=models.F("start_date")), name="objective_dates_ordered"),
+        ]
+        indexes = [models.Index(fields=["due_date", "status"], name="objective_due_status_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        return self.status != ObjectiveStatus.COMPLETE and self.due_date < (today or timezone.localdate())
+
+
+class ProgressUpdate(models.Model):
+    """A dated note on how an objective is going, with its status at the time."""
+
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="progress_updates")
+    date = models.DateField()
+    note = models.TextField()
+    status = models.CharField(max_length=16, choices=ObjectiveStatus.choices)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %b %Y}: {self.get_status_display()}"
+
+
+class Risk(models.Model):
+    """A key risk to a plan, scored likelihood × impact on the usual 5 × 5 grid."""
+
+    plan = models.ForeignKey(UnitPlan, on_delete=models.CASCADE, related_name="risks")
+    description = models.TextField()
+    likelihood = models.PositiveSmallIntegerField(choices=[(i, str(i)) for i in range(1, 6)])
+    impact = models.PositiveSmallIntegerField(choices=[(i, str(i)) for i in range(1, 6)])
+    mitigation = models.TextField(blank=True)
+    owner = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["plan_id", "-likelihood", "-impact", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(likelihood__gte=1, likelihood__lte=5, impact__gte=1, impact__lte=5),
+                name="risk_scores_one_to_five",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+
+# --- Continuous Improvement Conversation objectives -------------------------------------------
+
+
+class CicObjectiveQuerySet(models.QuerySet):
+    def readable_by(self, user) -> CicObjectiveQuerySet:
+        """Only the employee and their line management chain may read the text: not admins."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        from accounts.models import User
+
+        return self.filter(employee__in=User.objects.managed_by(user, include_self=True))
+
+
+class CicObjective(models.Model):
+    """An employee's objective from their Continuous Improvement Conversation, linked to a team
+    or service objective. Its words are private to the employee and their line management;
+    everyone else sees only counts, and the audit log records only that it changed."""
+
+    employee = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="cic_objectives")
+    objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="cic_objectives")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=ObjectiveStatus.choices, default=ObjectiveStatus.NOT_STARTED)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = CicObjectiveQuerySet.as_manager()
+
+    #: Never copied into the audit log.
+    audit_exclude = frozenset({"title", "description"})
+
+    class Meta:
+        ordering = ["employee_id", "created_at", "id"]
+        verbose_name = "CIC objective"
+        indexes = [models.Index(fields=["objective"], name="cic_objective_link_idx")]
+
+    def __str__(self) -> str:
+        # Deliberately not the title: str() reaches logs, the admin and the audit record.
+        return f"CIC objective {self.pk} of {self.employee_id}"
+
+
+class CicProgressNote(models.Model):
+    """A dated progress note on a CIC objective, as private as the objective."""
+
+    cic_objective = models.ForeignKey(CicObjective, on_delete=models.CASCADE, related_name="notes")
+    date = models.DateField()
+    note = models.TextField()
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+
+    audit_exclude = frozenset({"note"})
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = "CIC progress note"
+
+    def __str__(self) -> str:
+        return f"CIC progress note {self.pk}"

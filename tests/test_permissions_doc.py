@@ -9,4 +9,4 @@ def test_permissions_doc_shows_the_policy_as_coded():
     text = (Path(settings.BASE_DIR) / "docs" / "permissions.md").read_text()
     start, end = "<!-- grants:start -->\n", "\n<!-- grants:end -->"
     documented = text[text.index(start) + len(start) : text.index(end)]
-    assert documented == grants_markdown(), "docs/permissions.md is out of date with accounts/policy.py"
+    assert documented == grants_markdown(), "run `python manage.py permissions_doc` to update docs/permissions.md"
