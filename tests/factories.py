@@ -8,7 +8,7 @@ import factory
 from django.contrib.auth.hashers import make_password
 
 from accounts.models import OrgUnit, OrgUnitKind, RoleAssignment, User
-from planning.models import CouncilPlan, PlanNode
+from planning.models import CouncilPlan, Objective, ObjectiveStatus, PlanNode, UnitPlan
 
 TEST_PASSWORD = "correct-horse-battery"
 _HASH_CACHE: dict[str, str] = {}
@@ -68,3 +68,22 @@ class PlanNodeFactory(factory.django.DjangoModelFactory):
     plan = factory.SubFactory(CouncilPlanFactory)
     code = factory.Sequence(lambda n: f"N{n}")
     title = factory.Sequence(lambda n: f"Node {n}")
+
+
+class UnitPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UnitPlan
+
+    year = 2025
+    title = factory.LazyAttribute(lambda p: f"{p.unit.name} plan {p.year}")
+
+
+class ObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Objective
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Objective {n}")
+    start_date = datetime.date(2025, 4, 1)
+    due_date = datetime.date(2026, 3, 31)
+    status = ObjectiveStatus.ON_TRACK

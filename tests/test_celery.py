@@ -39,7 +39,17 @@ def test_a_real_worker_runs_a_queued_task():
     client = redis.Redis.from_url(settings.REDIS_URL)
     client.delete(HEARTBEAT_KEY)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "pmf", "worker", "--pool=solo", "--loglevel=WARNING", "--without-gossip"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "pmf",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-gossip",
+        ],
         cwd=ROOT,
         env=os.environ.copy(),
         stdout=subprocess.DEVNULL,

@@ -109,6 +109,25 @@ def validate_objective(objective: Objective, contributes_to: list[Objective] | N
         raise ValidationError(errors)
 
 
+def _validate_all(objective: Objective, contributes_to: list[Objective] | None) -> None:
+    """The thread's rules and the model's own field checks, every message at once, so a form
+    can show each next to its field. (The database constraints still stand behind them.)"""
+    errors: dict[str, list[str]] = {}
+    checks = (
+        lambda: validate_objective(objective, contributes_to),
+        lambda: objective.full_clean(exclude=["plan"], validate_constraints=False),
+    )
+    for check in checks:
+        try:
+            check()
+        except ValidationError as problem:
+            for field, messages in problem.message_dict.items():
+                known = errors.setdefault(field, [])
+                known.extend(message for message in messages if message not in known)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _would_cycle(objective_id: int, parent: Objective) -> bool:
     seen: set[int] = set()
     current: Objective | None = parent
@@ -151,6 +170,16 @@ OBJECTIVE_EDITABLE = {
 }
 
 
+def _fresh_links(fields: dict) -> dict:
+    """Re-read linked rows inside the transaction: a node retired a moment ago must count."""
+    fresh = dict(fields)
+    if fresh.get("council_plan_node") is not None:
+        fresh["council_plan_node"] = PlanNode.objects.select_related("plan").get(pk=fresh["council_plan_node"].pk)
+    if fresh.get("parent_objective") is not None:
+        fresh["parent_objective"] = Objective.objects.select_related("plan__unit").get(pk=fresh["parent_objective"].pk)
+    return fresh
+
+
 def _objective_snapshot(objective: Objective, contributes_to: list[Objective]) -> dict:
     snapshot = model_snapshot(objective)
     snapshot["contributes_to"] = sorted(target.pk for target in contributes_to)
@@ -161,10 +190,10 @@ def _objective_snapshot(objective: Objective, contributes_to: list[Objective]) -
 def objective_create(*, by, plan: UnitPlan, contributes_to: list[Objective] | None = None, **fields) -> Objective:
     require(by, Capability.EDIT_PLANS, plan.unit)
     apply_changes(Objective(), fields, OBJECTIVE_EDITABLE)
+    fields = _fresh_links(fields)
     order = (plan.objectives.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     objective = Objective(plan=plan, order=order, **fields)
-    objective.full_clean(exclude=["plan"])
-    validate_objective(objective, contributes_to)
+    _validate_all(objective, contributes_to)
     objective.save()
     targets = list(contributes_to or [])
     objective.contributes_to.set(targets)
@@ -180,10 +209,9 @@ def objective_update(
     require(by, Capability.EDIT_PLANS, objective.plan.unit)
     current_targets = list(objective.contributes_to.all())
     before = _objective_snapshot(objective, current_targets)
-    apply_changes(objective, changes, OBJECTIVE_EDITABLE)
+    apply_changes(objective, _fresh_links(changes), OBJECTIVE_EDITABLE)
     targets = current_targets if contributes_to is None else list(contributes_to)
-    objective.full_clean(exclude=["plan"])
-    validate_objective(objective, targets)
+    _validate_all(objective, targets)
     objective.save()
     objective.contributes_to.set(targets)
     after = _objective_snapshot(objective, targets)
