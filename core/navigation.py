@@ -24,6 +24,10 @@ class NavItem:
 NAV_ITEMS = (
     NavItem("Home", "home", Capability.VIEW_HOME, ""),
     NavItem("Council Plans", "planning:council-plan-list", Capability.VIEW_COUNCIL_PLAN, "council-plans"),
+    NavItem("Plans", "planning:plan-list", Capability.VIEW_PLANS, "plans"),
+    NavItem("Golden thread", "planning:thread-index", Capability.VIEW_PLANS, "thread"),
+    NavItem("Gaps", "planning:gaps", Capability.VIEW_PLANS, "gaps"),
+    NavItem("CIC objectives", "planning:cic-list", Capability.VIEW_PLANS, "cic"),
     NavItem("Organisation", "accounts:org-unit-list", Capability.VIEW_ORGANISATION, "organisation"),
     NavItem("Audit log", "audit:event-list", Capability.VIEW_AUDIT_LOG, "audit"),
 )

@@ -1,10 +1,28 @@
-"""Reads for Council Plans, shaped for the pages that show them."""
+"""Reads for planning pages, shaped for the thread and gaps views.
+
+Every function here makes a fixed number of queries however large the council is: trees are
+loaded whole and assembled in Python, and chains of objectives are followed with one
+recursive query. Tests pin the counts.
+"""
 
 from __future__ import annotations
 
+import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 
-from planning.models import CouncilPlan, PlanNode
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from planning.models import CicObjective, CouncilPlan, Objective, ObjectiveStatus, PlanNode, UnitPlan
+
+SMALL_NUMBER = 5
+
+
+def cic_count_label(count: int) -> str:
+    """CIC counts are about identifiable people: below 5 they show as "fewer than 5"."""
+    return "fewer than 5" if count < SMALL_NUMBER else str(count)
 
 
 @dataclass
@@ -23,3 +41,233 @@ def council_plan_tree(plan: CouncilPlan, *, include_retired: bool = False) -> li
         parent = views.get(view.node.parent_id)
         (parent.children if parent else roots).append(view)
     return roots
+
+
+# --- Upwards: from an objective to the Council Plan ----------------------------------------
+
+
+@dataclass
+class ObjectivePath:
+    objectives: list[Objective]  # from the highest objective down to the one asked about
+    council_plan_nodes: list[PlanNode]  # from the top-level node down to the linked node
+
+
+def _node_chain(node: PlanNode | None, nodes_by_id: dict[int, PlanNode]) -> list[PlanNode]:
+    chain: list[PlanNode] = []
+    while node is not None:
+        chain.append(node)
+        node = nodes_by_id.get(node.parent_id) if node.parent_id else None
+    return list(reversed(chain))
+
+
+def _upward_links(objective_ids: list[int]) -> dict[int, tuple[int | None, int | None]]:
+    """{objective id: (parent objective id, Council Plan node id)} for the objectives and
+    everything above them, in one recursive query."""
+    if not objective_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE up(id, parent_objective_id, council_plan_node_id) AS (
+                SELECT id, parent_objective_id, council_plan_node_id
+                FROM planning_objective WHERE id = ANY(%s)
+                UNION
+                SELECT o.id, o.parent_objective_id, o.council_plan_node_id
+                FROM planning_objective o JOIN up ON o.id = up.parent_objective_id
+            )
+            SELECT id, parent_objective_id, council_plan_node_id FROM up
+            """,
+            [list(objective_ids)],
+        )
+        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+
+
+def objective_path_up(objective: Objective) -> ObjectivePath:
+    """From an objective up through the objectives above it to the Council Plan: 3 queries."""
+    links = _upward_links([objective.pk])
+    chain_ids, current, node_id = [], objective.pk, None
+    while current is not None:
+        chain_ids.append(current)
+        parent_id, node_id = links.get(current, (None, None))
+        current = parent_id
+    objectives = {objective.pk: objective}
+    for each in Objective.objects.filter(pk__in=chain_ids[1:]).select_related("plan__unit", "owner"):
+        objectives[each.pk] = each
+    ordered = [objectives[oid] for oid in reversed(chain_ids) if oid in objectives]
+    nodes: list[PlanNode] = []
+    if node_id is not None:
+        linked = PlanNode.objects.select_related("plan").get(pk=node_id)
+        nodes_by_id = {n.pk: n for n in PlanNode.objects.filter(plan_id=linked.plan_id)}
+        nodes = _node_chain(nodes_by_id[linked.pk], nodes_by_id)
+        for node in nodes:
+            node.plan = linked.plan
+    return ObjectivePath(objectives=ordered, council_plan_nodes=nodes)
+
+
+def priorities_for(objectives: list[Objective]) -> dict[int, PlanNode]:
+    """The top-level Council Plan node each objective serves, however it is linked: 2 queries."""
+    links = _upward_links([o.pk for o in objectives])
+    top_node_id: dict[int, int] = {}
+    for objective in objectives:
+        current, node_id, guard = objective.pk, None, 0
+        while current is not None and guard < 50:
+            parent_id, node_id = links.get(current, (None, None))
+            current, guard = parent_id, guard + 1
+        if node_id is not None:
+            top_node_id[objective.pk] = node_id
+    if not top_node_id:
+        return {}
+    plan_ids = PlanNode.objects.filter(pk__in=set(top_node_id.values())).values("plan_id")
+    nodes_by_id = {n.pk: n for n in PlanNode.objects.filter(plan_id__in=plan_ids).select_related("plan")}
+    return {oid: _node_chain(nodes_by_id[nid], nodes_by_id)[0] for oid, nid in top_node_id.items()}
+
+
+# --- Downwards: from a Council Plan node to objectives and CIC counts ------------------------
+
+
+@dataclass
+class ObjectiveBranch:
+    objective: Objective
+    cic_count: int
+    children: list[ObjectiveBranch] = field(default_factory=list)
+
+    @property
+    def cic_total(self) -> int:
+        return self.cic_count + sum(child.cic_total for child in self.children)
+
+    @property
+    def cic_label(self) -> str:
+        return cic_count_label(self.cic_total)
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass
+class ThreadNode:
+    node: PlanNode
+    objectives: list[ObjectiveBranch] = field(default_factory=list)
+    children: list[ThreadNode] = field(default_factory=list)
+
+    def branches(self):
+        for branch in self.objectives:
+            yield from branch.walk()
+        for child in self.children:
+            yield from child.branches()
+
+    @property
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        counts = Counter(branch.objective.status for branch in self.branches())
+        return [(status.value, status.label, counts.get(status.value, 0)) for status in ObjectiveStatus]
+
+    @property
+    def objective_total(self) -> int:
+        return sum(1 for _ in self.branches())
+
+    @property
+    def cic_label(self) -> str:
+        return cic_count_label(sum(branch.cic_count for branch in self.branches()))
+
+    @property
+    def level_counts(self) -> list[tuple[str, int]]:
+        """How many objectives sit at each level of the organisation below this node."""
+        counts = Counter(branch.objective.plan.unit.get_kind_display() for branch in self.branches())
+        return [(kind, counts[kind]) for kind in ("Directorate", "Service", "Team") if counts[kind]]
+
+
+def thread_down(node: PlanNode) -> ThreadNode:
+    """Everything that hangs below a Council Plan node: its child nodes, the objectives linked
+    to each, the objectives below those at every level, and CIC counts. 4 queries."""
+    plan_nodes = list(PlanNode.objects.filter(plan_id=node.plan_id).active().order_by("depth", "order", "code"))
+    views = {n.pk: ThreadNode(n) for n in plan_nodes}
+    for n in plan_nodes:
+        n.plan = node.plan
+        if n.parent_id in views and n.pk != node.pk:
+            views[n.parent_id].children.append(views[n.pk])
+    root = views.get(node.pk) or ThreadNode(node)
+    subtree_ids = [tn.node.pk for tn in _walk_nodes(root)]
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE down(id) AS (
+                SELECT id FROM planning_objective WHERE council_plan_node_id = ANY(%s)
+                UNION
+                SELECT o.id FROM planning_objective o JOIN down ON o.parent_objective_id = down.id
+            )
+            SELECT id FROM down
+            """,
+            [subtree_ids],
+        )
+        objective_ids = [row[0] for row in cursor.fetchall()]
+    objectives = list(
+        Objective.objects.filter(pk__in=objective_ids)
+        .select_related("plan__unit", "owner")
+        .order_by("plan__unit__path", "order", "id")
+    )
+    cic_counts = dict(
+        CicObjective.objects.filter(objective_id__in=objective_ids)
+        .values_list("objective_id")
+        .annotate(n=Count("id"))
+        .values_list("objective_id", "n")
+    )
+    branches = {o.pk: ObjectiveBranch(o, cic_counts.get(o.pk, 0)) for o in objectives}
+    for branch in branches.values():
+        objective = branch.objective
+        if objective.parent_objective_id in branches:
+            branches[objective.parent_objective_id].children.append(branch)
+        elif objective.council_plan_node_id in views:
+            views[objective.council_plan_node_id].objectives.append(branch)
+    return root
+
+
+def _walk_nodes(thread_node: ThreadNode):
+    yield thread_node
+    for child in thread_node.children:
+        yield from _walk_nodes(child)
+
+
+# --- Gaps ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Gaps:
+    unlinked_objectives: list[Objective]
+    nodes_without_objectives: list[PlanNode]
+    plans_without_objectives: list[UnitPlan]
+    overdue_objectives: list[Objective]
+
+
+def gaps(plan: CouncilPlan | None, *, year: int, today: datetime.date | None = None) -> Gaps:
+    """Where the thread is broken, for one Council Plan and one financial year: 5 queries."""
+    today = today or timezone.localdate()
+    objectives = Objective.objects.filter(plan__year=year).select_related("plan__unit", "owner")
+    unlinked = list(objectives.unlinked().order_by("plan__unit__path", "order"))
+    overdue = list(objectives.overdue(today).order_by("due_date", "plan__unit__path"))
+    empty_plans = list(
+        UnitPlan.objects.filter(year=year)
+        .annotate(n=Count("objectives"))
+        .filter(n=0)
+        .select_related("unit")
+        .order_by("unit__path")
+    )
+    uncovered: list[PlanNode] = []
+    if plan is not None:
+        nodes = list(plan.nodes.active().order_by("depth", "order", "code"))
+        linked = set(
+            Objective.objects.filter(plan__year=year, council_plan_node__plan=plan).values_list(
+                "council_plan_node_id", flat=True
+            )
+        )
+        children: dict[int | None, list[PlanNode]] = {}
+        for n in nodes:
+            n.plan = plan
+            children.setdefault(n.parent_id, []).append(n)
+
+        def covered(n: PlanNode) -> bool:
+            return n.pk in linked or any(covered(c) for c in children.get(n.pk, []))
+
+        uncovered = [n for n in nodes if not covered(n)]
+    return Gaps(unlinked, uncovered, empty_plans, overdue)

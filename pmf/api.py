@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from accounts.models import OrgUnit, RoleAssignment
 from accounts.policy import Capability, has_capability, role_assignments
-from planning.models import CouncilPlan, PlanNode
+from planning.models import CouncilPlan, Objective, PlanNode, UnitPlan
 
 
 class HasCapability(permissions.IsAuthenticated):
@@ -96,3 +96,69 @@ def me(request):
     user = request.user
     data = {"username": user.get_username(), "name": user.display_name, "roles": role_assignments(user)}
     return Response(MeSerializer(data).data)
+
+
+class ObjectiveSerializer(serializers.ModelSerializer):
+    plan = serializers.PrimaryKeyRelatedField(read_only=True)
+    unit = serializers.CharField(source="plan.unit.code", read_only=True)
+    owner = serializers.CharField(source="owner.display_name", read_only=True)
+    council_plan_node = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    contributes_to = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Objective
+        # CIC objectives are deliberately absent: their words are private to the employee.
+        fields = [
+            "id",
+            "plan",
+            "unit",
+            "title",
+            "description",
+            "owner",
+            "start_date",
+            "due_date",
+            "status",
+            "council_plan_node",
+            "parent_objective",
+            "contributes_to",
+        ]
+
+
+class ObjectiveViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [HasCapability]
+    required_capability = Capability.VIEW_PLANS
+    serializer_class = ObjectiveSerializer
+    queryset = Objective.objects.none()
+
+    def get_queryset(self):
+        return (
+            Objective.objects.visible_to(self.request.user)
+            .select_related("plan__unit", "owner", "council_plan_node")
+            .prefetch_related("contributes_to")
+            .order_by("id")
+        )
+
+
+class UnitPlanSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    kind = serializers.CharField(source="kind_label", read_only=True)
+    objectives = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = UnitPlan
+        fields = ["id", "unit", "kind", "year", "title", "summary", "objectives"]
+
+
+class UnitPlanViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [HasCapability]
+    required_capability = Capability.VIEW_PLANS
+    serializer_class = UnitPlanSerializer
+    queryset = UnitPlan.objects.none()
+
+    def get_queryset(self):
+        return (
+            UnitPlan.objects.visible_to(self.request.user)
+            .select_related("unit")
+            .prefetch_related("objectives")
+            .order_by("-year", "unit__path")
+        )

@@ -12,6 +12,8 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("council-plans", api.CouncilPlanViewSet, basename="council-plan")
 router.register("org-units", api.OrgUnitViewSet, basename="org-unit")
+router.register("plans", api.UnitPlanViewSet, basename="plan")
+router.register("objectives", api.ObjectiveViewSet, basename="objective")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -15,11 +15,14 @@ import pytest
 from django.test import Client
 
 from accounts.models import OrgUnit, OrgUnitKind, Role, User
+from planning.models import CicObjective, Risk
 from tests.factories import (
     CouncilPlanFactory,
+    ObjectiveFactory,
     OrgUnitFactory,
     PlanNodeFactory,
     RoleAssignmentFactory,
+    UnitPlanFactory,
     UserFactory,
 )
 
@@ -47,6 +50,7 @@ class World:
     t2: OrgUnit
     people: dict[str, User]
     plan: object
+    thread: dict
 
 
 @pytest.fixture
@@ -75,7 +79,31 @@ def world(db) -> World:
     priority = PlanNodeFactory(plan=plan, code="P1", title="Economic growth")
     outcome = PlanNodeFactory(plan=plan, code="O1", title="Skills", parent=priority)
     PlanNodeFactory(plan=plan, code="M1", title="More apprenticeships", parent=outcome)
-    return World(council, d1, d2, s1, s2, t1, t2, people, plan)
+    people["service_lead"].org_unit = s1
+    people["service_lead"].save()
+    people["directorate_lead"].org_unit = d1
+    people["directorate_lead"].save()
+    d2_person = UserFactory(username="d2.person", org_unit=d2)
+    s2_person = UserFactory(username="s2.person", org_unit=s2)
+    plans = {code: UnitPlanFactory(unit=unit) for code, unit in (("D1", d1), ("S1", s1), ("D2", d2), ("S2", s2))}
+    d1_objective = ObjectiveFactory(plan=plans["D1"], owner=people["directorate_lead"], council_plan_node=priority)
+    d2_objective = ObjectiveFactory(plan=plans["D2"], owner=d2_person, council_plan_node=priority)
+    s1_objective = ObjectiveFactory(plan=plans["S1"], owner=people["service_lead"], parent_objective=d1_objective)
+    s2_objective = ObjectiveFactory(plan=plans["S2"], owner=s2_person, parent_objective=d2_objective)
+    thread = {
+        "priority": priority,
+        "plans": plans,
+        "d1_objective": d1_objective,
+        "d2_objective": d2_objective,
+        "s1_objective": s1_objective,
+        "s2_objective": s2_objective,
+        "risk_s1": Risk.objects.create(plan=plans["S1"], description="Staff turnover", likelihood=3, impact=4),
+        "risk_s2": Risk.objects.create(plan=plans["S2"], description="Budget pressure", likelihood=4, impact=4),
+        "cic": CicObjective.objects.create(
+            employee=people["no_role"], objective=s1_objective, title="Learn SQL", status="on_track"
+        ),
+    }
+    return World(council, d1, d2, s1, s2, t1, t2, people, plan, thread)
 
 
 def client_for(world: World, persona: str) -> Client:

@@ -33,8 +33,16 @@ class Route:
     api: bool = False
     public: bool = False
     signed_in_status: int | None = None  # e.g. the sign-in page sends a signed-in person home
+    method: str = "get"
+    data: dict = field(default_factory=dict)
+    ok_status: int = 200  # what an allowed persona gets (a POST action redirects: 302)
+    #: Per-person answers where the rule is about the person, not a role (CIC objectives are
+    #: readable only by the employee and their line management).
+    by_persona: dict = field(default_factory=dict)
 
     def expected(self, persona: str) -> int:
+        if persona in self.by_persona:
+            return self.by_persona[persona]
         if self.signed_in_status and persona != "anonymous":
             return self.signed_in_status
         if self.public:
@@ -43,7 +51,7 @@ class Route:
             return 401 if self.api else 302
         if self.allowed is not EVERYONE and persona not in self.allowed:
             return 403
-        return 200
+        return self.ok_status
 
 
 def sign_in_url() -> str:

@@ -11,6 +11,16 @@ from tests.permissions import EVERYONE, SCOPED_PERSONAS, Exemption, Route, sign_
 
 ORGANISATION_READERS = frozenset({"performance_admin", "cmt", "cabinet", "directorate_lead", "service_lead"})
 ADMINS = frozenset({"performance_admin"})
+STAFF = frozenset({"no_role", "performance_admin", "cmt", "cabinet", "directorate_lead", "service_lead"})
+PLAN_EDITORS = frozenset({"performance_admin", "directorate_lead", "service_lead"})
+#: A CIC objective is read by the employee (no_role) and their line manager (service_lead) only.
+CIC_READERS_ONLY = {
+    "performance_admin": 404,
+    "cmt": 404,
+    "cabinet": 404,
+    "directorate_lead": 404,
+    "scrutiny": 403,
+}
 
 ROUTES = (
     Route("home"),
@@ -32,6 +42,88 @@ ROUTES = (
         out_of_scope_kwargs=lambda w: {"code": w.s2.code},
     ),
     Route("audit:event-list", allowed=ADMINS),
+    Route("planning:council-plan-create", allowed=ADMINS),
+    Route("planning:council-plan-edit", allowed=ADMINS, kwargs=lambda w: {"pk": w.plan.pk}),
+    Route("planning:plan-node-add", allowed=ADMINS, kwargs=lambda w: {"pk": w.plan.pk}),
+    Route(
+        "planning:plan-node-edit",
+        allowed=ADMINS,
+        kwargs=lambda w: {"pk": w.plan.pk, "node_pk": w.thread["priority"].pk},
+    ),
+    Route(
+        "planning:plan-node-move",
+        allowed=ADMINS,
+        kwargs=lambda w: {"pk": w.plan.pk, "node_pk": w.thread["priority"].pk},
+        method="post",
+        data={"direction": "down"},
+        ok_status=302,
+    ),
+    Route(
+        "planning:plan-node-retire",
+        allowed=ADMINS,
+        kwargs=lambda w: {"pk": w.plan.pk, "node_pk": w.thread["priority"].pk},
+    ),
+    Route("planning:council-plan-export", allowed=ADMINS, kwargs=lambda w: {"pk": w.plan.pk, "fmt": "csv"}),
+    Route("planning:council-plan-import", allowed=ADMINS, kwargs=lambda w: {"pk": w.plan.pk}),
+    Route("planning:plan-list", allowed=STAFF),
+    Route("planning:plan-create", allowed=PLAN_EDITORS),
+    Route("planning:plan-detail", allowed=STAFF, kwargs=lambda w: {"pk": w.thread["plans"]["S2"].pk}),
+    Route("planning:plan-on-a-page", allowed=STAFF, kwargs=lambda w: {"pk": w.thread["plans"]["D1"].pk}),
+    Route(
+        "planning:plan-edit",
+        allowed=PLAN_EDITORS,
+        kwargs=lambda w: {"pk": w.thread["plans"]["S1"].pk},
+        out_of_scope_kwargs=lambda w: {"pk": w.thread["plans"]["S2"].pk},
+    ),
+    Route(
+        "planning:objective-add",
+        allowed=PLAN_EDITORS,
+        kwargs=lambda w: {"pk": w.thread["plans"]["S1"].pk},
+        out_of_scope_kwargs=lambda w: {"pk": w.thread["plans"]["S2"].pk},
+    ),
+    Route(
+        "planning:risk-add",
+        allowed=PLAN_EDITORS,
+        kwargs=lambda w: {"pk": w.thread["plans"]["S1"].pk},
+        out_of_scope_kwargs=lambda w: {"pk": w.thread["plans"]["S2"].pk},
+    ),
+    Route(
+        "planning:risk-edit",
+        allowed=PLAN_EDITORS,
+        kwargs=lambda w: {"pk": w.thread["risk_s1"].pk},
+        out_of_scope_kwargs=lambda w: {"pk": w.thread["risk_s2"].pk},
+    ),
+    Route("planning:objective-detail", allowed=STAFF, kwargs=lambda w: {"pk": w.thread["s2_objective"].pk}),
+    Route(
+        "planning:objective-edit",
+        allowed=PLAN_EDITORS,
+        kwargs=lambda w: {"pk": w.thread["s1_objective"].pk},
+        out_of_scope_kwargs=lambda w: {"pk": w.thread["s2_objective"].pk},
+    ),
+    Route(
+        "planning:progress-add",
+        allowed=PLAN_EDITORS,
+        kwargs=lambda w: {"pk": w.thread["s1_objective"].pk},
+        out_of_scope_kwargs=lambda w: {"pk": w.thread["s2_objective"].pk},
+    ),
+    Route("planning:thread-index", allowed=STAFF),
+    Route("planning:thread-node", allowed=STAFF, kwargs=lambda w: {"pk": w.thread["priority"].pk}),
+    Route("planning:gaps", allowed=STAFF),
+    Route("planning:cic-list", allowed=STAFF),
+    Route("planning:cic-add", allowed=STAFF),
+    Route(
+        "planning:cic-detail",
+        allowed=STAFF,
+        kwargs=lambda w: {"pk": w.thread["cic"].pk},
+        by_persona=CIC_READERS_ONLY,
+    ),
+    Route("planning:cic-edit", allowed=STAFF, kwargs=lambda w: {"pk": w.thread["cic"].pk}, by_persona=CIC_READERS_ONLY),
+    Route(
+        "planning:cic-note-add",
+        allowed=STAFF,
+        kwargs=lambda w: {"pk": w.thread["cic"].pk},
+        by_persona=CIC_READERS_ONLY,
+    ),
     Route("api-me", api=True),
     Route("api:council-plan-list", api=True),
     Route("api:council-plan-detail", api=True, kwargs=lambda w: {"pk": w.plan.pk}),
@@ -41,6 +133,10 @@ ROUTES = (
         allowed=ORGANISATION_READERS,
         hidden_from_scoped=lambda w: [f'"{w.s2.code}"', f'"{w.d2.code}"'],
     ),
+    Route("api:plan-list", api=True, allowed=STAFF),
+    Route("api:plan-detail", api=True, allowed=STAFF, kwargs=lambda w: {"pk": w.thread["plans"]["S1"].pk}),
+    Route("api:objective-list", api=True, allowed=STAFF),
+    Route("api:objective-detail", api=True, allowed=STAFF, kwargs=lambda w: {"pk": w.thread["s1_objective"].pk}),
     Route(
         "api:org-unit-detail",
         api=True,
@@ -85,7 +181,7 @@ def test_matrix_has_no_stale_rows():
 def test_route_answers_each_persona(world, route: Route, persona: str):
     client = client_for(world, persona)
     url = reverse(route.url_name, kwargs=route.kwargs(world))
-    response = client.get(url)
+    response = getattr(client, route.method)(url, route.data)
     expected = route.expected(persona)
     assert response.status_code == expected, f"{persona} GET {url}"
     if expected == 302 and persona == "anonymous":
@@ -101,7 +197,8 @@ def test_route_answers_each_persona(world, route: Route, persona: str):
 def test_scoped_persona_gets_404_out_of_scope(world, route: Route, persona: str):
     if route.allowed is not EVERYONE and persona not in route.allowed:
         pytest.fail("a scoped route must allow the scoped personas it is checked for")
-    response = client_for(world, persona).get(reverse(route.url_name, kwargs=route.out_of_scope_kwargs(world)))
+    url = reverse(route.url_name, kwargs=route.out_of_scope_kwargs(world))
+    response = getattr(client_for(world, persona), route.method)(url, route.data)
     assert response.status_code == 404
 
 

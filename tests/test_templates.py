@@ -37,6 +37,37 @@ def test_every_template_renders(world, clients):
     visit(admin, reverse("accounts:org-unit-detail", kwargs={"code": world.s1.code}))
     visit(admin, reverse("audit:event-list"), data={"date_from": "2025-02-01", "date_to": "2025-01-01"})
     visit(clients["no_role"], reverse("accounts:org-unit-list"), expect=403)
+
+    plan, thread = world.plan, world.thread
+    node = thread["priority"]
+    visit(admin, reverse("planning:council-plan-create"), "post", {"title": ""})
+    visit(admin, reverse("planning:council-plan-edit", kwargs={"pk": plan.pk}))
+    visit(admin, reverse("planning:plan-node-add", kwargs={"pk": plan.pk}), "post", {"code": ""})
+    visit(admin, reverse("planning:plan-node-edit", kwargs={"pk": plan.pk, "node_pk": node.pk}))
+    visit(admin, reverse("planning:plan-node-retire", kwargs={"pk": plan.pk, "node_pk": node.pk}))
+    visit(admin, reverse("planning:council-plan-import", kwargs={"pk": plan.pk}))
+    s1_plan, objective = thread["plans"]["S1"], thread["s1_objective"]
+    lead = clients["service_lead"]
+    visit(lead, reverse("planning:plan-list"))
+    visit(lead, reverse("planning:plan-create"))
+    visit(lead, reverse("planning:plan-detail", kwargs={"pk": s1_plan.pk}))
+    visit(lead, reverse("planning:plan-edit", kwargs={"pk": s1_plan.pk}))
+    visit(lead, reverse("planning:plan-on-a-page", kwargs={"pk": s1_plan.pk}))
+    visit(lead, reverse("planning:objective-add", kwargs={"pk": s1_plan.pk}), "post", {"title": ""})
+    visit(lead, reverse("planning:objective-detail", kwargs={"pk": objective.pk}))
+    visit(lead, reverse("planning:objective-edit", kwargs={"pk": objective.pk}))
+    visit(lead, reverse("planning:progress-add", kwargs={"pk": objective.pk}), "post", {"note": ""})
+    visit(lead, reverse("planning:risk-add", kwargs={"pk": s1_plan.pk}))
+    visit(lead, reverse("planning:risk-edit", kwargs={"pk": thread["risk_s1"].pk}))
+    visit(lead, reverse("planning:thread-index"))
+    visit(lead, reverse("planning:thread-node", kwargs={"pk": node.pk}))
+    visit(lead, reverse("planning:gaps"))
+    employee, cic = clients["no_role"], thread["cic"]
+    visit(employee, reverse("planning:cic-list"))
+    visit(employee, reverse("planning:cic-add"))
+    visit(employee, reverse("planning:cic-detail", kwargs={"pk": cic.pk}))
+    visit(employee, reverse("planning:cic-edit", kwargs={"pk": cic.pk}))
+    visit(employee, reverse("planning:cic-note-add", kwargs={"pk": cic.pk}))
     visit(admin, "/no-such-page/", expect=404)
     locked = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT + 1):

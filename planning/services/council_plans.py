@@ -168,3 +168,23 @@ def plan_node_retire(*, by, node: PlanNode, on: datetime.date | None = None) -> 
         changes=[(each, {"retired_at": None}, {"retired_at": on.isoformat()}) for each in retiring],
     )
     return next(each for each in retiring if each.pk == node.pk)
+
+
+@transaction.atomic
+def council_plan_import(*, by, plan: CouncilPlan, checked) -> tuple[int, int]:
+    """Apply a checked import (``planning.tabular.check_structure_import``): all of it or none.
+
+    Returns (nodes added, nodes changed)."""
+    require(by, Capability.MANAGE_COUNCIL_PLAN)
+    _refuse_if_read_only(plan)
+    if checked.problems:
+        raise ValidationError("The file has problems; nothing was imported.")
+    by_code = {node.code: node for node in plan.nodes.all()}
+    for row in checked.creates:
+        parent = by_code[row["parent_code"]] if row["parent_code"] else None
+        by_code[row["code"]] = plan_node_create(
+            by=by, plan=plan, code=row["code"], title=row["title"], description=row["description"], parent=parent
+        )
+    for node, changes in checked.updates:
+        plan_node_update(by=by, node=node, **changes)
+    return len(checked.creates), len(checked.updates)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import OrgUnit, RoleAssignment, User
 from accounts.services import (
@@ -24,8 +25,22 @@ from accounts.services import (
     user_create,
     user_set_line_manager,
 )
-from planning.models import CouncilPlan, PlanNode
-from planning.services import council_plan_create, plan_node_create
+from planning.models import (
+    CouncilPlan,
+    Objective,
+    PlanNode,
+    UnitPlan,
+    financial_year_bounds,
+    financial_year_of,
+)
+from planning.services import (
+    cic_objective_create,
+    council_plan_create,
+    objective_create,
+    objective_update,
+    plan_node_create,
+    unit_plan_create,
+)
 
 BASE = Path(settings.BASE_DIR)
 ORGANISATION_FILE = BASE / "accounts" / "demo" / "organisation.json"
@@ -33,6 +48,31 @@ PLAN_FILES = [
     BASE / "planning" / "demo" / "council_plan_2022_25.json",
     BASE / "planning" / "demo" / "council_plan_2025_29.json",
 ]
+#: Which Markers of Success each directorate's plan takes on. M4, M18 and M20 are left with no
+#: objective so the gaps page has something to show.
+DEMO_DIRECTORATE_MARKERS = {
+    "CHS": ["M13", "M14", "M15", "M16"],
+    "ASH": ["M5", "M6", "M7", "M8"],
+    "EEC": ["M1", "M2", "M3", "M17", "M19"],
+    "RT": ["M9", "M10", "M11", "M12"],
+}
+DEMO_STATUSES = ["on_track", "on_track", "at_risk", "complete", "off_track", "on_track", "not_started"]
+DEMO_SERVICE_OBJECTIVES = [
+    "Cut the average wait for {unit} by 10%",
+    "Move three {unit} processes online",
+]
+DEMO_TEAM_OBJECTIVES = [
+    "Clear the {unit} backlog of open cases",
+    "Train every {unit} officer in the new case system",
+]
+DEMO_CIC_TITLES = [
+    "Complete the data quality e-learning",
+    "Lead the team's weekly performance huddle",
+    "Shadow a colleague in another directorate",
+    "Gain a project management qualification",
+    "Mentor a new starter through their first quarter",
+]
+
 #: Demo only: every demo person signs in with this password (it is in the README).
 DEMO_PASSWORD = "walsall-demo-2025"  # noqa: S105
 
@@ -44,6 +84,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = self.load_organisation()
             created += self.load_plans()
+            created += self.load_golden_thread()
         self.write_sign_ins()
         self.stdout.write(f"Demo council ready ({created} records added).")
 
@@ -151,6 +192,126 @@ class Command(BaseCommand):
                 return added
 
             created += walk(data["nodes"], None)
+        return created
+
+    # --- plans, objectives and CIC objectives ---------------------------------------------
+
+    def load_golden_thread(self) -> int:
+        """Plans for every directorate, service and team in the current financial year, with
+        objectives across the priorities: some at risk, some overdue, some contributing across
+        directorates, one linked to nothing and one plan still empty, so the thread and gaps
+        pages have something to show. Then CIC objectives for the employees."""
+        today = timezone.localdate()
+        year = financial_year_of(today)
+        if UnitPlan.objects.filter(year=year).exists():
+            return 0
+        plan = CouncilPlan.objects.current(today)
+        if plan is None:
+            return 0
+        start, end = financial_year_bounds(year)
+        overdue_due = today - datetime.timedelta(days=30)
+        overdue_due = overdue_due if overdue_due >= start + datetime.timedelta(days=30) else None
+        nodes = {node.code: node for node in plan.nodes.all()}
+        units = {unit.code: unit for unit in OrgUnit.objects.select_related("head")}
+        counter = {"n": 0}
+
+        def next_status() -> str:
+            counter["n"] += 1
+            return DEMO_STATUSES[counter["n"] % len(DEMO_STATUSES)]
+
+        def make_objective(unit_plan, title, owner, **link):
+            status = next_status()
+            due = end
+            if overdue_due and status in {"at_risk", "off_track", "on_track"} and counter["n"] % 4 == 0:
+                due = overdue_due
+            return objective_create(
+                by=None,
+                plan=unit_plan,
+                title=title,
+                description="",
+                owner=owner,
+                start_date=start,
+                due_date=due,
+                status=status,
+                **link,
+            )
+
+        created = 0
+        directorate_objectives: dict[str, list] = {}
+        service_objectives: dict[str, list] = {}
+        for code, marker_codes in DEMO_DIRECTORATE_MARKERS.items():
+            directorate = units[code]
+            unit_plan = unit_plan_create(
+                by=None,
+                unit=directorate,
+                year=year,
+                title=f"{directorate.name}: plan on a page {year}/{str(year + 1)[-2:]}",
+            )
+            created += 1
+            directorate_objectives[code] = []
+            for marker_code in marker_codes:
+                marker = nodes[marker_code]
+                title = marker.title
+                directorate_objectives[code].append(
+                    make_objective(unit_plan, title, directorate.head, council_plan_node=marker)
+                )
+                created += 1
+        codes = list(DEMO_DIRECTORATE_MARKERS)
+        for index, code in enumerate(codes[:-1]):  # a chain across directorates, not a loop
+            partner = directorate_objectives[codes[(index + 1) % len(codes)]][0]
+            objective_update(by=None, objective=directorate_objectives[code][0], contributes_to=[partner])
+
+        services = OrgUnit.objects.filter(kind="service", parent__code__in=codes).select_related("head", "parent")
+        for service_index, service in enumerate(services.order_by("path")):
+            unit_plan = unit_plan_create(by=None, unit=service, year=year, title=f"{service.name} service plan")
+            created += 1
+            parents = directorate_objectives[service.parent.code]
+            service_objectives[service.code] = []
+            for i, template in enumerate(DEMO_SERVICE_OBJECTIVES[:2]):
+                parent = parents[(service_index + i) % len(parents)]
+                service_objectives[service.code].append(
+                    make_objective(unit_plan, template.format(unit=service.name), service.head, parent_objective=parent)
+                )
+                created += 1
+            if service_index == 2:
+                make_objective(unit_plan, f"Refresh the {service.name} website pages", service.head)
+                created += 1
+
+        teams = list(OrgUnit.objects.filter(kind="team", parent__code__in=service_objectives).order_by("path"))
+        for team_index, team in enumerate(teams):
+            unit_plan = unit_plan_create(by=None, unit=team, year=year, title=f"{team.name} team plan")
+            created += 1
+            if team_index == len(teams) - 1:
+                continue  # one plan left empty for the gaps page
+            parents = service_objectives[team.parent.code]
+            for i, template in enumerate(DEMO_TEAM_OBJECTIVES):
+                make_objective(
+                    unit_plan,
+                    template.format(unit=team.name),
+                    team.head,
+                    parent_objective=parents[(team_index + i) % len(parents)],
+                )
+                created += 1
+
+        team_objectives = {}
+        for objective in Objective.objects.filter(
+            plan__year=year, plan__unit__kind__in=["team", "service"]
+        ).select_related("plan__unit"):
+            team_objectives.setdefault(objective.plan.unit_id, []).append(objective)
+        for person_index, person in enumerate(
+            User.objects.filter(org_unit__kind__in=["team", "service"]).select_related("org_unit").order_by("username")
+        ):
+            choices = team_objectives.get(person.org_unit_id) or team_objectives.get(person.org_unit.parent_id) or []
+            for i in range(min(2, len(choices))):
+                cic_objective_create(
+                    by=person,
+                    employee=person,
+                    objective=choices[(person_index + i) % len(choices)],
+                    title=DEMO_CIC_TITLES[(person_index + i) % len(DEMO_CIC_TITLES)],
+                    description="Agreed at my Continuous Improvement Conversation.",
+                    status=DEMO_STATUSES[(person_index + i) % len(DEMO_STATUSES)],
+                )
+                created += 1
         return created
 
     # --- sign-ins -----------------------------------------------------------------------

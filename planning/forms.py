@@ -1,0 +1,214 @@
+"""Forms for planning pages. Choices are limited to what the person may pick; the services
+re-check every rule and their messages come back onto the right field."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from accounts.models import OrgUnit, User
+from core.forms import GovukFormMixin
+from planning.models import CicObjective, CouncilPlan, Objective, ObjectiveStatus, PlanNode, Risk, UnitPlan
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ServiceErrorsMixin(GovukFormMixin):
+    """Put a service's ValidationError messages next to the fields they name."""
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for field, messages in error.message_dict.items():
+                target = field if field in self.fields else None
+                for message in messages:
+                    self.add_error(target, message)
+        else:
+            for message in error.messages:
+                self.add_error(None, message)
+        self.mark_errors()
+
+
+class CouncilPlanForm(ServiceErrorsMixin, forms.ModelForm):
+    level_names_text = forms.CharField(
+        label="Level names, from the top down",
+        help_text="One per line, at least three, for example Priority, Outcome, Marker of Success.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    class Meta:
+        model = CouncilPlan
+        fields = ["title", "start_date", "end_date", "vision_label", "vision", "description"]
+        widgets = {"start_date": DATE, "end_date": DATE, "vision": forms.Textarea(attrs={"rows": 3})}
+        labels = {"vision_label": "What the headline is called", "vision": "Vision or aim"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["level_names_text"].initial = "\n".join(self.instance.level_names)
+        self.order_fields(["title", "start_date", "end_date", "vision_label", "vision", "level_names_text"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if isinstance(cleaned.get("level_names_text"), list):
+            self.instance.level_names = cleaned["level_names_text"]
+        return cleaned
+
+    def add_error(self, field, error):
+        # The model names the field level_names; on the form it is the text box.
+        if field == "level_names":
+            field = "level_names_text"
+        elif isinstance(error, ValidationError) and hasattr(error, "error_dict") and "level_names" in error.error_dict:
+            error.error_dict.setdefault("level_names_text", []).extend(error.error_dict.pop("level_names"))
+        if field == "level_names_text" and self.errors.get("level_names_text"):
+            return None  # one message about the levels is enough
+        return super().add_error(field, error)
+
+    def clean_level_names_text(self) -> list[str]:
+        names = [line.strip() for line in self.cleaned_data["level_names_text"].splitlines() if line.strip()]
+        if len(names) < 3:
+            raise ValidationError("Give at least three level names, one per line")
+        return names
+
+    def service_values(self) -> dict:
+        values = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        values["level_names"] = self.cleaned_data["level_names_text"]
+        return values
+
+
+class PlanNodeForm(ServiceErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = PlanNode
+        fields = ["code", "title", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class UnitPlanForm(ServiceErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = UnitPlan
+        fields = ["unit", "year", "title", "summary"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
+        labels = {"unit": "Directorate, service or team", "year": "Financial year starting in April of"}
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["unit"].queryset = units
+        if self.instance.pk:
+            del self.fields["unit"]
+            del self.fields["year"]
+
+
+class ObjectiveForm(ServiceErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = Objective
+        fields = [
+            "title",
+            "description",
+            "owner",
+            "start_date",
+            "due_date",
+            "status",
+            "council_plan_node",
+            "parent_objective",
+            "contributes_to",
+        ]
+        widgets = {
+            "start_date": DATE,
+            "due_date": DATE,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "contributes_to": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "council_plan_node": "Link to the Council Plan directly, or to an objective of a unit above: not both.",
+            "contributes_to": "Objectives in other directorates that this one also helps to deliver.",
+        }
+
+    def __init__(self, *args, plan: UnitPlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        unit = plan.unit
+        self.fields["owner"].queryset = User.objects.filter(is_active=True, org_unit__path__startswith=unit.path) | (
+            User.objects.filter(pk=unit.head_id) if unit.head_id else User.objects.none()
+        )
+        self.fields["owner"].label_from_instance = (
+            lambda u: f"{u.display_name} ({u.job_title})" if u.job_title else u.display_name
+        )
+        nodes = PlanNode.objects.active().filter(
+            plan__start_date__lte=plan.end_date, plan__end_date__gte=plan.start_date
+        )
+        self.fields["council_plan_node"].queryset = nodes.select_related("plan").order_by(
+            "plan__start_date", "depth", "order"
+        )
+        self.fields["council_plan_node"].label_from_instance = lambda n: f"{n.level_name} {n.code}: {n.title}"
+        ancestor_paths = [p for p in unit.ancestor_paths if p != unit.path]
+        self.fields["parent_objective"].queryset = (
+            Objective.objects.filter(plan__year=plan.year, plan__unit__path__in=ancestor_paths)
+            .select_related("plan__unit")
+            .order_by("plan__unit__path", "order")
+        )
+        self.fields["parent_objective"].label_from_instance = lambda o: f"{o.plan.unit.name}: {o.title}"
+        directorate = "/".join(unit.path.split("/")[:3]) + "/"
+        self.fields["contributes_to"].queryset = (
+            Objective.objects.filter(plan__year=plan.year, plan__unit__kind="directorate")
+            .exclude(plan__unit__path__startswith=directorate)
+            .select_related("plan__unit")
+            .order_by("plan__unit__name", "order")
+        )
+        self.fields["contributes_to"].label_from_instance = lambda o: f"{o.plan.unit.name}: {o.title}"
+        self.fields["contributes_to"].required = False
+
+    def service_values(self) -> dict:
+        values = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "contributes_to"}
+        values["contributes_to"] = list(self.cleaned_data.get("contributes_to") or [])
+        return values
+
+
+class ProgressUpdateForm(ServiceErrorsMixin, forms.Form):
+    date = forms.DateField(widget=DATE, label="Date of the update")
+    status = forms.ChoiceField(choices=ObjectiveStatus.choices)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Progress")
+
+
+class RiskForm(ServiceErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = Risk
+        fields = ["description", "likelihood", "impact", "mitigation", "owner"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "mitigation": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"likelihood": "1 (rare) to 5 (almost certain)", "impact": "1 (minimal) to 5 (severe)"}
+
+    def __init__(self, *args, plan: UnitPlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(is_active=True, org_unit__path__startswith=plan.unit.path)
+
+
+class CicObjectiveForm(ServiceErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = CicObjective
+        fields = ["title", "description", "objective", "status"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        labels = {"objective": "Team or service objective it contributes to"}
+
+    def __init__(self, *args, employee: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        objectives = Objective.objects.filter(plan__unit__kind__in=["team", "service"]).select_related("plan__unit")
+        if employee.org_unit_id:
+            # Their own team and service first; anything else in the council after.
+            unit_paths = OrgUnit.objects.get(pk=employee.org_unit_id).ancestor_paths
+            own = list(objectives.filter(plan__unit__path__in=unit_paths).order_by("plan__unit__path", "order"))
+            rest = list(objectives.exclude(plan__unit__path__in=unit_paths).order_by("plan__unit__path", "order"))
+            ordered = own + rest
+            self.fields["objective"].queryset = objectives
+            self.fields["objective"].choices = [("", "Choose an objective")] + [
+                (o.pk, f"{o.plan.unit.name}: {o.title}") for o in ordered
+            ]
+        else:
+            self.fields["objective"].queryset = objectives
+            self.fields["objective"].label_from_instance = lambda o: f"{o.plan.unit.name}: {o.title}"
+
+
+class CicNoteForm(ServiceErrorsMixin, forms.Form):
+    date = forms.DateField(widget=DATE)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Progress note")
+
+
+class ImportForm(GovukFormMixin, forms.Form):
+    file = forms.FileField(label="CSV or Excel file", help_text="Columns: code, parent_code, title, description.")

@@ -1,0 +1,205 @@
+"""Council Plan pages: the list, one plan's tree, and the performance admin's editing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from accounts.policy import Capability, has_capability
+from core.tabular import xlsx_bytes
+from core.views import redirect_after_save, render_page, requires
+from planning.forms import CouncilPlanForm, ImportForm, PlanNodeForm
+from planning.models import CouncilPlan, PlanNode
+from planning.selectors import council_plan_tree
+from planning.services import (
+    council_plan_create,
+    council_plan_import,
+    council_plan_update,
+    plan_node_create,
+    plan_node_move,
+    plan_node_retire,
+    plan_node_update,
+)
+from planning.tabular import COLUMNS, check_structure_import, structure_csv, structure_rows
+
+
+@requires(Capability.VIEW_COUNCIL_PLAN)
+def council_plan_list(request):
+    plans = CouncilPlan.objects.visible_to(request.user).annotate(
+        node_count=Count("nodes", filter=Q(nodes__retired_at__isnull=True))
+    )
+    return render(
+        request,
+        "planning/council_plan_list.html",
+        {"plans": plans, "can_manage": has_capability(request.user, Capability.MANAGE_COUNCIL_PLAN)},
+    )
+
+
+@requires(Capability.VIEW_COUNCIL_PLAN)
+def council_plan_detail(request, pk: int):
+    plan = get_object_or_404(CouncilPlan.objects.visible_to(request.user), pk=pk)
+    can_manage = has_capability(request.user, Capability.MANAGE_COUNCIL_PLAN) and not plan.is_read_only()
+    return render(
+        request,
+        "planning/council_plan_detail.html",
+        {
+            "plan": plan,
+            "tree": council_plan_tree(plan, include_retired=can_manage),
+            "read_only": plan.is_read_only(),
+            "can_manage": can_manage,
+            "can_view_thread": has_capability(request.user, Capability.VIEW_PLANS),
+        },
+    )
+
+
+@requires(Capability.MANAGE_COUNCIL_PLAN)
+def council_plan_create_view(request):
+    form = CouncilPlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = council_plan_create(by=request.user, **form.service_values())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"{plan} created. Add its {plan.level_names[0].lower()} nodes next.")
+            return redirect("planning:council-plan-detail", pk=plan.pk)
+    return render(request, "planning/council_plan_form.html", {"form": form, "plan": None})
+
+
+def _editable_plan(request, pk: int) -> CouncilPlan:
+    plan = get_object_or_404(CouncilPlan.objects.visible_to(request.user), pk=pk)
+    return plan
+
+
+@requires(Capability.MANAGE_COUNCIL_PLAN)
+def council_plan_edit(request, pk: int):
+    plan = _editable_plan(request, pk)
+    if plan.is_read_only():
+        messages.info(request, f"{plan} has ended. It is kept as a record and cannot be changed.")
+        return redirect("planning:council-plan-detail", pk=plan.pk)
+    form = CouncilPlanForm(request.POST or None, instance=plan)
+    if request.method == "POST" and form.is_valid():
+        try:
+            council_plan_update(by=request.user, plan=plan, **form.service_values())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Council Plan saved.")
+            return redirect("planning:council-plan-detail", pk=plan.pk)
+    return render(request, "planning/council_plan_form.html", {"form": form, "plan": plan})
+
+
+@requires(Capability.MANAGE_COUNCIL_PLAN)
+def plan_node_add(request, pk: int):
+    plan = _editable_plan(request, pk)
+    parent_id = request.POST.get("parent") or request.GET.get("parent")
+    parent = get_object_or_404(PlanNode, pk=parent_id, plan=plan) if parent_id else None
+    form = PlanNodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            node = plan_node_create(by=request.user, plan=plan, parent=parent, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"{node.level_name} {node.code} added.")
+            return redirect_after_save(request, "planning:council-plan-detail", pk=plan.pk)
+    level = plan.level_name(parent.depth + 1 if parent else 0)
+    return render_page(
+        request,
+        "planning/plan_node_form.html",
+        {"form": form, "plan": plan, "parent": parent, "level": level, "node": None},
+        partial="form",
+    )
+
+
+@requires(Capability.MANAGE_COUNCIL_PLAN)
+def plan_node_edit(request, pk: int, node_pk: int):
+    plan = _editable_plan(request, pk)
+    node = get_object_or_404(PlanNode, pk=node_pk, plan=plan)
+    form = PlanNodeForm(request.POST or None, instance=node)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_node_update(by=request.user, node=node, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"{node.level_name} {form.cleaned_data['code']} saved.")
+            return redirect_after_save(request, "planning:council-plan-detail", pk=plan.pk)
+    return render_page(
+        request,
+        "planning/plan_node_form.html",
+        {"form": form, "plan": plan, "parent": node.parent, "level": node.level_name, "node": node},
+        partial="form",
+    )
+
+
+@requires(Capability.MANAGE_COUNCIL_PLAN)
+@require_POST
+def plan_node_move_view(request, pk: int, node_pk: int):
+    plan = _editable_plan(request, pk)
+    node = get_object_or_404(PlanNode, pk=node_pk, plan=plan)
+    try:
+        plan_node_move(by=request.user, node=node, direction=request.POST.get("direction", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(reverse("planning:council-plan-detail", kwargs={"pk": plan.pk}) + f"#node-{node.pk}")
+
+
+@requires(Capability.MANAGE_COUNCIL_PLAN)
+def plan_node_retire_view(request, pk: int, node_pk: int):
+    plan = _editable_plan(request, pk)
+    node = get_object_or_404(PlanNode, pk=node_pk, plan=plan, retired_at__isnull=True)
+    if request.method == "POST":
+        try:
+            plan_node_retire(by=request.user, node=node)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{node.level_name} {node.code} and everything below it retired.")
+        return redirect("planning:council-plan-detail", pk=plan.pk)
+    below = PlanNode.objects.filter(plan=plan, parent=node).count()
+    linked = node.objectives.count()
+    return render(
+        request, "planning/plan_node_retire.html", {"plan": plan, "node": node, "below": below, "linked": linked}
+    )
+
+
+@requires(Capability.MANAGE_COUNCIL_PLAN)
+def council_plan_export(request, pk: int, fmt: str):
+    plan = get_object_or_404(CouncilPlan.objects.visible_to(request.user), pk=pk)
+    filename = slugify(plan.title) or "council-plan"
+    if fmt == "xlsx":
+        content = xlsx_bytes(COLUMNS, structure_rows(plan), title="Council Plan")
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    else:
+        response = HttpResponse(structure_csv(plan), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+@requires(Capability.MANAGE_COUNCIL_PLAN)
+def council_plan_import_view(request, pk: int):
+    plan = _editable_plan(request, pk)
+    if plan.is_read_only():
+        messages.info(request, f"{plan} has ended. It is kept as a record and cannot be changed.")
+        return redirect("planning:council-plan-detail", pk=plan.pk)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    checked = None
+    if request.method == "POST" and form.is_valid():
+        checked = check_structure_import(plan, form.cleaned_data["file"])
+        if not checked.problems:
+            added, changed = council_plan_import(by=request.user, plan=plan, checked=checked)
+            messages.success(request, f"Imported: {added} node{'s' if added != 1 else ''} added, {changed} changed.")
+            return redirect("planning:council-plan-detail", pk=plan.pk)
+    status = 400 if checked and checked.problems else 200
+    return render(
+        request, "planning/council_plan_import.html", {"form": form, "plan": plan, "checked": checked}, status=status
+    )
