@@ -58,3 +58,56 @@ def test_audit_log_page_is_flat(world, clients):
 
 def test_api_org_units_is_flat(world, clients):
     assert_flat(get_ok(clients["cmt"], "/api/v1/org-units/"), grow_organisation(world), pinned=8)
+
+
+def grow_thread(world, n=15):
+    """More objectives at every level below the priority, with CIC objectives on each."""
+    from planning.models import CicObjective
+    from tests.factories import ObjectiveFactory
+
+    def grow():
+        thread = world.thread
+        for i in range(n):
+            d1 = ObjectiveFactory(
+                plan=thread["plans"]["D1"], owner=world.people["directorate_lead"], council_plan_node=thread["priority"]
+            )
+            s1 = ObjectiveFactory(plan=thread["plans"]["S1"], owner=world.people["service_lead"], parent_objective=d1)
+            s1.contributes_to.add(thread["d2_objective"])
+            for j in range(3):
+                employee = UserFactory(username=f"grow{i}-{j}", org_unit=world.t1)
+                CicObjective.objects.create(employee=employee, objective=s1, title="x", status="on_track")
+            ObjectiveFactory(plan=thread["plans"]["S2"], owner=UserFactory(org_unit=world.s2))
+
+    return grow
+
+
+def test_thread_view_of_a_priority_is_flat(world, clients):
+    url = reverse("planning:thread-node", kwargs={"pk": world.thread["priority"].pk})
+    assert_flat(get_ok(clients["cmt"], url), grow_thread(world), pinned=11)
+
+
+def test_gaps_view_is_flat(world, clients):
+    assert_flat(get_ok(clients["cmt"], reverse("planning:gaps")), grow_thread(world), pinned=12)
+
+
+def test_plan_page_is_flat(world, clients):
+    url = reverse("planning:plan-detail", kwargs={"pk": world.thread["plans"]["S1"].pk})
+    assert_flat(get_ok(clients["service_lead"], url), grow_thread(world), pinned=11)
+
+
+def test_plan_on_a_page_is_flat(world, clients):
+    url = reverse("planning:plan-on-a-page", kwargs={"pk": world.thread["plans"]["S1"].pk})
+    assert_flat(get_ok(clients["service_lead"], url), grow_thread(world), pinned=12)
+
+
+def test_plan_list_is_flat(world, clients):
+    assert_flat(get_ok(clients["cmt"], reverse("planning:plan-list")), grow_thread(world), pinned=9)
+
+
+def test_objective_page_is_flat(world, clients):
+    url = reverse("planning:objective-detail", kwargs={"pk": world.thread["d2_objective"].pk})
+    assert_flat(get_ok(clients["cmt"], url), grow_thread(world), pinned=16)
+
+
+def test_api_objectives_is_flat(world, clients):
+    assert_flat(get_ok(clients["cmt"], "/api/v1/objectives/"), grow_thread(world), pinned=9)

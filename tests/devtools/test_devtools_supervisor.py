@@ -128,6 +128,19 @@ def test_serve_stops_every_process_on_a_signal(serve, service_urls, sig):
     assert_everything_stops(served, sig)
 
 
+@pytest.mark.timeout(90)
+def test_killing_the_supervisor_outright_leaves_no_orphans(serve, service_urls):
+    """SIGKILL cannot be caught; the kernel's parent-death signal stops the children instead."""
+    served = serve(**service_urls)
+    wait_until_serving(served)
+    started = time.monotonic()
+    served.process.kill()
+    served.process.wait()
+    while tagged_processes(served.tag) and time.monotonic() - started < STOP_LIMIT:
+        time.sleep(0.1)
+    assert not tagged_processes(served.tag), f"orphans: {tagged_processes(served.tag)}"
+
+
 @pytest.mark.timeout(30)
 def test_busy_web_port_is_one_clear_line_and_exit_2(serve, service_urls):
     with socket.socket() as squatter:
