@@ -125,6 +125,7 @@ class ObjectiveForm(ServiceErrorsMixin, forms.ModelForm):
 
     def __init__(self, *args, plan: UnitPlan, **kwargs):
         super().__init__(*args, **kwargs)
+        self.plan = plan
         unit = plan.unit
         self.fields["owner"].queryset = User.objects.filter(is_active=True, org_unit__path__startswith=unit.path) | (
             User.objects.filter(pk=unit.head_id) if unit.head_id else User.objects.none()
@@ -155,6 +156,24 @@ class ObjectiveForm(ServiceErrorsMixin, forms.ModelForm):
         )
         self.fields["contributes_to"].label_from_instance = lambda o: f"{o.plan.unit.name}: {o.title}"
         self.fields["contributes_to"].required = False
+
+    def clean(self):
+        """Run the thread's rules here too, so every message shows at once, next to its field.
+        The service runs them again inside its transaction before saving."""
+        from planning.services.plans import validate_objective
+
+        cleaned = super().clean()
+        candidate = Objective(plan=self.plan, pk=self.instance.pk)
+        for name in ("title", "owner", "start_date", "due_date", "council_plan_node", "parent_objective"):
+            setattr(candidate, name, cleaned.get(name))
+        try:
+            validate_objective(candidate, list(cleaned.get("contributes_to") or []))
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                for message in messages:
+                    if field in self.fields and message not in self.errors.get(field, []):
+                        self.add_error(field, message)
+        return cleaned
 
     def service_values(self) -> dict:
         values = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "contributes_to"}

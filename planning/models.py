@@ -271,6 +271,15 @@ class Objective(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_constraints(self):
+        """Leave the two check constraints to the database: ``planning.services.plans``
+        states both rules next to their fields, which a bare constraint message cannot."""
+        checked_elsewhere = {"objective_has_one_upward_link", "objective_dates_ordered"}
+        return [
+            (model, [c for c in constraints if c.name not in checked_elsewhere])
+            for model, constraints in super().get_constraints()
+        ]
+
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         return self.status != ObjectiveStatus.COMPLETE and self.due_date < (today or timezone.localdate())
 

@@ -29,6 +29,7 @@ CSP_LISTENER = """
 window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', (e) => {
   window.__cspViolations.push({directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample});
+  document.documentElement.setAttribute('data-csp-violations', String(window.__cspViolations.length));
 });
 """
 

@@ -19,7 +19,7 @@ def test_an_inline_script_without_the_nonce_is_blocked_and_reported(db, checked)
         "() => { const s = document.createElement('script'); s.textContent = 'window.__ran = true';"
         " document.body.append(s); }"
     )
-    checked.page.wait_for_function("window.__cspViolations.length > 0")
+    checked.page.locator("html[data-csp-violations]").wait_for(state="attached")
     assert checked.page.evaluate("window.__ran") is None
     with pytest.raises(AssertionError, match="CSP violations"):
         checked.assert_no_csp_violations()

@@ -115,7 +115,7 @@ def test_thread_view_counts_objectives_by_status_at_each_level(world, clients):
     body = clients["cmt"].get(reverse("planning:thread-node", kwargs={"pk": world.thread["priority"].pk}))
     root = body.context["root"]
     assert root.objective_total == 4
-    assert dict((label, count) for _, label, count in root.status_counts)["On track"] == 4
+    assert {label: count for _, label, count in root.status_counts}["On track"] == 4
     assert root.level_counts == [("Directorate", 2), ("Service", 2)]
 
 

@@ -1,0 +1,224 @@
+"""``python3 run.py``: services, database set-up, the web server and Celery, all supervised.
+
+Two paths:
+
+* Local (DATABASE_URL and REDIS_URL not both set): start the embedded PostgreSQL and Redis,
+  default DEBUG to 1, migrate, load the demo council, serve with runserver.
+* Production (both set): start no services; migrate, collect static files unless
+  DEBUG or PMF_PLAIN_STATIC is on, and serve with gunicorn unless DEBUG is on. No demo data.
+
+``run.py serve`` (internal, used by the supervisor's own tests) skips set-up, migration and
+demo data, and only starts and supervises the processes.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths, postgres, redis
+from .console import Fatal, Interrupted, complain, display_path, failure_with_log, say
+from .ports import PORT_IN_USE_EXIT, parse_port, require_free
+from .processes import pid_file_is_stale, read_pid_file
+from .supervisor import TIER_APP, Supervisor
+
+POSTGRES_PORT = 55432
+REDIS_PORT = 56379
+DEFAULT_WEB_PORT = 8000
+EMBEDDED_DATABASE_URL = f"postgres://pmf@127.0.0.1:{POSTGRES_PORT}/pmf"
+EMBEDDED_REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/0"
+WEB_READY_TIMEOUT = 90.0
+YES = {"1", "true", "yes", "on"}
+EARLIER_RUN = "If an earlier `python3 run.py` is still running, stop it with Ctrl-C in its terminal."
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What this run will do, decided from the environment alone (so it can be tested)."""
+
+    embedded: bool
+    debug: bool
+    plain_static: bool
+    web_port: int
+    env: dict[str, str]
+
+
+def make_plan(environ: dict[str, str]) -> Plan:
+    env = dict(environ, PYTHONUNBUFFERED="1")
+    embedded = not (environ.get("DATABASE_URL") and environ.get("REDIS_URL"))
+    if embedded:
+        env.update(DATABASE_URL=EMBEDDED_DATABASE_URL, REDIS_URL=EMBEDDED_REDIS_URL)
+        env["DEBUG"] = environ.get("DEBUG") or "1"
+    return Plan(
+        embedded=embedded,
+        debug=env.get("DEBUG", "").strip().lower() in YES,
+        plain_static=env.get("PMF_PLAIN_STATIC", "").strip().lower() in YES,
+        web_port=parse_port(environ.get("PMF_PORT") or str(DEFAULT_WEB_PORT), "PMF_PORT"),
+        env=env,
+    )
+
+
+def ports_needed(plan: Plan) -> list[tuple[int, str, str]]:
+    web = (plan.web_port, "the web server", f"{EARLIER_RUN} Otherwise set PMF_PORT to a free port.")
+    if not plan.embedded:
+        return [web]
+    return [
+        (POSTGRES_PORT, "the embedded PostgreSQL", f"{EARLIER_RUN} Otherwise stop the program using it."),
+        (REDIS_PORT, "the embedded Redis", f"{EARLIER_RUN} Otherwise stop the program using it."),
+        web,
+    ]
+
+
+def check_not_running(pid_file: Path) -> None:
+    """Refuse to start twice from the same folder; clear a pid file left by a crashed run."""
+    if pid_file.exists() and not pid_file_is_stale(pid_file, "run.py"):
+        pid = read_pid_file(pid_file)
+        raise Fatal(
+            f"Performance is already running from this folder (pid {pid}). "
+            f"Stop it with Ctrl-C in its terminal, or `kill {pid}`.",
+            code=PORT_IN_USE_EXIT,
+        )
+    pid_file.unlink(missing_ok=True)
+
+
+def run(*, serve_only: bool) -> int:
+    plan = make_plan(dict(os.environ))
+    if plan.embedded and (os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL")):
+        say("Only one of DATABASE_URL and REDIS_URL is set: using the embedded PostgreSQL and Redis.")
+    state, logs = paths.state_dir(), paths.log_dir()
+    logs.mkdir(parents=True, exist_ok=True)
+    pid_file = state / "run.pid"
+    check_not_running(pid_file)
+    require_free(ports_needed(plan))
+    supervisor = Supervisor()
+    supervisor.install_signal_handlers()
+    pid_file.write_text(f"{os.getpid()}\n")
+    try:
+        if plan.embedded:
+            start_services(supervisor, state, logs)
+        if not serve_only:
+            prepare_database(supervisor, plan, logs)
+        start_app(supervisor, plan, state, logs)
+        announce(plan, logs)
+        supervisor.supervise()
+        say("\nStopping ...")
+        return 0
+    except Interrupted:
+        say("\nStopping ...")
+        return 0
+    except Fatal as problem:
+        complain(str(problem))
+        say("Stopping the other processes ...")
+        return problem.code
+    finally:
+        supervisor.stop_all()
+        if read_pid_file(pid_file) == os.getpid():
+            pid_file.unlink(missing_ok=True)
+        say("Stopped.")
+
+
+def start_services(supervisor: Supervisor, state: Path, logs: Path) -> None:
+    say("Starting PostgreSQL and Redis ...")
+    log = logs / "postgres.log"
+    layout = postgres.choose_layout(state / "postgres", outside_name="postgres")
+    postgres.initialise(layout, log=log, throwaway=False)
+    postgres.start(supervisor, layout, port=POSTGRES_PORT, log=log, throwaway=False)
+    redis.start(supervisor, port=REDIS_PORT, data_dir=state / "redis", log=logs / "redis.log", persistent=True)
+
+
+def prepare_database(supervisor: Supervisor, plan: Plan, logs: Path) -> None:
+    """Migrate; demo data only into the embedded database; static files for production."""
+    manage = [sys.executable, str(paths.MANAGE_PY)]
+    steps = [("Updating the database (migrate)", [*manage, "migrate", "--noinput"])]
+    if plan.embedded:
+        steps.append(("Loading the demo council", [*manage, "demo_council"]))
+    if not plan.debug and not plan.plain_static:
+        steps.append(("Collecting static files", [*manage, "collectstatic", "--noinput"]))
+    log = logs / "manage.log"
+    for title, argv in steps:
+        say(f"{title} ...")
+        code = supervisor.run_step(argv, env=plan.env, cwd=paths.ROOT, log=log)
+        if code != 0:
+            raise failure_with_log(f"{title} failed (exit code {code}).", log)
+
+
+def web_command(plan: Plan) -> list[str]:
+    """runserver when debugging; gunicorn otherwise. Both bound to loopback only."""
+    address = f"127.0.0.1:{plan.web_port}"
+    if plan.debug:
+        return [sys.executable, str(paths.MANAGE_PY), "runserver", address, "--noreload"]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "pmf.wsgi",
+        "--bind",
+        address,
+        "--workers",
+        "2",
+        "--graceful-timeout",
+        "5",
+        "--access-logfile",
+        "-",
+        "--error-logfile",
+        "-",
+    ]
+
+
+def celery_commands(state: Path) -> dict[str, list[str]]:
+    celery = [sys.executable, "-m", "celery", "-A", "pmf"]
+    return {
+        "Celery worker": [*celery, "worker", "--concurrency", "1", "--loglevel", "INFO"],
+        "Celery beat": [
+            *celery,
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(state / "celerybeat-schedule"),
+            "--pidfile=",
+        ],
+    }
+
+
+def start_app(supervisor: Supervisor, plan: Plan, state: Path, logs: Path) -> None:
+    """The web server first, then Celery once it answers.
+
+    Each is a Python process that spends about two seconds importing Django; on two
+    cores, starting all three at once would delay the web server, which is what the
+    person is waiting for.
+    """
+    say("Starting the web server and Celery ...")
+    web_log = logs / "web.log"
+    supervisor.start("web server", web_command(plan), log=web_log, tier=TIER_APP, env=plan.env, cwd=paths.ROOT)
+    supervisor.wait_for(
+        lambda: web_answers(plan.web_port), what="The web server", timeout=WEB_READY_TIMEOUT, log=web_log
+    )
+    for name, argv in celery_commands(state).items():
+        log = logs / ("worker.log" if "worker" in name else "beat.log")
+        supervisor.start(name, argv, log=log, tier=TIER_APP, env=plan.env, cwd=paths.ROOT)
+
+
+def web_answers(port: int) -> bool:
+    """Whether anything HTTP answers on the port (any status; redirects are not followed)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", "/")
+        connection.getresponse().read()
+        return True
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+def announce(plan: Plan, logs: Path) -> None:
+    if plan.embedded and paths.DEMO_SIGN_INS.exists():
+        say()
+        say(paths.DEMO_SIGN_INS.read_text(encoding="utf-8").rstrip())
+    say()
+    say(f"Logs are in {display_path(logs)}/.")
+    say(f"Performance is running at http://127.0.0.1:{plan.web_port}/ — press Ctrl-C to stop.")

@@ -1,0 +1,219 @@
+"""The embedded PostgreSQL: the programs that the pgserver package ships, run directly.
+
+pgserver's own Python launcher is not used: it daemonises the server and, as root, adds a
+system user and widens folder permissions. Here ``initdb`` and ``postgres`` are run as
+plain children of the supervisor, in the foreground, as an unprivileged user when we are
+root (see ``unprivileged``).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import shutil
+import signal
+import subprocess
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import unprivileged
+from .console import Fatal, failure_with_log, say
+from .paths import ROOT
+from .processes import clear_if_stale
+from .supervisor import TIER_DATABASE, Child, Supervisor
+from .unprivileged import RunAs
+
+SUPERUSER = "pmf"
+DATABASE = "pmf"
+READY_TIMEOUT = 60.0
+SOCKET_PATH_LIMIT = 100  # sun_path holds 108 bytes; leave room for "/.s.PGSQL.NNNNN".
+THROWAWAY_SETTINGS = ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the server's programs and its data are, and whom it runs as (None: as us)."""
+
+    bin_dir: Path
+    data_dir: Path
+    run_as: RunAs | None
+
+    def program(self, name: str) -> str:
+        return str(self.bin_dir / name)
+
+    def as_user(self) -> dict:
+        return self.run_as.popen_arguments() if self.run_as else {}
+
+
+def pgserver_files() -> tuple[Path, Path, str]:
+    """pgserver's install tree, its bundled libraries folder, and its version.
+
+    Found through site-packages rather than by importing pgserver, whose import has side
+    effects (it looks for a per-user runtime folder).
+    """
+    site = Path(sysconfig.get_paths()["platlib"])
+    install, libs = site / "pgserver" / "pginstall", site / "pgserver.libs"
+    if not (install / "bin" / "postgres").exists():
+        raise Fatal(f"PostgreSQL's programs are missing ({install}); run `python3 run.py` to install them.")
+    return install, libs, importlib.metadata.version("pgserver")
+
+
+def choose_layout(data_dir: Path, *, outside_name: str) -> Layout:
+    """Use the programs in site-packages and ``data_dir`` when the server's user can reach them.
+
+    When it cannot (we are root and the project is somewhere like /root), use a copy of
+    the programs, and for the data the folder ``outside_name``, both in a root-owned
+    folder under /var/tmp that the user can reach. Only folders we create are changed.
+    """
+    install, libs, version = pgserver_files()
+    run_as = unprivileged.postgres_user()
+    bin_dir = install / "bin"
+    if run_as is None:
+        return Layout(bin_dir, data_dir, None)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    programs_ok = unprivileged.can_reach(run_as, bin_dir, bin_dir / "postgres")
+    data_ok = unprivileged.can_reach(run_as, data_dir.parent)
+    if programs_ok and data_ok:
+        return Layout(bin_dir, data_dir, run_as)
+    outside = unprivileged.outside_folder(ROOT)
+    unprivileged.ensure_root_owned_folder(outside)
+    moved = []
+    if not programs_ok:
+        sources = {"pgserver/pginstall": install, "pgserver.libs": libs}
+        unprivileged.stage_copy(sources, outside / "programs", version)
+        bin_dir = outside / "programs" / "pgserver" / "pginstall" / "bin"
+        moved.append("programs")
+    if not data_ok:
+        data_dir = outside / outside_name
+        moved.append("data")
+    say(
+        f"PostgreSQL runs as {run_as.name}, who cannot reach this project's folder, "
+        f"so its {' and '.join(moved)} are kept in {outside}."
+    )
+    return Layout(bin_dir, data_dir, run_as)
+
+
+def server_environment() -> dict[str, str]:
+    """A small, predictable environment: the C locale, and none of our own variables."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C"}
+    if "TZ" in os.environ:
+        env["TZ"] = os.environ["TZ"]
+    return env
+
+
+def client_environment() -> dict[str, str]:
+    """Our environment without PG* variables, which would point the client programs elsewhere."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+    env["PGCONNECT_TIMEOUT"] = "3"
+    return env
+
+
+def initialise(layout: Layout, *, log: Path, throwaway: bool) -> bool:
+    """Create the cluster once (superuser ``pmf``, trust auth, UTF8, C locale).
+
+    initdb writes into a side folder that is renamed into place at the end, so an
+    interrupted first run never leaves a half-made cluster. Returns whether it ran.
+    """
+    data = layout.data_dir
+    if (data / "PG_VERSION").exists():
+        return False
+    if data.exists() and any(data.iterdir()):
+        raise Fatal(f"{data} holds files but no PostgreSQL cluster; move it aside or remove it, then try again.")
+    say(
+        "Creating a throwaway PostgreSQL cluster ..."
+        if throwaway
+        else "Creating the PostgreSQL cluster (first run) ..."
+    )
+    partial = data.with_name(data.name + ".initdb-partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(mode=0o700, parents=True)
+    if layout.run_as:
+        unprivileged.hand_over(partial, layout.run_as)
+    argv = [layout.program("initdb"), "-D", str(partial), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8"]
+    argv += ["--locale=C", "--no-instructions", *(["--no-sync"] if throwaway else [])]
+    with open(log, "ab") as output:
+        result = subprocess.run(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=server_environment(),
+            cwd=partial.parent,
+            check=False,
+            **layout.as_user(),
+        )
+    if result.returncode != 0:
+        raise failure_with_log(f"initdb failed (exit code {result.returncode}).", log)
+    if data.exists():
+        data.rmdir()
+    os.rename(partial, data)
+    return True
+
+
+def socket_directory(data_dir: Path) -> str:
+    """Unix sockets go inside the data folder; none when its path is too long for a socket."""
+    return str(data_dir) if len(str(data_dir)) <= SOCKET_PATH_LIMIT else ""
+
+
+def server_arguments(layout: Layout, port: int, *, throwaway: bool) -> list[str]:
+    settings = ["listen_addresses=127.0.0.1", f"unix_socket_directories={socket_directory(layout.data_dir)}"]
+    if throwaway:
+        settings += THROWAWAY_SETTINGS
+    argv = [layout.program("postgres"), "-D", str(layout.data_dir), "-p", str(port)]
+    for setting in settings:
+        argv += ["-c", setting]
+    return argv
+
+
+def is_ready(layout: Layout, port: int) -> bool:
+    argv = [layout.program("pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER]
+    result = subprocess.run(
+        [*argv, "-d", "postgres"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=client_environment(),
+        check=False,
+    )
+    return result.returncode == 0
+
+
+def start(supervisor: Supervisor, layout: Layout, *, port: int, log: Path, throwaway: bool) -> Child:
+    """Start the server as a child, wait until it accepts connections, and make database ``pmf``."""
+    if layout.run_as:
+        unprivileged.hand_over(layout.data_dir, layout.run_as)
+    if clear_if_stale(layout.data_dir / "postmaster.pid", "postgres"):
+        say("Removed a stale postmaster.pid left by an earlier run.")
+    child = supervisor.start(
+        "PostgreSQL",
+        server_arguments(layout, port, throwaway=throwaway),
+        log=log,
+        tier=TIER_DATABASE,
+        stop_signal=signal.SIGINT,  # "fast" shutdown: roll back open transactions, then stop.
+        env=server_environment(),
+        cwd=layout.data_dir,
+        **layout.as_user(),
+    )
+    supervisor.wait_for(lambda: is_ready(layout, port), what="PostgreSQL", timeout=READY_TIMEOUT, log=log)
+    ensure_database(layout, port, log)
+    return child
+
+
+def ensure_database(layout: Layout, port: int, log: Path) -> None:
+    """Create database ``pmf`` unless it exists (psql's \\gexec runs the generated statement)."""
+    script = "SELECT 'CREATE DATABASE pmf' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'pmf')\\gexec\n"
+    argv = [layout.program("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(port)]
+    argv += ["-U", SUPERUSER, "-d", "postgres"]
+    with open(log, "ab") as output:
+        result = subprocess.run(
+            argv,
+            input=script.encode(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=client_environment(),
+            check=False,
+        )
+    if result.returncode != 0:
+        message = f"Could not create database {DATABASE!r} (psql exit code {result.returncode})."
+        raise failure_with_log(message, log)

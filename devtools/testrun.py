@@ -1,0 +1,119 @@
+"""``python3 run.py test``: lint, migration check and pytest against throwaway services.
+
+The test run always starts its own PostgreSQL and Redis on their own ports and ignores
+DATABASE_URL and REDIS_URL, so it can never touch (or flush) someone's real data.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import paths, postgres, redis
+from .chromium import ensure_chromium
+from .console import Fatal, Interrupted, complain, say
+from .ports import require_free
+from .supervisor import Supervisor
+
+POSTGRES_PORT = 55433
+REDIS_PORT = 56380
+INTERRUPTED_EXIT = 130
+SAME_PORT_HINT = "If another `python3 run.py test` is running, let it finish; else stop the program using it."
+
+
+def test_environment(chromium: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"postgres://pmf@127.0.0.1:{POSTGRES_PORT}/pmf",
+        REDIS_URL=f"redis://127.0.0.1:{REDIS_PORT}/0",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(48),  # 64 characters
+        ALLOWED_HOSTS="localhost,127.0.0.1,testserver",
+        PMF_HTTPS="0",
+        PMF_PLAIN_STATIC="1",
+        DJANGO_ALLOW_ASYNC_UNSAFE="true",
+        CHROMIUM_PATH=chromium,
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("PMF_STATE_DIR", None)
+    return env
+
+
+def steps(pytest_args: list[str]) -> list[tuple[str, list[str]]]:
+    python = sys.executable
+    manage = [python, str(paths.MANAGE_PY)]
+    return [
+        ("ruff check", [python, "-m", "ruff", "check", "."]),
+        ("ruff format --check", [python, "-m", "ruff", "format", "--check", "."]),
+        ("makemigrations --check", [*manage, "makemigrations", "--check", "--dry-run"]),
+        ("pytest", [python, "-m", "pytest", *pytest_args]),
+    ]
+
+
+def run(pytest_args: list[str]) -> int:
+    chromium = ensure_chromium()
+    require_free(
+        [
+            (POSTGRES_PORT, "the test run's PostgreSQL", SAME_PORT_HINT),
+            (REDIS_PORT, "the test run's Redis", SAME_PORT_HINT),
+        ]
+    )
+    supervisor = Supervisor()
+    supervisor.install_signal_handlers()
+    scratch = Path(tempfile.mkdtemp(prefix="pmf-test-"))
+    throwaway: list[Path] = [scratch]
+    try:
+        start_services(supervisor, scratch, throwaway)
+        return run_steps(supervisor, steps(pytest_args), test_environment(chromium))
+    except Interrupted:
+        say("\nInterrupted; stopping the test services ...")
+        return INTERRUPTED_EXIT
+    except Fatal as problem:
+        complain(str(problem))
+        return problem.code
+    finally:
+        supervisor.stop_all()
+        for folder in throwaway:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def start_services(supervisor: Supervisor, scratch: Path, throwaway: list[Path]) -> None:
+    """A fresh cluster with durability off, and Redis without persistence, in ``scratch``.
+
+    Should PostgreSQL's user be unable to reach ``scratch``, its data goes elsewhere; that
+    folder is emptied first and added to ``throwaway`` to be removed afterwards.
+    """
+    os.chmod(scratch, 0o755)  # Our own temp folder: PostgreSQL's user must be able to enter it.
+    logs = paths.VAR / "log"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = logs / "test-postgres.log"
+    log.write_bytes(b"")
+    started = time.monotonic()
+    layout = postgres.choose_layout(scratch / "postgres", outside_name="test-postgres")
+    if not layout.data_dir.is_relative_to(scratch):
+        shutil.rmtree(layout.data_dir, ignore_errors=True)
+        throwaway.append(layout.data_dir)
+    postgres.initialise(layout, log=log, throwaway=True)
+    postgres.start(supervisor, layout, port=POSTGRES_PORT, log=log, throwaway=True)
+    redis_log = logs / "test-redis.log"
+    redis_log.write_bytes(b"")
+    redis.start(supervisor, port=REDIS_PORT, data_dir=scratch / "redis", log=redis_log, persistent=False)
+    say(f"Test services ready in {time.monotonic() - started:.1f} s.")
+
+
+def run_steps(supervisor: Supervisor, plan: list[tuple[str, list[str]]], env: dict[str, str]) -> int:
+    """Run each step in order, timing it; stop at the first failure and return its exit code."""
+    for name, argv in plan:
+        say(f"\n==> {name}")
+        started = time.monotonic()
+        code = supervisor.run_step(argv, env=env, cwd=paths.ROOT, keep_stdin=True)
+        outcome = "passed" if code == 0 else f"FAILED (exit code {code})"
+        say(f"==> {name}: {outcome} in {time.monotonic() - started:.1f} s")
+        if code != 0:
+            return code
+    return 0
