@@ -116,8 +116,14 @@ def seed():
                         plan=plan, code=f"P{p}O{o}M{m}", title=f"Marker {p}.{o}.{m}", parent=outcome
                     )
                 )
-    year = 2025
-    start, end = datetime.date(2025, 4, 1), datetime.date(2026, 3, 31)
+    from django.utils import timezone
+
+    from planning.models import financial_year_bounds, financial_year_of
+
+    today = timezone.localdate()
+    year = financial_year_of(today)
+    start, end = financial_year_bounds(year)
+    overdue = max(start, today - datetime.timedelta(days=30))
     plans = {
         u.pk: UnitPlan.objects.create(unit=u, year=year, title=f"{u.name} plan")
         for u in directorates + services + teams
@@ -129,7 +135,7 @@ def seed():
             title=f"Objective {unit.code}-{i}",
             owner=admin,
             start_date=start,
-            due_date=end if i % 9 else datetime.date(2025, 9, 30),
+            due_date=end if i % 9 else overdue,
             status=["on_track", "at_risk", "off_track", "complete", "not_started"][i % 5],
             **link,
         )
@@ -174,7 +180,7 @@ def seed():
         f"seeded {counts[0]} objectives, {counts[1]} CIC objectives, {counts[2]} people "
         f"in {time.perf_counter() - started:.1f} s"
     )
-    return admin, PlanNode.objects.get(plan=plan, code="P0")
+    return admin, PlanNode.objects.get(plan=plan, code="P0"), year
 
 
 def timed(client, url: str) -> tuple[float, float, int]:
@@ -201,7 +207,7 @@ def run() -> None:
     from django.test.utils import setup_test_environment
 
     call_command("migrate", verbosity=0)
-    admin, priority = seed()
+    admin, priority, year = seed()
     setup_test_environment()
     client = Client()
     client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
@@ -209,7 +215,7 @@ def run() -> None:
     rows = [
         ("trivial page (accessibility statement)", baseline),
         ("thread view of a priority", timed(client, f"/thread/nodes/{priority.pk}/")),
-        ("gaps view", timed(client, "/gaps/?year=2025")),
+        ("gaps view", timed(client, f"/gaps/?year={year}")),
     ]
     print(f"{'page':45} {'p50 ms':>8} {'p95 ms':>8} {'p50 ratio':>10} {'queries':>8}")
     for name, (p50, p95, queries) in rows:
