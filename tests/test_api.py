@@ -49,3 +49,18 @@ def test_me_lists_the_callers_roles(clients, world, persona):
     assert data["username"] == world.people[persona].username
     expected = [] if persona == "no_role" else [persona]
     assert [r["role"] for r in data["roles"]] == expected
+
+
+def test_cic_objectives_are_not_in_the_api(clients, world):
+    schema = clients["anonymous"].get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert not [path for path in schema["paths"] if "cic" in path.lower()]
+    objective = clients["performance_admin"].get(f"/api/v1/objectives/{world.thread['s1_objective'].pk}/").json()
+    assert "Learn SQL" not in str(objective)
+    assert not [key for key in objective if "cic" in key.lower()]
+
+
+def test_plans_and_objectives_are_readable_by_staff_not_scrutiny(clients, world):
+    assert clients["no_role"].get("/api/v1/plans/").status_code == 200
+    assert clients["scrutiny"].get("/api/v1/objectives/").status_code == 403
+    data = clients["cmt"].get(f"/api/v1/objectives/{world.thread['s1_objective'].pk}/").json()
+    assert data["parent_objective"] == world.thread["d1_objective"].pk
