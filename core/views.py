@@ -52,3 +52,18 @@ def redirect_after_save(request, to: str, *args, **kwargs):
     if getattr(request, "htmx", False):
         return HttpResponseClientRedirect(resolve_url(to, *args, **kwargs))
     return redirect(to, *args, **kwargs)
+
+
+def submit(request, form, save):
+    """The write half of every form page: on a valid POST, call ``save(form)`` (a service
+    call) and return what it returns; a service's ValidationError goes onto the form next to
+    the fields it names. Returns None when there is nothing saved, so the view re-renders."""
+    from django.core.exceptions import ValidationError
+
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return save(form)
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return None

@@ -101,17 +101,7 @@ class UnitPlanForm(ServiceErrorsMixin, forms.ModelForm):
 class ObjectiveForm(ServiceErrorsMixin, forms.ModelForm):
     class Meta:
         model = Objective
-        fields = [
-            "title",
-            "description",
-            "owner",
-            "start_date",
-            "due_date",
-            "status",
-            "council_plan_node",
-            "parent_objective",
-            "contributes_to",
-        ]
+        fields = [*Objective.EDITABLE_FIELDS, "contributes_to"]
         widgets = {
             "start_date": DATE,
             "due_date": DATE,

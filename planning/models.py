@@ -257,6 +257,18 @@ class Objective(models.Model):
 
     objects = ObjectiveQuerySet.as_manager()
 
+    #: What a person may set on an objective (forms, services and the API share this list).
+    EDITABLE_FIELDS = (
+        "title",
+        "description",
+        "owner",
+        "start_date",
+        "due_date",
+        "status",
+        "council_plan_node",
+        "parent_objective",
+    )
+
     class Meta:
         ordering = ["plan_id", "order", "id"]
         constraints = [

@@ -108,20 +108,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
     class Meta:
         model = Objective
         # CIC objectives are deliberately absent: their words are private to the employee.
-        fields = [
-            "id",
-            "plan",
-            "unit",
-            "title",
-            "description",
-            "owner",
-            "start_date",
-            "due_date",
-            "status",
-            "council_plan_node",
-            "parent_objective",
-            "contributes_to",
-        ]
+        fields = ["id", "plan", "unit", *Objective.EDITABLE_FIELDS, "contributes_to"]
 
 
 class ObjectiveViewSet(viewsets.ReadOnlyModelViewSet):

@@ -158,16 +158,7 @@ def _contribution_cycle(objective_id: int, target_id: int) -> bool:
     return False
 
 
-OBJECTIVE_EDITABLE = {
-    "title",
-    "description",
-    "owner",
-    "start_date",
-    "due_date",
-    "status",
-    "council_plan_node",
-    "parent_objective",
-}
+OBJECTIVE_EDITABLE = set(Objective.EDITABLE_FIELDS)
 
 
 def _fresh_links(fields: dict) -> dict:

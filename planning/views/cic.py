@@ -4,13 +4,12 @@ reads the words, performance admins included; everyone else sees counts only."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.policy import Capability
-from core.views import requires
+from core.views import requires, submit
 from planning.forms import CicNoteForm, CicObjectiveForm
 from planning.models import CicObjective
 from planning.services import cic_note_add, cic_objective_create, cic_objective_update
@@ -42,14 +41,12 @@ def _employee_for(request) -> User:
 def cic_add(request):
     employee = _employee_for(request)
     form = CicObjectiveForm(request.POST or None, employee=employee, initial={"status": "not_started"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            cic = cic_objective_create(by=request.user, employee=employee, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "CIC objective added.")
-            return redirect("planning:cic-detail", pk=cic.pk)
+    cic = submit(
+        request, form, lambda form: cic_objective_create(by=request.user, employee=employee, **form.cleaned_data)
+    )
+    if cic is not None:
+        messages.success(request, "CIC objective added.")
+        return redirect("planning:cic-detail", pk=cic.pk)
     return render(request, "planning/cic_form.html", {"form": form, "employee": employee, "cic": None})
 
 
@@ -77,14 +74,10 @@ def cic_detail(request, pk: int):
 def cic_edit(request, pk: int):
     cic = _readable(request, pk)
     form = CicObjectiveForm(request.POST or None, instance=cic, employee=cic.employee)
-    if request.method == "POST" and form.is_valid():
-        try:
-            cic_objective_update(by=request.user, cic=cic, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "CIC objective saved.")
-            return redirect("planning:cic-detail", pk=cic.pk)
+    saved = submit(request, form, lambda form: cic_objective_update(by=request.user, cic=cic, **form.cleaned_data))
+    if saved is not None:
+        messages.success(request, "CIC objective saved.")
+        return redirect("planning:cic-detail", pk=cic.pk)
     return render(request, "planning/cic_form.html", {"form": form, "employee": cic.employee, "cic": cic})
 
 
@@ -92,12 +85,8 @@ def cic_edit(request, pk: int):
 def cic_note_add_view(request, pk: int):
     cic = _readable(request, pk)
     form = CicNoteForm(request.POST or None, initial={"date": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            cic_note_add(by=request.user, cic=cic, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Progress note added.")
-            return redirect("planning:cic-detail", pk=cic.pk)
+    saved = submit(request, form, lambda form: cic_note_add(by=request.user, cic=cic, **form.cleaned_data))
+    if saved is not None:
+        messages.success(request, "Progress note added.")
+        return redirect("planning:cic-detail", pk=cic.pk)
     return render(request, "planning/cic_note_form.html", {"form": form, "cic": cic})

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.policy import Capability, has_capability
 from core.tabular import xlsx_bytes
-from core.views import redirect_after_save, render_page, requires
+from core.views import redirect_after_save, render_page, requires, submit
 from planning.forms import CouncilPlanForm, ImportForm, PlanNodeForm
 from planning.models import CouncilPlan, PlanNode
 from planning.selectors import council_plan_tree
@@ -61,14 +61,10 @@ def council_plan_detail(request, pk: int):
 @requires(Capability.MANAGE_COUNCIL_PLAN)
 def council_plan_create_view(request):
     form = CouncilPlanForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan = council_plan_create(by=request.user, **form.service_values())
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, f"{plan} created. Add its {plan.level_names[0].lower()} nodes next.")
-            return redirect("planning:council-plan-detail", pk=plan.pk)
+    plan = submit(request, form, lambda form: council_plan_create(by=request.user, **form.service_values()))
+    if plan is not None:
+        messages.success(request, f"{plan} created. Add its {plan.level_names[0].lower()} nodes next.")
+        return redirect("planning:council-plan-detail", pk=plan.pk)
     return render(request, "planning/council_plan_form.html", {"form": form, "plan": None})
 
 
@@ -84,14 +80,10 @@ def council_plan_edit(request, pk: int):
         messages.info(request, f"{plan} has ended. It is kept as a record and cannot be changed.")
         return redirect("planning:council-plan-detail", pk=plan.pk)
     form = CouncilPlanForm(request.POST or None, instance=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            council_plan_update(by=request.user, plan=plan, **form.service_values())
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Council Plan saved.")
-            return redirect("planning:council-plan-detail", pk=plan.pk)
+    saved = submit(request, form, lambda form: council_plan_update(by=request.user, plan=plan, **form.service_values()))
+    if saved is not None:
+        messages.success(request, "Council Plan saved.")
+        return redirect("planning:council-plan-detail", pk=plan.pk)
     return render(request, "planning/council_plan_form.html", {"form": form, "plan": plan})
 
 
@@ -101,14 +93,12 @@ def plan_node_add(request, pk: int):
     parent_id = request.POST.get("parent") or request.GET.get("parent")
     parent = get_object_or_404(PlanNode, pk=parent_id, plan=plan) if parent_id else None
     form = PlanNodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            node = plan_node_create(by=request.user, plan=plan, parent=parent, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, f"{node.level_name} {node.code} added.")
-            return redirect_after_save(request, "planning:council-plan-detail", pk=plan.pk)
+    node = submit(
+        request, form, lambda form: plan_node_create(by=request.user, plan=plan, parent=parent, **form.cleaned_data)
+    )
+    if node is not None:
+        messages.success(request, f"{node.level_name} {node.code} added.")
+        return redirect_after_save(request, "planning:council-plan-detail", pk=plan.pk)
     level = plan.level_name(parent.depth + 1 if parent else 0)
     return render_page(
         request,
@@ -123,14 +113,10 @@ def plan_node_edit(request, pk: int, node_pk: int):
     plan = _editable_plan(request, pk)
     node = get_object_or_404(PlanNode, pk=node_pk, plan=plan)
     form = PlanNodeForm(request.POST or None, instance=node)
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan_node_update(by=request.user, node=node, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, f"{node.level_name} {form.cleaned_data['code']} saved.")
-            return redirect_after_save(request, "planning:council-plan-detail", pk=plan.pk)
+    saved = submit(request, form, lambda form: plan_node_update(by=request.user, node=node, **form.cleaned_data))
+    if saved is not None:
+        messages.success(request, f"{node.level_name} {form.cleaned_data['code']} saved.")
+        return redirect_after_save(request, "planning:council-plan-detail", pk=plan.pk)
     return render_page(
         request,
         "planning/plan_node_form.html",

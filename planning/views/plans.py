@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.models import OrgUnit, within_paths_q
 from accounts.policy import Capability, can, has_capability, scoped_unit_paths
-from core.views import redirect_after_save, render_page, requires
+from core.views import redirect_after_save, render_page, requires, submit
 from planning.forms import ObjectiveForm, ProgressUpdateForm, RiskForm, UnitPlanForm
 from planning.models import Objective, ObjectiveStatus, UnitPlan, financial_year_of
 from planning.selectors import cic_count_label, objective_path_up, priorities_for
@@ -66,14 +65,10 @@ def plan_create(request):
     units = editable_units(request.user)
     initial = {"year": financial_year_of(timezone.localdate())}
     form = UnitPlanForm(request.POST or None, units=units, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan = unit_plan_create(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, f"{plan.kind_label} created. Add its objectives.")
-            return redirect("planning:plan-detail", pk=plan.pk)
+    plan = submit(request, form, lambda form: unit_plan_create(by=request.user, **form.cleaned_data))
+    if plan is not None:
+        messages.success(request, f"{plan.kind_label} created. Add its objectives.")
+        return redirect("planning:plan-detail", pk=plan.pk)
     return render(request, "planning/plan_form.html", {"form": form, "plan": None})
 
 
@@ -132,14 +127,10 @@ def plan_on_a_page(request, pk: int):
 def plan_edit(request, pk: int):
     plan = get_object_or_404(UnitPlan.objects.editable_by(request.user), pk=pk)
     form = UnitPlanForm(request.POST or None, instance=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit_plan_update(by=request.user, plan=plan, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Plan saved.")
-            return redirect("planning:plan-detail", pk=plan.pk)
+    saved = submit(request, form, lambda form: unit_plan_update(by=request.user, plan=plan, **form.cleaned_data))
+    if saved is not None:
+        messages.success(request, "Plan saved.")
+        return redirect("planning:plan-detail", pk=plan.pk)
     return render(request, "planning/plan_form.html", {"form": form, "plan": plan})
 
 
@@ -148,14 +139,12 @@ def objective_add(request, pk: int):
     plan = get_object_or_404(UnitPlan.objects.editable_by(request.user).select_related("unit"), pk=pk)
     initial = {"start_date": plan.start_date, "due_date": plan.end_date, "status": ObjectiveStatus.NOT_STARTED}
     form = ObjectiveForm(request.POST or None, plan=plan, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            objective = objective_create(by=request.user, plan=plan, **form.service_values())
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, f"Objective “{objective}” added.")
-            return redirect_after_save(request, "planning:plan-detail", pk=plan.pk)
+    objective = submit(
+        request, form, lambda form: objective_create(by=request.user, plan=plan, **form.service_values())
+    )
+    if objective is not None:
+        messages.success(request, f"Objective “{objective}” added.")
+        return redirect_after_save(request, "planning:plan-detail", pk=plan.pk)
     return render_page(
         request, "planning/objective_form.html", {"form": form, "plan": plan, "objective": None}, partial="form"
     )
@@ -199,14 +188,12 @@ def _editable_objective(request, pk: int) -> Objective:
 def objective_edit(request, pk: int):
     objective = _editable_objective(request, pk)
     form = ObjectiveForm(request.POST or None, instance=objective, plan=objective.plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            objective_update(by=request.user, objective=objective, **form.service_values())
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Objective saved.")
-            return redirect_after_save(request, "planning:objective-detail", pk=objective.pk)
+    saved = submit(
+        request, form, lambda form: objective_update(by=request.user, objective=objective, **form.service_values())
+    )
+    if saved is not None:
+        messages.success(request, "Objective saved.")
+        return redirect_after_save(request, "planning:objective-detail", pk=objective.pk)
     return render_page(
         request,
         "planning/objective_form.html",
@@ -219,14 +206,12 @@ def objective_edit(request, pk: int):
 def progress_add(request, pk: int):
     objective = _editable_objective(request, pk)
     form = ProgressUpdateForm(request.POST or None, initial={"date": timezone.localdate(), "status": objective.status})
-    if request.method == "POST" and form.is_valid():
-        try:
-            progress_update_add(by=request.user, objective=objective, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Progress update added.")
-            return redirect_after_save(request, "planning:objective-detail", pk=objective.pk)
+    saved = submit(
+        request, form, lambda form: progress_update_add(by=request.user, objective=objective, **form.cleaned_data)
+    )
+    if saved is not None:
+        messages.success(request, "Progress update added.")
+        return redirect_after_save(request, "planning:objective-detail", pk=objective.pk)
     return render_page(request, "planning/progress_form.html", {"form": form, "objective": objective}, partial="form")
 
 
@@ -234,14 +219,10 @@ def progress_add(request, pk: int):
 def risk_add(request, pk: int):
     plan = get_object_or_404(UnitPlan.objects.editable_by(request.user).select_related("unit"), pk=pk)
     form = RiskForm(request.POST or None, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            risk_create(by=request.user, plan=plan, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Risk added.")
-            return redirect("planning:plan-detail", pk=plan.pk)
+    saved = submit(request, form, lambda form: risk_create(by=request.user, plan=plan, **form.cleaned_data))
+    if saved is not None:
+        messages.success(request, "Risk added.")
+        return redirect("planning:plan-detail", pk=plan.pk)
     return render(request, "planning/risk_form.html", {"form": form, "plan": plan, "risk": None})
 
 
@@ -253,12 +234,8 @@ def risk_edit(request, pk: int):
         Risk.objects.filter(plan__in=UnitPlan.objects.editable_by(request.user)).select_related("plan__unit"), pk=pk
     )
     form = RiskForm(request.POST or None, instance=risk, plan=risk.plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            risk_update(by=request.user, risk=risk, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Risk saved.")
-            return redirect("planning:plan-detail", pk=risk.plan_id)
+    saved = submit(request, form, lambda form: risk_update(by=request.user, risk=risk, **form.cleaned_data))
+    if saved is not None:
+        messages.success(request, "Risk saved.")
+        return redirect("planning:plan-detail", pk=risk.plan_id)
     return render(request, "planning/risk_form.html", {"form": form, "plan": risk.plan, "risk": risk})
