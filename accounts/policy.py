@@ -26,6 +26,14 @@ class Capability(StrEnum):
     VIEW_PLANS = "view_plans"
     EDIT_PLANS = "edit_plans"
     MANAGE_COUNCIL_PLAN = "manage_council_plan"
+    VIEW_KPIS = "view_kpis"
+    MANAGE_KPIS = "manage_kpis"
+    MANAGE_PERIODS = "manage_periods"
+    VIEW_RETURNS = "view_returns"
+    ENTER_RETURNS = "enter_returns"
+    REVIEW_RETURNS = "review_returns"
+    VIEW_ESCALATIONS = "view_escalations"
+    ESCALATE = "escalate"
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,43 @@ GRANTS: tuple[Grant, ...] = (
         Capability.MANAGE_COUNCIL_PLAN,
         frozenset({Role.PERFORMANCE_ADMIN}),
         "Keep Council Plans: levels, nodes, import and export",
+    ),
+    Grant(
+        Capability.VIEW_KPIS,
+        None,
+        "Read the KPI data dictionary: definitions, versions, targets",
+        not_for_only=frozenset({Role.SCRUTINY}),
+    ),
+    Grant(
+        Capability.MANAGE_KPIS,
+        frozenset({Role.PERFORMANCE_ADMIN}),
+        "Keep the data dictionary: KPIs, versions, targets, benchmarks, imports",
+    ),
+    Grant(Capability.MANAGE_PERIODS, frozenset({Role.PERFORMANCE_ADMIN}), "Run reporting periods: open, close, report"),
+    Grant(
+        Capability.VIEW_RETURNS,
+        frozenset({Role.PERFORMANCE_ADMIN, Role.CMT, Role.CABINET, Role.DIRECTORATE_LEAD, Role.SERVICE_LEAD}),
+        "Read returns, live and provisional (KPI owners and deputies: their own KPIs' returns)",
+    ),
+    Grant(
+        Capability.ENTER_RETURNS,
+        frozenset({Role.PERFORMANCE_ADMIN, Role.SERVICE_LEAD}),
+        "Enter and submit returns (admins on a service's behalf, audited)",
+    ),
+    Grant(
+        Capability.REVIEW_RETURNS,
+        frozenset({Role.PERFORMANCE_ADMIN, Role.DIRECTORATE_LEAD}),
+        "Approve or return returns; allow a late return",
+    ),
+    Grant(
+        Capability.VIEW_ESCALATIONS,
+        frozenset({Role.PERFORMANCE_ADMIN, Role.CMT, Role.CABINET, Role.DIRECTORATE_LEAD}),
+        "Read the escalation register",
+    ),
+    Grant(
+        Capability.ESCALATE,
+        frozenset({Role.PERFORMANCE_ADMIN, Role.DIRECTORATE_LEAD}),
+        "Escalate a KPI to CMT, update and close escalations, record why a KPI Red twice is not escalated",
     ),
 )
 

@@ -1,0 +1,71 @@
+"""Which data period a KPI's return covers in a reporting period, and how it is labelled.
+
+A report shows each value with its own data period ("2024/25 outturn", "Sep 2025",
+"Q2 year to date"), so the label is worked out once, here, and stored on the return.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from kpis.calendar import quarter_bounds
+from kpis.models import CumulativeBasis, DataPeriodType, Frequency, Kpi, KpiVersion, ReportingPeriod
+
+
+@dataclass(frozen=True)
+class DataPeriod:
+    label: str
+    start: datetime.date
+    end: datetime.date
+
+
+def fy_label(year: int) -> str:
+    return f"{year}/{str(year + 1)[-2:]}"
+
+
+def is_due(kpi: Kpi, period: ReportingPeriod) -> bool:
+    """Annual KPIs report once a year, in their chosen quarter; the rest every quarter."""
+    return kpi.frequency != Frequency.ANNUAL or period.quarter == kpi.annual_reporting_quarter
+
+
+def data_period_for(kpi: Kpi, version: KpiVersion, period: ReportingPeriod) -> DataPeriod:
+    start, end = quarter_bounds(period.year, period.quarter)
+    kind = kpi.data_period_type
+    if kpi.frequency == Frequency.ANNUAL or kind in {
+        DataPeriodType.FINANCIAL_YEAR,
+        DataPeriodType.ACADEMIC_YEAR,
+        DataPeriodType.CALENDAR_YEAR,
+    }:
+        return _annual(kind, period)
+    if version.cumulative_basis == CumulativeBasis.FINANCIAL_YTD:
+        fy_start = datetime.date(period.year, 4, 1)
+        return DataPeriod(f"{fy_label(period.year)} Q{period.quarter} year to date", fy_start, end)
+    if version.cumulative_basis == CumulativeBasis.SINCE_DATE and version.cumulative_since:
+        return DataPeriod(
+            f"Since {version.cumulative_since:%-d %b %Y} to {end:%-d %b %Y}", version.cumulative_since, end
+        )
+    if kind == DataPeriodType.MONTH or kpi.frequency == Frequency.MONTHLY:
+        month_start = end.replace(day=1)
+        return DataPeriod(f"{end:%b %Y}", month_start, end)
+    if kind == DataPeriodType.ROLLING_12:
+        begin = end.replace(year=end.year - 1) + datetime.timedelta(days=1)  # quarter ends are never 29 Feb
+        return DataPeriod(f"12 months to {end:%b %Y}", begin, end)
+    if kind == DataPeriodType.AS_AT:
+        return DataPeriod(f"As at {end:%-d %b %Y}", end, end)
+    return DataPeriod(f"{fy_label(period.year)} Q{period.quarter}", start, end)
+
+
+def _annual(kind: str, period: ReportingPeriod) -> DataPeriod:
+    """The last complete year before the reporting quarter ends."""
+    _, end = quarter_bounds(period.year, period.quarter)
+    if kind == DataPeriodType.ACADEMIC_YEAR:
+        year = end.year - 1 if end.month < 8 else end.year
+        return DataPeriod(
+            f"{year - 1}/{str(year)[-2:]} academic year", datetime.date(year - 1, 9, 1), datetime.date(year, 8, 31)
+        )
+    if kind == DataPeriodType.CALENDAR_YEAR:
+        year = end.year - 1 if end.month < 12 else end.year
+        return DataPeriod(f"{year} calendar year", datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+    year = period.year - 1 if period.quarter < 4 else period.year
+    return DataPeriod(f"{fy_label(year)} outturn", datetime.date(year, 4, 1), datetime.date(year + 1, 3, 31))

@@ -1,0 +1,157 @@
+"""RAG status and direction of travel: one function each, exactly as the framework says.
+
+DESIGN §4, with the choices it leaves written down in docs/adr/0008-rag-and-direction-rules.md:
+
+* Values and targets are rounded half-up to the KPI's decimal places *before* comparing.
+* Tolerance is absolute (in the KPI's unit; percentage points for a percentage) or relative
+  (a percent of |target|). Relative tolerance on a zero target is refused. The Amber
+  threshold (target ∓ tolerance) is not rounded again: a rounded value is compared with it.
+* No tolerance: Green or Red only. No target, or no polarity: "data only".
+* Direction of travel compares both values rounded the same way.
+
+These functions take plain numbers so the rules can be tested on their own, exhaustively.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+
+class Polarity(StrEnum):
+    HIGHER_IS_BETTER = "higher"
+    LOWER_IS_BETTER = "lower"
+    NONE = "none"
+
+
+class ToleranceType(StrEnum):
+    NONE = "none"
+    ABSOLUTE = "absolute"
+    RELATIVE = "relative"
+
+
+class Rag(StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+    DATA_ONLY = "data_only"
+    NO_VALUE = "no_value"
+
+    @property
+    def label(self) -> str:
+        return {
+            "green": "Green: on target",
+            "amber": "Amber: within tolerance",
+            "red": "Red: off target",
+            "data_only": "Data only",
+            "no_value": "No value",
+        }[self.value]
+
+    @property
+    def short_label(self) -> str:
+        return {"green": "Green", "amber": "Amber", "red": "Red", "data_only": "Data only", "no_value": "No value"}[
+            self.value
+        ]
+
+
+class Direction(StrEnum):
+    IMPROVING = "improving"
+    NO_CHANGE = "no_change"
+    WORSENING = "worsening"
+    INCREASED = "increased"
+    DECREASED = "decreased"
+    NOT_COMPARABLE = "not_comparable"
+    NO_COMPARISON = "no_comparison"
+
+    @property
+    def label(self) -> str:
+        return {
+            "improving": "Improving",
+            "no_change": "No change",
+            "worsening": "Worsening",
+            "increased": "Increased",
+            "decreased": "Decreased",
+            "not_comparable": "Not comparable (definition changed)",
+            "no_comparison": "No earlier value",
+        }[self.value]
+
+
+class ToleranceRefused(ValueError):
+    """A relative tolerance cannot be applied to a target of zero."""
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    kind: ToleranceType = ToleranceType.NONE
+    amount: Decimal | None = None
+
+    def absolute_for(self, target: Decimal) -> Decimal | None:
+        if self.kind == ToleranceType.NONE or self.amount is None:
+            return None
+        if self.kind == ToleranceType.ABSOLUTE:
+            return Decimal(self.amount)
+        if target == 0:
+            raise ToleranceRefused("A relative tolerance cannot be used when the target is 0.")
+        return abs(target) * Decimal(self.amount) / Decimal(100)
+
+
+NO_TOLERANCE = Tolerance()
+
+
+def round_half_up(value, places: int) -> Decimal:
+    """Round as people do (2.5 → 3, −2.5 → −3), not as banks do."""
+    quantum = Decimal(1).scaleb(-places)
+    return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def rag(
+    value,
+    target,
+    *,
+    polarity: Polarity,
+    decimal_places: int,
+    tolerance: Tolerance = NO_TOLERANCE,
+) -> Rag:
+    """Judge one value against its target."""
+    if value is None:
+        return Rag.NO_VALUE
+    if target is None or polarity == Polarity.NONE:
+        return Rag.DATA_ONLY
+    value = round_half_up(value, decimal_places)
+    target = round_half_up(target, decimal_places)
+    allowance = tolerance.absolute_for(target)
+    if polarity == Polarity.HIGHER_IS_BETTER:
+        if value >= target:
+            return Rag.GREEN
+        if allowance is not None and value >= target - allowance:
+            return Rag.AMBER
+        return Rag.RED
+    if value <= target:
+        return Rag.GREEN
+    if allowance is not None and value <= target + allowance:
+        return Rag.AMBER
+    return Rag.RED
+
+
+def direction(
+    current,
+    earlier,
+    *,
+    polarity: Polarity,
+    decimal_places: int,
+    same_definition: bool = True,
+) -> Direction:
+    """How a value has moved since an earlier one (previous period or same period last year)."""
+    if current is None or earlier is None:
+        return Direction.NO_COMPARISON
+    if not same_definition:
+        return Direction.NOT_COMPARABLE
+    now, then = round_half_up(current, decimal_places), round_half_up(earlier, decimal_places)
+    if now == then:
+        return Direction.NO_CHANGE
+    went_up = now > then
+    if polarity == Polarity.NONE:
+        return Direction.INCREASED if went_up else Direction.DECREASED
+    better = went_up if polarity == Polarity.HIGHER_IS_BETTER else not went_up
+    return Direction.IMPROVING if better else Direction.WORSENING

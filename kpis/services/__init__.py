@@ -1,0 +1,1 @@
+"""Writes to KPIs, periods, returns and escalations. Each checks its rules and audits."""

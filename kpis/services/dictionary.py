@@ -1,0 +1,123 @@
+"""The data dictionary: KPIs, their versions and targets."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.policy import Capability
+from audit.services import audit_record, model_snapshot
+from core.services import apply_changes, require
+from kpis.models import Kpi, KpiVersion, Target
+
+KPI_EDITABLE = {
+    "title",
+    "definition",
+    "why_it_matters",
+    "source_system",
+    "owning_service",
+    "owner",
+    "deputy",
+    "portfolio",
+    "benchmark_source",
+    "is_statutory",
+    "is_council_plan_measure",
+    "frequency",
+    "data_period_type",
+    "annual_reporting_quarter",
+    "decimal_places",
+    "tolerance_type",
+    "tolerance_amount",
+    "allows_over_100",
+    "end_of_plan_target",
+    "end_of_plan_target_date",
+    "is_active",
+}
+VERSION_FIELDS = {
+    "calculation_method",
+    "is_ratio",
+    "numerator_label",
+    "denominator_label",
+    "unit",
+    "rate_per",
+    "polarity",
+    "cumulative_basis",
+    "cumulative_since",
+    "quarter_rule",
+}
+
+
+def _kpi_snapshot(kpi: Kpi) -> dict:
+    snapshot = model_snapshot(kpi)
+    snapshot["council_plan_nodes"] = sorted(kpi.council_plan_nodes.values_list("pk", flat=True)) if kpi.pk else []
+    return snapshot
+
+
+@transaction.atomic
+def kpi_create(*, by, code: str, effective_from, version: dict, council_plan_nodes=(), **fields) -> Kpi:
+    """A new KPI with its first version."""
+    require(by, Capability.MANAGE_KPIS)
+    apply_changes(Kpi(), fields, KPI_EDITABLE)
+    kpi = Kpi(code=code, **fields)
+    kpi.full_clean()
+    kpi.save()
+    kpi.council_plan_nodes.set(council_plan_nodes)
+    audit_record(actor=by, action="create", instance=kpi, after=_kpi_snapshot(kpi))
+    kpi_version_create(by=by, kpi=kpi, effective_from=effective_from, change_reason="First version", **version)
+    return kpi
+
+
+@transaction.atomic
+def kpi_update(*, by, kpi: Kpi, council_plan_nodes=None, **changes) -> Kpi:
+    require(by, Capability.MANAGE_KPIS)
+    kpi = Kpi.objects.select_for_update().get(pk=kpi.pk)
+    before = _kpi_snapshot(kpi)
+    apply_changes(kpi, changes, KPI_EDITABLE)
+    kpi.full_clean()
+    kpi.save()
+    if council_plan_nodes is not None:
+        kpi.council_plan_nodes.set(council_plan_nodes)
+    audit_record(actor=by, action="update", instance=kpi, before=before, after=_kpi_snapshot(kpi))
+    return kpi
+
+
+@transaction.atomic
+def kpi_version_create(*, by, kpi: Kpi, effective_from, change_reason: str = "", **fields) -> KpiVersion:
+    """A change to the method, polarity, unit or basis: a new version from a period's start.
+    The history stays; values either side of the change are not comparable."""
+    require(by, Capability.MANAGE_KPIS)
+    apply_changes(KpiVersion(), fields, VERSION_FIELDS)
+    latest = kpi.versions.order_by("-number").first()
+    if latest and effective_from <= latest.effective_from:
+        raise ValidationError(
+            {"effective_from": f"A new version must start after the current one ({latest.effective_from:%-d %b %Y})."}
+        )
+    if latest and not any(fields.get(name, getattr(latest, name)) != getattr(latest, name) for name in VERSION_FIELDS):
+        raise ValidationError("Nothing in the definition changed, so no new version is needed.")
+    version = KpiVersion(
+        kpi=kpi,
+        number=(latest.number + 1) if latest else 1,
+        effective_from=effective_from,
+        change_reason=change_reason,
+        **fields,
+    )
+    version.full_clean()
+    version.save()
+    audit_record(actor=by, action="create", instance=version, after=model_snapshot(version), reason=change_reason)
+    return version
+
+
+@transaction.atomic
+def target_set(*, by, kpi: Kpi, for_date, value, is_year_to_date: bool = False, note: str = "") -> Target:
+    require(by, Capability.MANAGE_KPIS)
+    target = Target.objects.select_for_update().filter(kpi=kpi, for_date=for_date).first()
+    before = model_snapshot(target) if target else None
+    if target is None:
+        target = Target(kpi=kpi, for_date=for_date)
+    target.value, target.is_year_to_date, target.note = value, is_year_to_date, note
+    target.full_clean()
+    target.save()
+    audit_record(
+        actor=by, action="update" if before else "create", instance=target, before=before, after=model_snapshot(target)
+    )
+    return target

@@ -1,0 +1,77 @@
+"""Reporting periods: made with default dates, then moved through their lifecycle by a
+performance admin (or, later, by the quarterly cycle), each step audited."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from accounts.policy import Capability
+from audit.services import audit_record, model_snapshot
+from core.services import apply_changes, require
+from kpis.models import PeriodState, ReportingPeriod
+from kpis.workflow import TransitionRefused
+
+LIFECYCLE = [
+    PeriodState.SCHEDULED,
+    PeriodState.OPEN,
+    PeriodState.CLOSED,
+    PeriodState.DRAFT_REPORT,
+    PeriodState.PUBLISHED,
+]
+STEP_NAMES = {
+    PeriodState.OPEN: "Open for returns",
+    PeriodState.CLOSED: "Close",
+    PeriodState.DRAFT_REPORT: "Start the draft report",
+    PeriodState.PUBLISHED: "Publish",
+}
+
+
+@transaction.atomic
+def period_create(*, by, year: int, quarter: int, **dates) -> ReportingPeriod:
+    require(by, Capability.MANAGE_PERIODS)
+    values = ReportingPeriod.default_dates(year, quarter)
+    values.update({k: v for k, v in dates.items() if v})
+    period = ReportingPeriod(year=year, quarter=quarter, **values)
+    period.full_clean()
+    period.save()
+    audit_record(actor=by, action="create", instance=period, after=model_snapshot(period))
+    return period
+
+
+@transaction.atomic
+def period_update_dates(*, by, period: ReportingPeriod, **dates) -> ReportingPeriod:
+    require(by, Capability.MANAGE_PERIODS)
+    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    before = model_snapshot(period)
+    apply_changes(period, dates, {"opens_on", "return_deadline", "review_deadline", "publish_on"})
+    period.full_clean()
+    period.save()
+    audit_record(actor=by, action="update", instance=period, before=before, after=model_snapshot(period))
+    return period
+
+
+def next_step(period: ReportingPeriod) -> str | None:
+    index = LIFECYCLE.index(PeriodState(period.state))
+    return LIFECYCLE[index + 1] if index + 1 < len(LIFECYCLE) else None
+
+
+@transaction.atomic
+def period_advance(*, by, period: ReportingPeriod, to: str) -> ReportingPeriod:
+    """Move a period one step on: scheduled → open → closed → draft report → published.
+    Idempotent: asking for the state it is already in changes nothing."""
+    require(by, Capability.MANAGE_PERIODS)
+    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    if period.state == to:
+        return period
+    if next_step(period) != to:
+        raise TransitionRefused(
+            f"{period.label} is {period.get_state_display().lower()}; it cannot go to "
+            f"{PeriodState(to).label.lower()} from there."
+        )
+    if to == PeriodState.OPEN and ReportingPeriod.objects.filter(state=PeriodState.OPEN).exclude(pk=period.pk).exists():
+        raise TransitionRefused("Another period is still open. Close it first.")
+    before = {"state": period.state}
+    period.state = to
+    period.save(update_fields=["state"])
+    audit_record(actor=by, action=f"period:{to}", instance=period, before=before, after={"state": to})
+    return period

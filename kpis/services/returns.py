@@ -1,0 +1,266 @@
+"""Entering, submitting, reviewing and escalating returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.policy import Capability, can
+from audit.services import audit_record, model_snapshot
+from kpis.data_periods import data_period_for
+from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod, ReturnState
+from kpis.results import Polarity, Rag, Tolerance, ToleranceType, rag
+from kpis.validation import check_entry, compute, unusual_movement
+from kpis.workflow import Action, TransitionRefused, next_state
+
+
+class ReturnConflict(Exception):
+    """Someone else saved this return after it was opened. Nothing was saved."""
+
+    def __init__(self, current: KpiReturn, differences: list[tuple[str, object, object]]):
+        self.current = current
+        self.differences = differences
+        who = current.updated_by.display_name if current.updated_by_id else "someone"
+        when = timezone.localtime(current.updated_at).strftime("%H:%M on %-d %b") if current.updated_at else "earlier"
+        super().__init__(f"{who} saved this return at {when}, after you opened it. Nothing of yours was saved.")
+
+
+@dataclass
+class EntryResult:
+    kpi_return: KpiReturn
+    warning: str | None = None
+
+
+def may_enter(user, kpi: Kpi) -> bool:
+    """The KPI's owner or deputy, a service lead for its service, or a performance admin."""
+    if user.pk in {kpi.owner_id, kpi.deputy_id}:
+        return True
+    return can(user, Capability.ENTER_RETURNS, kpi.owning_service)
+
+
+def return_for(kpi: Kpi, period: ReportingPeriod) -> KpiReturn:
+    """The return for a KPI in a period, made (not started) the first time it is needed."""
+    existing = KpiReturn.objects.filter(kpi=kpi, period=period).select_related("version").first()
+    if existing:
+        return existing
+    version = kpi.version_for(period.end)
+    data_period = data_period_for(kpi, version, period)
+    kpi_return, _ = KpiReturn.objects.get_or_create(
+        kpi=kpi,
+        period=period,
+        defaults={
+            "version": version,
+            "data_period_label": data_period.label,
+            "data_period_start": data_period.start,
+            "data_period_end": data_period.end,
+        },
+    )
+    return kpi_return
+
+
+def history(kpi_return: KpiReturn, limit: int = 8) -> list[Decimal]:
+    earlier = (
+        KpiReturn.objects.filter(kpi=kpi_return.kpi_id, state=ReturnState.APPROVED, value__isnull=False)
+        .exclude(pk=kpi_return.pk)
+        .filter(data_period_end__lt=kpi_return.data_period_end)
+        .order_by("-data_period_end")
+        .values_list("value", flat=True)[:limit]
+    )
+    return list(reversed(list(earlier)))
+
+
+def target_for(kpi_return: KpiReturn):
+    """The target for the return's data period; a cumulative KPI needs a year-to-date one."""
+    targets = kpi_return.kpi.targets.filter(for_date=kpi_return.data_period_end)
+    if kpi_return.version.is_cumulative:
+        targets = targets.filter(is_year_to_date=True)
+    target = targets.first()
+    return target.value if target else None
+
+
+def rag_for(kpi_return: KpiReturn) -> Rag:
+    kpi = kpi_return.kpi
+    tolerance = Tolerance(ToleranceType(kpi.tolerance_type), kpi.tolerance_amount)
+    return rag(
+        kpi_return.value,
+        target_for(kpi_return),
+        polarity=Polarity(kpi_return.version.polarity),
+        decimal_places=kpi.decimal_places,
+        tolerance=tolerance,
+    )
+
+
+def _check_window(kpi_return: KpiReturn) -> None:
+    period = kpi_return.period
+    if period.state == PeriodState.OPEN:
+        return
+    if period.state == PeriodState.CLOSED and kpi_return.late_allowed:
+        return
+    if period.state == PeriodState.CLOSED:
+        raise TransitionRefused(
+            f"{period.label} has closed. Ask your directorate performance lead to allow a late return."
+        )
+    raise TransitionRefused(f"{period.label} is not open for returns.")
+
+
+def _transition(kpi_return: KpiReturn, action: Action, *, by, reason: str = "", before: dict | None = None) -> None:
+    new_state = next_state(kpi_return.state, action)
+    before = before if before is not None else model_snapshot(kpi_return)
+    kpi_return.state = new_state
+    kpi_return.revision += 1
+    kpi_return.updated_by = by
+    kpi_return.updated_at = timezone.now()
+    kpi_return.save()
+    audit_record(
+        actor=by,
+        action=f"return:{action.value}",
+        instance=kpi_return,
+        before=before,
+        after=model_snapshot(kpi_return),
+        reason=reason,
+    )
+
+
+def _lock(kpi_return: KpiReturn) -> KpiReturn:
+    return (
+        KpiReturn.objects.select_for_update(of=("self",))
+        .select_related("kpi__owning_service", "period", "version", "updated_by")
+        .get(pk=kpi_return.pk)
+    )
+
+
+@transaction.atomic
+def return_save(*, by, kpi_return: KpiReturn, revision: int, confirm_unusual: bool = False, **entry) -> EntryResult:
+    """Save what was typed as a draft. Refused, with what changed, if someone saved since."""
+    current = _lock(kpi_return)
+    if not may_enter(by, current.kpi):
+        raise PermissionDenied("You do not enter returns for this KPI.")
+    if current.revision != revision:
+        differences = [
+            (name, getattr(current, name), entry.get(name))
+            for name in KpiReturn.ENTRY_FIELDS
+            if name in entry and getattr(current, name) != entry.get(name)
+        ]
+        raise ReturnConflict(current, differences)
+    _check_window(current)
+    errors = check_entry(
+        current.kpi,
+        current.version,
+        value=entry.get("value"),
+        numerator=entry.get("numerator"),
+        denominator=entry.get("denominator"),
+    )
+    if errors:
+        raise ValidationError(errors)
+    before = model_snapshot(current)
+    for name in KpiReturn.ENTRY_FIELDS:
+        if name in entry:
+            setattr(current, name, entry[name])
+    if current.version.is_ratio:
+        current.value = compute(current.version, current.numerator, current.denominator).value
+    warning = unusual_movement(current.value, history(current))
+    if warning and not confirm_unusual:
+        raise ValidationError({"value": warning}, code="unusual")
+    _transition(current, Action.SAVE, by=by, before=before)
+    return EntryResult(current, warning)
+
+
+def submission_problems(kpi_return: KpiReturn) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    figure_missing = kpi_return.value is None and not kpi_return.no_eligible_cases
+    if figure_missing:
+        field = "numerator" if kpi_return.version.is_ratio else "value"
+        problems[field] = "Enter the figure before submitting, or mark the return not available"
+    needs_commentary = kpi_return.kpi.is_council_plan_measure or (
+        kpi_return.value is not None and rag_for(kpi_return) == Rag.RED
+    )
+    if needs_commentary and not kpi_return.commentary.strip():
+        why = "a Council Plan measure" if kpi_return.kpi.is_council_plan_measure else "Red against its target"
+        problems["commentary"] = f"Add commentary: this KPI is {why}"
+    return problems
+
+
+@transaction.atomic
+def return_submit(*, by, kpi_return: KpiReturn, revision: int, confirm_unusual: bool = False, **entry) -> EntryResult:
+    """Save (as a draft), then submit for review, in one transaction: all or nothing."""
+    result = return_save(by=by, kpi_return=kpi_return, revision=revision, confirm_unusual=confirm_unusual, **entry)
+    current = result.kpi_return
+    problems = submission_problems(current)
+    if problems:
+        raise ValidationError(problems)
+    current.submitted_by = by
+    current.submitted_at = timezone.now()
+    _transition(current, Action.SUBMIT, by=by)
+    return result
+
+
+@transaction.atomic
+def return_mark_not_available(*, by, kpi_return: KpiReturn, revision: int, reason: str, expected_date) -> KpiReturn:
+    current = _lock(kpi_return)
+    if not may_enter(by, current.kpi):
+        raise PermissionDenied("You do not enter returns for this KPI.")
+    if current.revision != revision:
+        raise ReturnConflict(current, [])
+    _check_window(current)
+    errors = {}
+    if not reason.strip():
+        errors["not_available_reason"] = "Say why the figure is not available"
+    if not expected_date:
+        errors["expected_date"] = "Give the date the figure is expected"
+    if errors:
+        raise ValidationError(errors)
+    before = model_snapshot(current)
+    current.not_available_reason, current.expected_date = reason, expected_date
+    current.value = current.numerator = current.denominator = None
+    _transition(current, Action.MARK_NOT_AVAILABLE, by=by, reason=reason, before=before)
+    return current
+
+
+def _reviewable(by, kpi_return: KpiReturn) -> KpiReturn:
+    current = _lock(kpi_return)
+    if not can(by, Capability.REVIEW_RETURNS, current.kpi.owning_service):
+        raise PermissionDenied("You do not review returns for this service.")
+    return current
+
+
+@transaction.atomic
+def return_approve(*, by, kpi_return: KpiReturn) -> KpiReturn:
+    current = _reviewable(by, kpi_return)
+    if current.submitted_by_id == by.pk:
+        raise TransitionRefused("You cannot approve a return you submitted yourself.")
+    current.approved_by, current.approved_at = by, timezone.now()
+    _transition(current, Action.APPROVE, by=by)
+    return current
+
+
+@transaction.atomic
+def return_send_back(*, by, kpi_return: KpiReturn, reason: str) -> KpiReturn:
+    if not reason.strip():
+        raise ValidationError({"reason": "Say what needs to change"})
+    current = _reviewable(by, kpi_return)
+    current.returned_reason = reason
+    _transition(current, Action.SEND_BACK, by=by, reason=reason)
+    return current
+
+
+@transaction.atomic
+def return_allow_late(*, by, kpi_return: KpiReturn, reason: str = "") -> KpiReturn:
+    current = _reviewable(by, kpi_return)
+    if current.period.state != PeriodState.CLOSED:
+        raise TransitionRefused("Late returns are allowed only after the period has closed.")
+    before = model_snapshot(current, fields=["late_allowed"])
+    current.late_allowed = True
+    current.save(update_fields=["late_allowed"])
+    audit_record(
+        actor=by,
+        action="return:allow_late",
+        instance=current,
+        before=before,
+        after={"late_allowed": True},
+        reason=reason,
+    )
+    return current
