@@ -55,6 +55,10 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
     council = OrgUnitFactory(kind=OrgUnitKind.COUNCIL, code="C", name="Test Council")
     d1 = OrgUnitFactory(kind=OrgUnitKind.DIRECTORATE, code="D1", name="Directorate One", parent=council)
     d2 = OrgUnitFactory(kind=OrgUnitKind.DIRECTORATE, code="D2", name="Directorate Two", parent=council)

@@ -126,9 +126,11 @@ def _transition(kpi_return: KpiReturn, action: Action, *, by, reason: str = "", 
 
 
 def _lock(kpi_return: KpiReturn) -> KpiReturn:
+    # Only inner joins here: after waiting for the lock, PostgreSQL re-reads the locked row but
+    # not the rows outer-joined to its old version, so who saved it is looked up afterwards.
     return (
         KpiReturn.objects.select_for_update(of=("self",))
-        .select_related("kpi__owning_service", "period", "version", "updated_by")
+        .select_related("kpi__owning_service", "period", "version")
         .get(pk=kpi_return.pk)
     )
 

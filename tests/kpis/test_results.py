@@ -138,7 +138,8 @@ def test_no_value_means_no_rag():
 
 def test_every_rag_has_a_text_label():
     for status in Rag:
-        assert status.label and status.short_label
+        assert status.label
+        assert status.short_label
 
 
 # --- Direction of travel ---------------------------------------------------------------------

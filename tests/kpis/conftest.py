@@ -1,0 +1,49 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from kpis.models import KpiVersion, PeriodState, ReportingPeriod, Unit
+from kpis.services.dictionary import kpi_create, target_set
+from kpis.services.returns import return_for
+
+
+@pytest.fixture
+def period(db):
+    values = ReportingPeriod.default_dates(2025, 2)
+    return ReportingPeriod.objects.create(year=2025, quarter=2, state=PeriodState.OPEN, **values)
+
+
+def make_kpi(world, code="KPI1", *, unit=Unit.PERCENTAGE, polarity="higher", is_ratio=False, **fields):
+    version = {
+        "calculation_method": "Count of cases closed in time over all cases closed",
+        "unit": unit,
+        "polarity": polarity,
+        "is_ratio": is_ratio,
+        "numerator_label": "Closed in time" if is_ratio else "",
+        "denominator_label": "All closed" if is_ratio else "",
+    }
+    values = {
+        "title": f"{code} title",
+        "definition": "What it measures",
+        "owning_service": world.s1,
+        "owner": world.people["service_lead"],
+        "decimal_places": 1,
+    }
+    values.update(fields)
+    return kpi_create(by=None, code=code, effective_from=datetime.date(2020, 4, 1), version=version, **values)
+
+
+@pytest.fixture
+def kpi(world):
+    kpi = make_kpi(world, tolerance_type="absolute", tolerance_amount=Decimal("5"))
+    target_set(by=None, kpi=kpi, for_date=datetime.date(2025, 9, 30), value=Decimal("80"))
+    return kpi
+
+
+@pytest.fixture
+def kpi_return(kpi, period):
+    return return_for(kpi, period)
+
+
+__all__ = ["KpiVersion", "make_kpi"]
