@@ -28,6 +28,11 @@ NAV_ITEMS = (
     NavItem("Golden thread", "planning:thread-index", Capability.VIEW_PLANS, "thread"),
     NavItem("Gaps", "planning:gaps", Capability.VIEW_PLANS, "gaps"),
     NavItem("CIC objectives", "planning:cic-list", Capability.VIEW_PLANS, "cic"),
+    NavItem("KPIs", "kpis:kpi-list", Capability.VIEW_KPIS, "kpis"),
+    NavItem("My returns", "kpis:my-returns", Capability.ENTER_RETURNS, "returns"),
+    NavItem("Review", "kpis:review-queue", Capability.REVIEW_RETURNS, "review"),
+    NavItem("Escalations", "kpis:escalation-list", Capability.VIEW_ESCALATIONS, "escalations"),
+    NavItem("Periods", "kpis:period-list", Capability.MANAGE_PERIODS, "periods"),
     NavItem("Organisation", "accounts:org-unit-list", Capability.VIEW_ORGANISATION, "organisation"),
     NavItem("Audit log", "audit:event-list", Capability.VIEW_AUDIT_LOG, "audit"),
 )

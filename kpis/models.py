@@ -306,10 +306,12 @@ class KpiReturnQuerySet(models.QuerySet):
         from accounts.models import within_paths_q
         from accounts.policy import Capability, has_capability, scoped_unit_paths
 
-        if not has_capability(user, Capability.VIEW_RETURNS):
+        if not getattr(user, "is_authenticated", False):
             return self.none()
-        paths = scoped_unit_paths(user, Capability.VIEW_RETURNS)
         owned = Q(kpi__owner=user) | Q(kpi__deputy=user)
+        if not has_capability(user, Capability.VIEW_RETURNS):
+            return self.filter(owned)  # a KPI's owner and deputy always see its returns
+        paths = scoped_unit_paths(user, Capability.VIEW_RETURNS)
         if paths is None:
             return self
         return self.filter(within_paths_q(paths, "kpi__owning_service__path") | owned)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("", include("accounts.urls")),
     path("", include("planning.urls")),
+    path("", include("kpis.urls")),
     path("", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),

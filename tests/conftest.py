@@ -51,6 +51,7 @@ class World:
     people: dict[str, User]
     plan: object
     thread: dict
+    kpis: dict
 
 
 @pytest.fixture
@@ -107,7 +108,64 @@ def build_world() -> World:
             employee=people["no_role"], objective=s1_objective, title="Learn SQL", status="on_track"
         ),
     }
-    return World(council, d1, d2, s1, s2, t1, t2, people, plan, thread)
+    world = World(council, d1, d2, s1, s2, t1, t2, people, plan, thread, {})
+    world.kpis = build_kpis(world, s2_person)
+    return world
+
+
+def build_kpis(world: World, s2_person) -> dict:
+    """A KPI in each directorate, an open period with their returns, and an escalation each."""
+    import datetime
+
+    from kpis.models import Escalation, PeriodState, ReportingPeriod
+    from kpis.services.dictionary import kpi_create
+    from kpis.services.returns import return_for
+
+    version = {"calculation_method": "Cases closed in time", "unit": "percentage", "polarity": "higher"}
+    kpi_s1 = kpi_create(
+        by=None,
+        code="S1-01",
+        effective_from=datetime.date(2020, 4, 1),
+        version=version,
+        title="Cases closed in time (Service One)",
+        definition="Share of cases closed within 20 working days",
+        owning_service=world.s1,
+        owner=world.people["service_lead"],
+    )
+    kpi_s2 = kpi_create(
+        by=None,
+        code="S2-01",
+        effective_from=datetime.date(2020, 4, 1),
+        version=version,
+        title="Cases closed in time (Service Two)",
+        definition="Share of cases closed within 20 working days",
+        owning_service=world.s2,
+        owner=s2_person,
+    )
+    period = ReportingPeriod.objects.create(
+        year=2025, quarter=2, state=PeriodState.OPEN, **ReportingPeriod.default_dates(2025, 2)
+    )
+    escalation = {
+        code: Escalation.objects.create(
+            kpi=kpi,
+            period=period,
+            raised_by=world.people["performance_admin"],
+            reason=f"{code} off track",
+            actions="Recovery plan",
+            owner=kpi.owner,
+            due_date=datetime.date(2025, 12, 31),
+        )
+        for code, kpi in (("S1", kpi_s1), ("S2", kpi_s2))
+    }
+    return {
+        "s1": kpi_s1,
+        "s2": kpi_s2,
+        "period": period,
+        "return_s1": return_for(kpi_s1, period),
+        "return_s2": return_for(kpi_s2, period),
+        "escalation_s1": escalation["S1"],
+        "escalation_s2": escalation["S2"],
+    }
 
 
 def client_for(world: World, persona: str) -> Client:

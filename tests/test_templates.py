@@ -68,6 +68,26 @@ def test_every_template_renders(world, clients):
     visit(employee, reverse("planning:cic-detail", kwargs={"pk": cic.pk}))
     visit(employee, reverse("planning:cic-edit", kwargs={"pk": cic.pk}))
     visit(employee, reverse("planning:cic-note-add", kwargs={"pk": cic.pk}))
+
+    kpis = world.kpis
+    visit(lead, reverse("kpis:kpi-list"))
+    visit(lead, reverse("kpis:kpi-detail", kwargs={"code": kpis["s1"].code}))
+    visit(lead, reverse("kpis:my-returns"))
+    visit(
+        lead,
+        reverse("kpis:return-edit", kwargs={"pk": kpis["return_s1"].pk}),
+        "post",
+        {"action": "save", "revision": "0", "value": "x"},
+    )
+    director = clients["directorate_lead"]
+    visit(director, reverse("kpis:review-queue"))
+    visit(director, reverse("kpis:return-review", kwargs={"pk": kpis["return_s1"].pk}))
+    visit(director, reverse("kpis:escalation-list"))
+    visit(director, reverse("kpis:escalation-detail", kwargs={"pk": kpis["escalation_s1"].pk}))
+    visit(director, reverse("kpis:escalation-create", kwargs={"code": kpis["s1"].code}))
+    visit(director, reverse("kpis:red-run-decision", kwargs={"code": kpis["s1"].code}))
+    visit(admin, reverse("kpis:period-list"))
+    visit(admin, reverse("kpis:period-detail", kwargs={"pk": kpis["period"].pk}))
     visit(admin, "/no-such-page/", expect=404)
     locked = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT + 1):

@@ -26,3 +26,81 @@ def small_number(count: int) -> str:
     from planning.selectors import cic_count_label
 
     return cic_count_label(int(count or 0))
+
+
+RAG_STYLES = {
+    # colour class, icon path (a distinct shape for each, so colour is never the only signal)
+    "green": ("govuk-tag--green", "M3 8.5l3 3 7-7", "tick"),
+    "amber": ("govuk-tag--yellow", "M8 2l6.5 12h-13z", "triangle"),
+    "red": ("govuk-tag--red", "M3 3l10 10M13 3L3 13", "cross"),
+    "data_only": ("govuk-tag--grey", "M3 8h10", "dash"),
+    "no_value": ("govuk-tag--grey", "M3 8h10", "dash"),
+}
+
+
+@register.simple_tag
+def rag_tag(result_rag):
+    """A RAG result as a tag with its word and an icon shape: never colour alone."""
+    if result_rag is None:
+        return ""
+    colour, path, shape = RAG_STYLES[result_rag.value]
+    filled = ' fill="currentColor"' if shape == "triangle" else ' fill="none" stroke="currentColor" stroke-width="2.5"'
+    return format_html(
+        '<strong class="govuk-tag pmf-rag pmf-rag--{} {}"><svg class="pmf-rag__icon" viewBox="0 0 16 16" '
+        'aria-hidden="true" focusable="false"><path d="{}"{}/></svg>{}</strong>',
+        result_rag.value,
+        colour,
+        path,
+        format_html(filled),
+        result_rag.short_label,
+    )
+
+
+DIRECTION_ARROWS = {
+    "improving": "↑",
+    "worsening": "↓",
+    "increased": "↑",
+    "decreased": "↓",
+    "no_change": "→",
+    "not_comparable": "≠",
+    "no_comparison": "–",
+}
+
+
+@register.simple_tag
+def direction_text(result_direction):
+    if result_direction is None:
+        return ""
+    return format_html(
+        '<span class="pmf-direction"><span aria-hidden="true">{}</span> {}</span>',
+        DIRECTION_ARROWS[result_direction.value],
+        result_direction.label,
+    )
+
+
+@register.simple_tag
+def return_state_tag(state: str, label: str):
+    colours = {
+        "approved": "govuk-tag--green",
+        "submitted": "govuk-tag--blue",
+        "draft": "govuk-tag--light-blue",
+        "returned": "govuk-tag--orange",
+        "not_available": "govuk-tag--purple",
+    }
+    return format_html('<strong class="govuk-tag {}">{}</strong>', colours.get(state, "govuk-tag--grey"), label)
+
+
+@register.filter
+def number(value, places=1):
+    """A figure to the KPI's decimal places, with thousands separators; blank for none."""
+    if value is None:
+        return ""
+    from kpis.results import round_half_up
+
+    rounded = round_half_up(value, int(places))
+    return f"{rounded:,.{int(places)}f}"
+
+
+@register.filter
+def dict_get(mapping, key):
+    return mapping.get(key) if mapping else None

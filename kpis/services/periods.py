@@ -73,5 +73,36 @@ def period_advance(*, by, period: ReportingPeriod, to: str) -> ReportingPeriod:
     before = {"state": period.state}
     period.state = to
     period.save(update_fields=["state"])
-    audit_record(actor=by, action=f"period:{to}", instance=period, before=before, after={"state": to})
+    created = create_returns(period) if to == PeriodState.OPEN else 0
+    after = {"state": to, "returns_created": created} if created else {"state": to}
+    audit_record(actor=by, action=f"period:{to}", instance=period, before=before, after=after)
     return period
+
+
+def create_returns(period: ReportingPeriod) -> int:
+    """A not-started return for every active KPI due this period, in one insert. Safe to
+    run again: existing returns are left alone."""
+    from kpis.data_periods import data_period_for, is_due
+    from kpis.models import Kpi, KpiReturn
+
+    existing = set(KpiReturn.objects.filter(period=period).values_list("kpi_id", flat=True))
+    new = []
+    for kpi in Kpi.objects.filter(is_active=True).prefetch_related("versions"):
+        if kpi.pk in existing or not is_due(kpi, period):
+            continue
+        version = kpi.version_for(period.end)
+        if version is None:
+            continue
+        data_period = data_period_for(kpi, version, period)
+        new.append(
+            KpiReturn(
+                kpi=kpi,
+                period=period,
+                version=version,
+                data_period_label=data_period.label,
+                data_period_start=data_period.start,
+                data_period_end=data_period.end,
+            )
+        )
+    KpiReturn.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)

@@ -17,6 +17,13 @@ from kpis.results import Polarity, Rag, Tolerance, ToleranceType, rag
 from kpis.validation import check_entry, compute, unusual_movement
 from kpis.workflow import Action, TransitionRefused, next_state
 
+UNUSUAL = "unusual"
+
+
+def is_unusual_warning(error: ValidationError) -> bool:
+    """Is this the "check it, then confirm" warning rather than an error?"""
+    return any(e.code == UNUSUAL for e in getattr(error, "error_dict", {}).get("value", []))
+
 
 class ReturnConflict(Exception):
     """Someone else saved this return after it was opened. Nothing was saved."""
@@ -166,7 +173,7 @@ def return_save(*, by, kpi_return: KpiReturn, revision: int, confirm_unusual: bo
         current.value = compute(current.version, current.numerator, current.denominator).value
     warning = unusual_movement(current.value, history(current))
     if warning and not confirm_unusual:
-        raise ValidationError({"value": warning}, code="unusual")
+        raise ValidationError({"value": ValidationError(warning, code=UNUSUAL)})
     _transition(current, Action.SAVE, by=by, before=before)
     return EntryResult(current, warning)
 

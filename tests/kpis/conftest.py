@@ -3,15 +3,15 @@ from decimal import Decimal
 
 import pytest
 
-from kpis.models import KpiVersion, PeriodState, ReportingPeriod, Unit
+from kpis.models import KpiVersion, Unit
 from kpis.services.dictionary import kpi_create, target_set
 from kpis.services.returns import return_for
 
 
 @pytest.fixture
-def period(db):
-    values = ReportingPeriod.default_dates(2025, 2)
-    return ReportingPeriod.objects.create(year=2025, quarter=2, state=PeriodState.OPEN, **values)
+def period(world):
+    """The world's open period, 2025/26 Q2."""
+    return world.kpis["period"]
 
 
 def make_kpi(world, code="KPI1", *, unit=Unit.PERCENTAGE, polarity="higher", is_ratio=False, **fields):

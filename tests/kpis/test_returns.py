@@ -219,9 +219,7 @@ def test_concurrent_saves_accept_one_and_refuse_the_other():
     from tests.conftest import build_world
 
     world = build_world()
-    period = ReportingPeriod.objects.create(
-        year=2025, quarter=2, state=PeriodState.OPEN, **ReportingPeriod.default_dates(2025, 2)
-    )
+    period = world.kpis["period"]
     kpi_return = return_for(make_kpi(world, "RACE", unit=Unit.NUMBER), period)
     barrier = threading.Barrier(2)
     outcomes: dict[str, str] = {}

@@ -1,0 +1,116 @@
+"""Reads for KPI pages: results (RAG, direction) for many returns at once, in fixed queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q
+
+from kpis.models import Kpi, KpiReturn, ReturnState, Target
+from kpis.results import Direction, Polarity, Rag, Tolerance, ToleranceType, direction, rag
+
+
+@dataclass
+class Result:
+    kpi_return: KpiReturn
+    target: Decimal | None
+    rag: Rag
+    previous: KpiReturn | None
+    previous_rag: Rag | None
+    direction: Direction
+
+
+def _judge(kpi_return: KpiReturn, targets: dict) -> tuple[Decimal | None, Rag]:
+    kpi, version = kpi_return.kpi, kpi_return.version
+    target = targets.get((kpi.pk, kpi_return.data_period_end, version.is_cumulative))
+    if target is None and not version.is_cumulative:
+        target = targets.get((kpi.pk, kpi_return.data_period_end, True))
+    status = rag(
+        kpi_return.value,
+        target,
+        polarity=Polarity(version.polarity),
+        decimal_places=kpi.decimal_places,
+        tolerance=Tolerance(ToleranceType(kpi.tolerance_type), kpi.tolerance_amount),
+    )
+    return target, status
+
+
+def results_for(returns: list[KpiReturn]) -> dict[int, Result]:
+    """RAG against the right target and direction against the previous approved value, for a
+    list of returns: two queries however many there are."""
+    if not returns:
+        return {}
+    kpi_ids = {r.kpi_id for r in returns}
+    earlier = (
+        KpiReturn.objects.filter(kpi_id__in=kpi_ids, state=ReturnState.APPROVED, value__isnull=False)
+        .select_related("version")
+        .order_by("kpi_id", "-data_period_end")
+    )
+    history: dict[int, list[KpiReturn]] = {}
+    for past in earlier:
+        history.setdefault(past.kpi_id, []).append(past)
+    previous_of = {
+        r.pk: next((p for p in history.get(r.kpi_id, []) if p.data_period_end < r.data_period_end), None)
+        for r in returns
+    }
+    ends = {r.data_period_end for r in returns} | {p.data_period_end for p in previous_of.values() if p}
+    targets: dict[tuple[int, object, bool], Decimal] = {
+        (t.kpi_id, t.for_date, t.is_year_to_date): t.value
+        for t in Target.objects.filter(kpi_id__in=kpi_ids, for_date__in=ends)
+    }
+    results = {}
+    for kpi_return in returns:
+        target, status = _judge(kpi_return, targets)
+        previous = previous_of[kpi_return.pk]
+        previous_rag = None
+        if previous is not None:
+            previous.kpi = kpi_return.kpi
+            previous_rag = _judge(previous, targets)[1]
+        moved = direction(
+            kpi_return.value,
+            previous.value if previous else None,
+            polarity=Polarity(kpi_return.version.polarity),
+            decimal_places=kpi_return.kpi.decimal_places,
+            same_definition=previous is None or previous.version_id == kpi_return.version_id,
+        )
+        results[kpi_return.pk] = Result(kpi_return, target, status, previous, previous_rag, moved)
+    return results
+
+
+def returns_for_person(user, period):
+    """The returns a person enters: KPIs they own or deputise, and, for a service lead, the
+    KPIs of the services they lead."""
+    from accounts.models import within_paths_q
+    from accounts.policy import Capability, has_capability, scoped_unit_paths
+
+    condition = Q(kpi__owner=user) | Q(kpi__deputy=user)
+    if has_capability(user, Capability.ENTER_RETURNS):
+        paths = scoped_unit_paths(user, Capability.ENTER_RETURNS)
+        if paths is not None:
+            condition |= within_paths_q(paths, "kpi__owning_service__path")
+    return (
+        KpiReturn.objects.filter(period=period)
+        .filter(condition)
+        .select_related("kpi__owning_service", "version", "period")
+        .order_by("kpi__code")
+    )
+
+
+def red_two_periods_running(returns: list[KpiReturn], results: dict[int, Result]) -> list[Kpi]:
+    """KPIs Red now and Red in the previous approved value, with no open escalation and no
+    recorded decision for this period: the lead must escalate or say why not."""
+    from kpis.models import Escalation, RedRunDecision
+
+    candidates = [
+        r for r in returns if (result := results.get(r.pk)) and result.rag == Rag.RED and result.previous_rag == Rag.RED
+    ]
+    if not candidates:
+        return []
+    kpi_ids = [r.kpi_id for r in candidates]
+    period_ids = {r.period_id for r in candidates}
+    escalated = set(Escalation.objects.open().filter(kpi_id__in=kpi_ids).values_list("kpi_id", flat=True))
+    decided = set(
+        RedRunDecision.objects.filter(kpi_id__in=kpi_ids, period_id__in=period_ids).values_list("kpi_id", flat=True)
+    )
+    return [r.kpi for r in candidates if r.kpi_id not in escalated and r.kpi_id not in decided]

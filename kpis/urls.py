@@ -1,0 +1,21 @@
+from django.urls import path
+
+from kpis.views import dictionary, escalations, periods, returns
+
+app_name = "kpis"
+
+urlpatterns = [
+    path("kpis/", dictionary.kpi_list, name="kpi-list"),
+    path("kpis/<str:code>/", dictionary.kpi_detail, name="kpi-detail"),
+    path("kpis/<str:code>/escalate/", escalations.escalation_create, name="escalation-create"),
+    path("kpis/<str:code>/not-escalating/", escalations.red_run_decision, name="red-run-decision"),
+    path("periods/", periods.period_list, name="period-list"),
+    path("periods/<int:pk>/", periods.period_detail, name="period-detail"),
+    path("periods/<int:pk>/advance/", periods.period_advance_view, name="period-advance"),
+    path("returns/", returns.my_returns, name="my-returns"),
+    path("returns/<int:pk>/", returns.return_edit, name="return-edit"),
+    path("review/", returns.review_queue, name="review-queue"),
+    path("review/<int:pk>/", returns.return_review, name="return-review"),
+    path("escalations/", escalations.escalation_list, name="escalation-list"),
+    path("escalations/<int:pk>/", escalations.escalation_detail, name="escalation-detail"),
+]

@@ -1,0 +1,220 @@
+"""My returns, the return form, and the directorate lead's review queue."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.policy import Capability, has_capability
+from core.views import requires
+from kpis.forms import NotAvailableForm, ReturnForm, SendBackForm
+from kpis.models import KpiReturn, PeriodState, ReportingPeriod, ReturnState
+from kpis.selectors import red_two_periods_running, results_for, returns_for_person
+from kpis.services.returns import (
+    ReturnConflict,
+    history,
+    is_unusual_warning,
+    may_enter,
+    return_allow_late,
+    return_approve,
+    return_mark_not_available,
+    return_save,
+    return_send_back,
+    return_submit,
+)
+from kpis.workflow import TransitionRefused
+
+
+def _period(request) -> ReportingPeriod | None:
+    period_id = request.GET.get("period")
+    if period_id and period_id.isdigit():
+        return ReportingPeriod.objects.filter(pk=period_id).first()
+    return (
+        ReportingPeriod.objects.current_open()
+        or ReportingPeriod.objects.filter(state=PeriodState.CLOSED).order_by("-year", "-quarter").first()
+    )
+
+
+@requires(Capability.VIEW_KPIS)
+def my_returns(request):
+    """The GOV.UK task list for the period: every KPI this person enters, its state, its data
+    period and when it is due."""
+    period = _period(request)
+    returns = list(returns_for_person(request.user, period)) if period else []
+    return render(
+        request,
+        "kpis/my_returns.html",
+        {
+            "period": period,
+            "returns": returns,
+            "done": sum(1 for r in returns if r.state in {ReturnState.SUBMITTED, ReturnState.APPROVED}),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _enterable(request, pk: int) -> KpiReturn:
+    kpi_return = get_object_or_404(
+        KpiReturn.objects.visible_to(request.user).select_related("kpi__owning_service", "version", "period"), pk=pk
+    )
+    if not may_enter(request.user, kpi_return.kpi):
+        raise PermissionDenied("You do not enter returns for this KPI.")
+    return kpi_return
+
+
+@requires(Capability.VIEW_KPIS)
+def return_edit(request, pk: int):
+    kpi_return = _enterable(request, pk)
+    form = ReturnForm(request.POST or None, kpi_return=kpi_return)
+    na_form = NotAvailableForm(
+        request.POST if request.POST.get("action") == "not_available" else None,
+        initial={"revision": kpi_return.revision},
+    )
+    conflict = None
+    action = request.POST.get("action")
+    if request.method == "POST" and action == "not_available" and na_form.is_valid():
+        try:
+            return_mark_not_available(
+                by=request.user,
+                kpi_return=kpi_return,
+                revision=na_form.cleaned_data["revision"],
+                reason=na_form.cleaned_data["not_available_reason"] or "",
+                expected_date=na_form.cleaned_data["expected_date"],
+            )
+        except ValidationError as error:
+            na_form.add_service_errors(error)
+        except ReturnConflict as error:
+            conflict = error
+        except TransitionRefused as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{kpi_return.kpi.code} marked not available.")
+            return redirect("kpis:my-returns")
+    elif request.method == "POST" and action in {"save", "submit"} and form.is_valid():
+        service = return_submit if action == "submit" else return_save
+        try:
+            service(
+                by=request.user,
+                kpi_return=kpi_return,
+                revision=form.cleaned_data["revision"],
+                confirm_unusual=form.cleaned_data.get("confirm_unusual", False),
+                **form.entry(),
+            )
+        except ValidationError as error:
+            if is_unusual_warning(error):
+                form.data = form.data.copy()
+                form.data["show_confirm"] = "1"
+                form.fields["confirm_unusual"].widget = ReturnForm.base_fields["confirm_unusual"].widget
+            form.add_service_errors(error)
+        except ReturnConflict as error:
+            conflict = error
+            form.data = form.data.copy()
+            form.data["revision"] = str(error.current.revision)
+        except TransitionRefused as error:
+            messages.error(request, str(error))
+        else:
+            verb = "submitted for review" if action == "submit" else "saved as a draft"
+            messages.success(request, f"{kpi_return.kpi.code} {verb}.")
+            if action == "submit":
+                return redirect("kpis:my-returns")
+            return redirect("kpis:return-edit", pk=kpi_return.pk)
+    results = results_for([kpi_return])
+    past = history(kpi_return, limit=5)
+    return render(
+        request,
+        "kpis/return_form.html",
+        {
+            "kpi_return": kpi_return,
+            "kpi": kpi_return.kpi,
+            "form": form,
+            "na_form": na_form,
+            "conflict": conflict,
+            "result": results.get(kpi_return.pk),
+            "history": past,
+            "editable": kpi_return.state
+            in {ReturnState.NOT_STARTED, ReturnState.DRAFT, ReturnState.RETURNED, ReturnState.NOT_AVAILABLE},
+        },
+        status=409 if conflict else 200,
+    )
+
+
+@requires(Capability.REVIEW_RETURNS)
+def review_queue(request):
+    period = _period(request)
+    returns = (
+        list(
+            KpiReturn.objects.reviewable_by(request.user)
+            .filter(period=period)
+            .select_related("kpi__owning_service", "kpi__owner", "version", "submitted_by")
+            .order_by("kpi__owning_service__path", "kpi__code")
+        )
+        if period
+        else []
+    )
+    if request.method == "POST":
+        chosen = set(request.POST.getlist("approve"))
+        approved, refused = 0, []
+        for kpi_return in returns:
+            if str(kpi_return.pk) in chosen:
+                try:
+                    return_approve(by=request.user, kpi_return=kpi_return)
+                    approved += 1
+                except (TransitionRefused, PermissionDenied) as error:
+                    refused.append(f"{kpi_return.kpi.code}: {error}")
+        if approved:
+            messages.success(request, f"{approved} return{'s' if approved != 1 else ''} approved.")
+        for problem in refused:
+            messages.error(request, problem)
+        if not chosen:
+            messages.error(request, "Choose at least one return to approve.")
+        return redirect(f"{reverse('kpis:review-queue')}?period={period.pk}" if period else "kpis:review-queue")
+    results = results_for(returns)
+    return render(
+        request,
+        "kpis/review_queue.html",
+        {
+            "period": period,
+            "returns": returns,
+            "results": results,
+            "submitted": [r for r in returns if r.state == ReturnState.SUBMITTED],
+            "others": [r for r in returns if r.state != ReturnState.SUBMITTED],
+            "red_runs": red_two_periods_running(returns, results),
+            "can_escalate": has_capability(request.user, Capability.ESCALATE),
+        },
+    )
+
+
+@requires(Capability.REVIEW_RETURNS)
+def return_review(request, pk: int):
+    kpi_return = get_object_or_404(
+        KpiReturn.objects.reviewable_by(request.user).select_related("kpi__owning_service", "version", "period"),
+        pk=pk,
+    )
+    send_back_form = SendBackForm(request.POST if request.POST.get("action") == "send_back" else None)
+    action = request.POST.get("action")
+    if request.method == "POST":
+        try:
+            if action == "approve":
+                return_approve(by=request.user, kpi_return=kpi_return)
+                messages.success(request, f"{kpi_return.kpi.code} approved.")
+                return redirect("kpis:review-queue")
+            if action == "allow_late":
+                return_allow_late(by=request.user, kpi_return=kpi_return, reason=request.POST.get("late_reason", ""))
+                messages.success(request, f"A late return is allowed for {kpi_return.kpi.code}.")
+                return redirect("kpis:return-review", pk=kpi_return.pk)
+            if action == "send_back" and send_back_form.is_valid():
+                return_send_back(by=request.user, kpi_return=kpi_return, reason=send_back_form.cleaned_data["reason"])
+                messages.success(request, f"{kpi_return.kpi.code} returned to the service with your reason.")
+                return redirect("kpis:review-queue")
+        except TransitionRefused as error:
+            messages.error(request, str(error))
+    result = results_for([kpi_return]).get(kpi_return.pk)
+    return render(
+        request,
+        "kpis/return_review.html",
+        {"kpi_return": kpi_return, "kpi": kpi_return.kpi, "result": result, "send_back_form": send_back_form},
+        status=400 if send_back_form.errors else 200,
+    )
