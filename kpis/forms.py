@@ -51,6 +51,10 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
             else "Required if the result is Red."
         )
         self.fields["revision"].initial = kpi_return.revision
+        for name in ("value", "numerator", "denominator"):
+            stored = getattr(kpi_return, name)
+            if name in self.fields and stored is not None:
+                self.initial[name] = f"{stored.normalize():f}"  # 82.5, not 82.5000
         if not self.is_bound or not self.data.get("show_confirm"):
             self.fields["confirm_unusual"].widget = forms.HiddenInput()
 

@@ -27,11 +27,14 @@ STEP_NAMES = {
 
 
 @transaction.atomic
-def period_create(*, by, year: int, quarter: int, **dates) -> ReportingPeriod:
+def period_create(*, by, year: int, quarter: int, historic: bool = False, **dates) -> ReportingPeriod:
+    """A new period with default dates. ``historic`` makes a closed period to hold backfilled
+    history (values reported before this service was used)."""
     require(by, Capability.MANAGE_PERIODS)
     values = ReportingPeriod.default_dates(year, quarter)
     values.update({k: v for k, v in dates.items() if v})
-    period = ReportingPeriod(year=year, quarter=quarter, **values)
+    state = PeriodState.CLOSED if historic else PeriodState.SCHEDULED
+    period = ReportingPeriod(year=year, quarter=quarter, state=state, **values)
     period.full_clean()
     period.save()
     audit_record(actor=by, action="create", instance=period, after=model_snapshot(period))

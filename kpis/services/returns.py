@@ -273,3 +273,32 @@ def return_allow_late(*, by, kpi_return: KpiReturn, reason: str = "") -> KpiRetu
         reason=reason,
     )
     return current
+
+
+@transaction.atomic
+def return_backfill(
+    *, by, kpi: Kpi, period: ReportingPeriod, value, numerator=None, denominator=None, note: str = "", data_period=None
+) -> KpiReturn:
+    """Record a historic, already-published figure as an approved return (history loaded from
+    elsewhere). Refuses to overwrite a return that is already in the workflow."""
+    if not can(by, Capability.MANAGE_KPIS) and by is not None:
+        raise PermissionDenied("Only performance admins load history.")
+    kpi_return = return_for(kpi, period)
+    current = _lock(kpi_return)
+    if current.state not in {ReturnState.NOT_STARTED, ReturnState.APPROVED}:
+        raise TransitionRefused(f"{kpi.code} {period.label} is {current.get_state_display().lower()}; not overwritten.")
+    before = model_snapshot(current)
+    current.value, current.numerator, current.denominator = value, numerator, denominator
+    current.data_quality_note = note
+    if data_period is not None:  # the source's own label for the figure, kept exactly
+        current.data_period_label, current.data_period_end = data_period.label, data_period.end
+        if data_period.start.year > 1900:
+            current.data_period_start = data_period.start
+    current.state = ReturnState.APPROVED
+    current.approved_by, current.approved_at = by, timezone.now()
+    current.revision += 1
+    current.save()
+    audit_record(
+        actor=by, action="return:backfill", instance=current, before=before, after=model_snapshot(current), reason=note
+    )
+    return current

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -25,6 +26,13 @@ from accounts.services import (
     user_create,
     user_set_line_manager,
 )
+from kpis.calendar import quarter_bounds
+from kpis.data_periods import DataPeriod
+from kpis.models import Benchmark, Kpi, KpiReturn, PeriodState, ReportingPeriod
+from kpis.results import round_half_up
+from kpis.services.dictionary import kpi_create, target_set
+from kpis.services.periods import period_advance, period_create
+from kpis.services.returns import return_backfill
 from planning.models import (
     CouncilPlan,
     Objective,
@@ -43,6 +51,29 @@ from planning.services import (
 )
 
 BASE = Path(settings.BASE_DIR)
+KPI_FILE = BASE / "kpis" / "demo" / "kpis.json"
+
+
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def quarter_of(day: datetime.date) -> int:
+    return {4: 1, 5: 1, 6: 1, 7: 2, 8: 2, 9: 2, 10: 3, 11: 3, 12: 3}.get(day.month, 4)
+
+
+def reporting_quarter_for(end: datetime.date, *, annual: bool, reporting_quarter: int) -> tuple[int, int]:
+    """The reporting period that carries a figure for a data period ending on ``end``: the
+    quarter itself for quarterly data; for annual data, the first reporting quarter (in the
+    council's chosen quarter) that ends after the data period does."""
+    if not annual:
+        return financial_year_of(end), quarter_of(end)
+    year = financial_year_of(end)
+    while quarter_bounds(year, reporting_quarter)[1] < end:
+        year += 1
+    return year, reporting_quarter
+
+
 ORGANISATION_FILE = BASE / "accounts" / "demo" / "organisation.json"
 PLAN_FILES = [
     BASE / "planning" / "demo" / "council_plan_2022_25.json",
@@ -85,6 +116,7 @@ class Command(BaseCommand):
             created = self.load_organisation()
             created += self.load_plans()
             created += self.load_golden_thread()
+            created += self.load_kpis()
         self.write_sign_ins()
         self.stdout.write(f"Demo council ready ({created} records added).")
 
@@ -313,6 +345,162 @@ class Command(BaseCommand):
                 )
                 created += 1
         return created
+
+    # --- KPIs, history and the open period ---------------------------------------------------
+
+    def load_kpis(self) -> int:
+        """The demo data dictionary with real published history (kpis/demo/README.md), invented
+        targets labelled as such, and the latest quarter open with returns in every state."""
+        if Kpi.objects.exists():
+            return 0
+        data = json.loads(KPI_FILE.read_text(encoding="utf-8"))
+        units = {u.code: u for u in OrgUnit.objects.all()}
+        people = {u.username: u for u in User.objects.all()}
+        plan = CouncilPlan.objects.current(timezone.localdate())
+        nodes = {n.code: n for n in plan.nodes.all()} if plan else {}
+        today = timezone.localdate()
+        open_year = financial_year_of(today - datetime.timedelta(days=92))
+        open_quarter = quarter_of(today - datetime.timedelta(days=92))
+        periods: dict[tuple[int, int], ReportingPeriod] = {
+            (p.year, p.quarter): p for p in ReportingPeriod.objects.all()
+        }
+
+        def period(year: int, quarter: int, historic: bool) -> ReportingPeriod:
+            if (year, quarter) not in periods:
+                periods[(year, quarter)] = period_create(by=None, year=year, quarter=quarter, historic=historic)
+            return periods[(year, quarter)]
+
+        created = 0
+        kpis = []
+        for item in data:
+            annual = item["frequency"] == "annual"
+            kpi = kpi_create(
+                by=None,
+                code=item["code"],
+                effective_from=datetime.date(2010, 4, 1),
+                version={
+                    "calculation_method": item["calculation_method"],
+                    "unit": item["unit"],
+                    "rate_per": item.get("rate_per"),
+                    "polarity": item["polarity"],
+                    "cumulative_basis": item["cumulative_basis"],
+                },
+                council_plan_nodes=[nodes[c] for c in item.get("council_plan_markers", []) if c in nodes],
+                title=item["title"],
+                definition=item["definition"],
+                why_it_matters=item.get("why_it_matters", ""),
+                source_system=item.get("source_system", ""),
+                owning_service=units[item["owning_service"]],
+                owner=people[item["owner"]],
+                deputy=people.get(item.get("deputy") or ""),
+                portfolio=item.get("portfolio", ""),
+                benchmark_source=item.get("benchmark_source", ""),
+                is_statutory=item.get("is_statutory", False),
+                is_council_plan_measure=item.get("is_council_plan_measure", False),
+                frequency=item["frequency"],
+                data_period_type=item["data_period_type"],
+                # The demo reports every annual KPI in the open quarter, so it has them all to show.
+                annual_reporting_quarter=open_quarter if annual else 1,
+                decimal_places=item["decimal_places"],
+                tolerance_type=item.get("tolerance_type") or "none",
+                tolerance_amount=_decimal(item.get("tolerance_amount")),
+            )
+            kpis.append(kpi)
+            created += 1
+            for target in item.get("targets", []):
+                target_set(
+                    by=None,
+                    kpi=kpi,
+                    for_date=datetime.date.fromisoformat(target["for_date"]),
+                    value=_decimal(target["value"]),
+                    is_year_to_date=target.get("is_year_to_date", False),
+                    note=target.get("note", "Invented for the demo"),
+                )
+            for benchmark in item.get("benchmarks", []):
+                Benchmark.objects.get_or_create(
+                    kpi=kpi,
+                    period_end=datetime.date.fromisoformat(benchmark["period_end"]),
+                    comparator=benchmark["comparator"],
+                    defaults={
+                        "data_period_label": benchmark["data_period_label"],
+                        "value": _decimal(benchmark["value"]),
+                        "source": benchmark.get("source", ""),
+                    },
+                )
+            for point in item["history"]:
+                end = datetime.date.fromisoformat(point["period_end"])
+                year, quarter = reporting_quarter_for(end, annual=annual, reporting_quarter=open_quarter)
+                if (year, quarter) >= (open_year, open_quarter):
+                    continue
+                return_backfill(
+                    by=None,
+                    kpi=kpi,
+                    period=period(year, quarter, historic=True),
+                    value=_decimal(point["value"]),
+                    numerator=_decimal(point.get("numerator")),
+                    denominator=_decimal(point.get("denominator")),
+                    note=f"Published figure for {point['data_period_label']} (see kpis/demo/README.md)",
+                    data_period=DataPeriod(
+                        point["data_period_label"],
+                        datetime.date.fromisoformat(point.get("period_start") or "1900-01-01"),
+                        end,
+                    ),
+                )
+                created += 1
+        current = period(open_year, open_quarter, historic=False)
+        period_advance(by=None, period=current, to=PeriodState.OPEN)
+        self.demo_states(current, kpis)
+        return created
+
+    def demo_states(self, period: ReportingPeriod, kpis: list) -> None:
+        """Returns in every state, so each role's pages have something to do."""
+        from kpis.services.returns import (
+            history,
+            return_approve,
+            return_mark_not_available,
+            return_save,
+            return_send_back,
+            return_submit,
+        )
+
+        lead_of = {
+            a.org_unit_id: a.user for a in RoleAssignment.objects.filter(role="directorate_lead").select_related("user")
+        }
+        plan = ["approved", "submitted", "returned", "draft", "not_started", "not_available", "submitted"]
+        returns = {r.kpi_id: r for r in KpiReturn.objects.filter(period=period).select_related("version", "kpi")}
+        for index, kpi in enumerate(kpis):
+            kpi_return = returns.get(kpi.pk)
+            if kpi_return is None:
+                continue
+            state = plan[index % len(plan)]
+            if state == "not_started":
+                continue
+            owner = kpi.owner
+            if state == "not_available":
+                return_mark_not_available(
+                    by=owner,
+                    kpi_return=kpi_return,
+                    revision=0,
+                    reason="The national release is later than usual this year.",
+                    expected_date=period.review_deadline,
+                )
+                continue
+            past = history(kpi_return)
+            value = past[-1] if past else Decimal("50")
+            entry = {
+                "value": round_half_up(value, kpi.decimal_places),
+                "commentary": "Demo value: in line with last year.",
+                "data_quality_note": "Demo value, invented for the demonstration.",
+            }
+            if state == "draft":
+                return_save(by=owner, kpi_return=kpi_return, revision=0, confirm_unusual=True, **entry)
+                continue
+            return_submit(by=owner, kpi_return=kpi_return, revision=0, confirm_unusual=True, **entry)
+            lead = lead_of.get(kpi.owning_service.parent_id)
+            if state == "approved" and lead:
+                return_approve(by=lead, kpi_return=kpi_return)
+            elif state == "returned" and lead:
+                return_send_back(by=lead, kpi_return=kpi_return, reason="Please add the actions you are taking.")
 
     # --- sign-ins -----------------------------------------------------------------------
 
