@@ -14,6 +14,9 @@ router.register("council-plans", api.CouncilPlanViewSet, basename="council-plan"
 router.register("org-units", api.OrgUnitViewSet, basename="org-unit")
 router.register("plans", api.UnitPlanViewSet, basename="plan")
 router.register("objectives", api.ObjectiveViewSet, basename="objective")
+router.register("kpis", api.KpiViewSet, basename="kpi")
+router.register("periods", api.ReportingPeriodViewSet, basename="period")
+router.register("returns", api.KpiReturnViewSet, basename="return")
 
 urlpatterns = [
     path("", views.home, name="home"),

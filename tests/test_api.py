@@ -64,3 +64,27 @@ def test_plans_and_objectives_are_readable_by_staff_not_scrutiny(clients, world)
     assert clients["scrutiny"].get("/api/v1/objectives/").status_code == 403
     data = clients["cmt"].get(f"/api/v1/objectives/{world.thread['s1_objective'].pk}/").json()
     assert data["parent_objective"] == world.thread["d1_objective"].pk
+
+
+def test_returns_in_the_api_carry_rag_and_direction(clients, world):
+    from decimal import Decimal
+
+    from kpis.models import KpiReturn
+    from kpis.services.dictionary import target_set
+
+    kpi_return = world.kpis["return_s1"]
+    target_set(by=None, kpi=kpi_return.kpi, for_date=kpi_return.data_period_end, value=Decimal("80"))
+    KpiReturn.objects.filter(pk=kpi_return.pk).update(value=Decimal("75"), state="submitted")
+    data = clients["service_lead"].get(f"/api/v1/returns/{kpi_return.pk}/").json()
+    assert data["rag"] == "red"
+    assert data["target"] == "80.0000"
+    assert data["direction"] == "no_comparison"
+    listing = clients["service_lead"].get("/api/v1/returns/").json()["results"]
+    assert [row["kpi"] for row in listing] == ["S1-01"]
+    assert listing[0]["rag"] == "red"
+
+
+def test_kpis_carry_versions_and_targets(clients, world):
+    data = clients["no_role"].get("/api/v1/kpis/S1-01/").json()
+    assert data["versions"][0]["number"] == 1
+    assert data["owning_service"] == "S1"

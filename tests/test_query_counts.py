@@ -111,3 +111,55 @@ def test_objective_page_is_flat(world, clients):
 
 def test_api_objectives_is_flat(world, clients):
     assert_flat(get_ok(clients["cmt"], "/api/v1/objectives/"), grow_thread(world), pinned=9)
+
+
+def grow_kpis(world, n=12):
+    """More KPIs in Service One, each with a submitted return, a target and approved history."""
+    import datetime
+    from decimal import Decimal
+
+    from kpis.models import KpiReturn, ReportingPeriod
+    from kpis.services.dictionary import kpi_create, target_set
+    from kpis.services.returns import return_for
+
+    def grow():
+        past = ReportingPeriod.objects.create(year=2025, quarter=1, **ReportingPeriod.default_dates(2025, 1))
+        for i in range(n):
+            kpi = kpi_create(
+                by=None,
+                code=f"GROW-{i}",
+                effective_from=datetime.date(2020, 4, 1),
+                version={"calculation_method": "x", "unit": "number", "polarity": "lower"},
+                title=f"Grown KPI {i}",
+                definition="x",
+                owning_service=world.s1,
+                owner=world.people["service_lead"],
+                is_council_plan_measure=bool(i % 2),
+            )
+            target_set(by=None, kpi=kpi, for_date=world.kpis["period"].end, value=Decimal(10))
+            current = return_for(kpi, world.kpis["period"])
+            KpiReturn.objects.filter(pk=current.pk).update(value=Decimal(12), state="submitted")
+            earlier = return_for(kpi, past)
+            KpiReturn.objects.filter(pk=earlier.pk).update(value=Decimal(11), state="approved")
+
+    return grow
+
+
+def test_my_returns_is_flat(world, clients):
+    assert_flat(get_ok(clients["service_lead"], reverse("kpis:my-returns")), grow_kpis(world), pinned=8)
+
+
+def test_review_queue_is_flat(world, clients):
+    assert_flat(get_ok(clients["directorate_lead"], reverse("kpis:review-queue")), grow_kpis(world), pinned=10)
+
+
+def test_data_dictionary_is_flat(world, clients):
+    from kpis.models import KpiReturn
+
+    # Start from one approved value, so both runs look up results (an empty list needs no query).
+    KpiReturn.objects.filter(pk=world.kpis["return_s1"].pk).update(state="approved", value=50)
+    assert_flat(get_ok(clients["cmt"], reverse("kpis:kpi-list")), grow_kpis(world), pinned=13)
+
+
+def test_api_returns_is_flat(world, clients):
+    assert_flat(get_ok(clients["cmt"], "/api/v1/returns/"), grow_kpis(world), pinned=10)
