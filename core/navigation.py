@@ -33,6 +33,7 @@ NAV_ITEMS = (
     NavItem("Review", "kpis:review-queue", Capability.REVIEW_RETURNS, "review"),
     NavItem("Escalations", "kpis:escalation-list", Capability.VIEW_ESCALATIONS, "escalations"),
     NavItem("Periods", "kpis:period-list", Capability.MANAGE_PERIODS, "periods"),
+    NavItem("Imports", "kpis:import-index", Capability.MANAGE_KPIS, "imports"),
     NavItem("Organisation", "accounts:org-unit-list", Capability.VIEW_ORGANISATION, "organisation"),
     NavItem("Audit log", "audit:event-list", Capability.VIEW_AUDIT_LOG, "audit"),
 )

@@ -1,11 +1,16 @@
 from django.urls import path
 
-from kpis.views import dictionary, escalations, periods, returns
+from kpis.views import dictionary, escalations, periods, returns, tabular
 
 app_name = "kpis"
 
 urlpatterns = [
     path("kpis/", dictionary.kpi_list, name="kpi-list"),
+    path("kpis/export.<str:fmt>", tabular.dictionary_export, name="dictionary-export"),
+    path("returns/export.<str:fmt>", tabular.returns_export, name="returns-export"),
+    path("imports/", tabular.import_index, name="import-index"),
+    path("imports/<slug:kind>/", tabular.import_upload, name="import-upload"),
+    path("imports/<slug:kind>/template.csv", tabular.import_template, name="import-template"),
     path("kpis/<str:code>/", dictionary.kpi_detail, name="kpi-detail"),
     path("kpis/<str:code>/escalate/", escalations.escalation_create, name="escalation-create"),
     path("kpis/<str:code>/not-escalating/", escalations.red_run_decision, name="red-run-decision"),

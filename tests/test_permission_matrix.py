@@ -154,6 +154,16 @@ ROUTES = (
         ok_status=302,
     ),
     Route("kpis:my-returns", allowed=STAFF),
+    Route("kpis:dictionary-export", allowed=STAFF, kwargs=lambda w: {"fmt": "csv"}),
+    Route(
+        "kpis:returns-export",
+        allowed=frozenset({"performance_admin", "cmt", "cabinet", "directorate_lead", "service_lead"}),
+        kwargs=lambda w: {"fmt": "csv"},
+        hidden_from_scoped=lambda w: [w.kpis["s2"].code],
+    ),
+    Route("kpis:import-index", allowed=ADMINS),
+    Route("kpis:import-upload", allowed=ADMINS, kwargs=lambda w: {"kind": "targets"}),
+    Route("kpis:import-template", allowed=ADMINS, kwargs=lambda w: {"kind": "targets"}),
     Route(
         "kpis:return-edit",
         allowed=STAFF,

@@ -88,6 +88,8 @@ def test_every_template_renders(world, clients):
     visit(director, reverse("kpis:red-run-decision", kwargs={"code": kpis["s1"].code}))
     visit(admin, reverse("kpis:period-list"))
     visit(admin, reverse("kpis:period-detail", kwargs={"pk": kpis["period"].pk}))
+    visit(admin, reverse("kpis:import-index"))
+    visit(admin, reverse("kpis:import-upload", kwargs={"kind": "targets"}))
     visit(admin, "/no-such-page/", expect=404)
     locked = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT + 1):

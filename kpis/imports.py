@@ -1,0 +1,430 @@
+"""Imports for the data dictionary, targets, period values (historic backfill) and benchmarks.
+
+Each import reads a CSV or Excel file, checks every row and reports every problem with its row
+number and column; only a file with no problems is applied, in one transaction. Nothing is
+ever half-imported. The columns are documented in docs/imports.md and each kind has a
+downloadable template.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from accounts.models import OrgUnit, User
+from core.tabular import read_table
+from kpis.models import (
+    Benchmark,
+    CumulativeBasis,
+    DataPeriodType,
+    Frequency,
+    Kpi,
+    ReportingPeriod,
+    Unit,
+)
+from kpis.results import Polarity, ToleranceType
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message says what it should be."""
+
+
+def text(value: str) -> str:
+    return value.strip()
+
+
+def decimal(value: str) -> Decimal:
+    try:
+        return Decimal(value.replace(",", "").strip())
+    except InvalidOperation:
+        raise CellError(f"“{value}” is not a number") from None
+
+
+def optional_decimal(value: str) -> Decimal | None:
+    return decimal(value) if value.strip() else None
+
+
+def date(value: str) -> datetime.date:
+    value = value.strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.datetime.strptime(value, pattern).date()  # noqa: DTZ007 - a date, no time zone
+        except ValueError:
+            continue
+    raise CellError(f"“{value}” is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def yes_no(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"yes", "y", "true", "1"}:
+        return True
+    if lowered in {"no", "n", "false", "0", ""}:
+        return False
+    raise CellError(f"“{value}” should be yes or no")
+
+
+def choice(options: list[str]) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = value.strip().lower()
+        if value not in options:
+            raise CellError(f"“{value}” should be one of: {', '.join(options)}")
+        return value
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: Callable[[str], object]
+    required: bool = True
+    help: str = ""
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class Checked:
+    rows: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    slug: str
+    title: str
+    columns: tuple[Column, ...]
+    check_row: Callable[[dict, dict], str | None]  # (row, context) -> problem with the row as a whole
+    apply: Callable[..., int]
+    description: str
+
+    def template_csv(self) -> str:
+        return ",".join(column.name for column in self.columns) + "\n"
+
+
+def check_file(kind: ImportKind, uploaded) -> Checked:
+    result = Checked()
+    try:
+        header, raw_rows = read_table(uploaded)
+    except ValueError as problem:
+        result.problems.append(Problem(1, "", str(problem)))
+        return result
+    missing = [c.name for c in kind.columns if c.required and c.name not in header]
+    if missing:
+        result.problems.append(Problem(1, ", ".join(missing), f"Missing column(s): {', '.join(missing)}"))
+        return result
+    context = load_context()
+    seen: dict[tuple, int] = {}
+    for number, raw in enumerate(raw_rows, start=2):
+        cells = {name: (raw.get(name) or "").strip() for name in header}
+        if not any(cells.values()):
+            continue
+        row: dict = {"_row": number}
+        bad = False
+        for column in kind.columns:
+            value = cells.get(column.name, "")
+            if not value:
+                if column.required:
+                    result.problems.append(Problem(number, column.name, "Enter a value"))
+                    bad = True
+                row[column.name] = None
+                continue
+            try:
+                row[column.name] = column.parse(value)
+            except CellError as error:
+                result.problems.append(Problem(number, column.name, str(error)))
+                bad = True
+        if bad:
+            continue
+        key = _row_key(kind, row)
+        if key in seen:
+            result.problems.append(Problem(number, kind.columns[0].name, f"Repeats row {seen[key]}"))
+            continue
+        seen[key] = number
+        problem = kind.check_row(row, context)
+        if problem:
+            column, message = problem.split(": ", 1) if ": " in problem else ("", problem)
+            result.problems.append(Problem(number, column, message))
+            continue
+        result.rows.append(row)
+    return result
+
+
+def _row_key(kind: ImportKind, row: dict) -> tuple:
+    if kind.slug == "dictionary":
+        return (row["code"],)
+    if kind.slug == "benchmarks":
+        return (row["kpi_code"], row["period_end"], row["comparator"])
+    return (row["kpi_code"], row.get("for_date") or row.get("data_period_end"))
+
+
+def load_context() -> dict:
+    return {
+        "kpis": {kpi.code: kpi for kpi in Kpi.objects.prefetch_related("versions")},
+        "services": {u.code: u for u in OrgUnit.objects.filter(kind="service")},
+        "people": {u.username: u for u in User.objects.filter(is_active=True)},
+        "periods": {(p.year, p.quarter): p for p in ReportingPeriod.objects.all()},
+    }
+
+
+# --- The data dictionary ------------------------------------------------------------------------
+
+
+def _check_dictionary_row(row: dict, context: dict) -> str | None:
+    if row["owning_service"] not in context["services"]:
+        return f"owning_service: no service with the code {row['owning_service']}"
+    for name in ("owner", "deputy"):
+        if row.get(name) and row[name] not in context["people"]:
+            return f"{name}: no active person with the user name {row[name]}"
+    if row["tolerance_type"] != "none" and row.get("tolerance_amount") is None:
+        return "tolerance_amount: give the tolerance, or set tolerance_type to none"
+    if row["unit"] == "rate" and not row.get("rate_per"):
+        return "rate_per: say per how many the rate is"
+    if row["code"] in context["kpis"]:
+        kpi = context["kpis"][row["code"]]
+        current = kpi.version_for(datetime.date.max)
+        defining = ("unit", "polarity", "cumulative_basis", "calculation_method")
+        if current and any(str(getattr(current, name)) != str(row[name]) for name in defining):
+            return "calculation_method: the definition changed; add a new version on the KPI's page"
+    return None
+
+
+def _apply_dictionary(*, by, rows: list[dict]) -> int:
+    from kpis.services.dictionary import kpi_create, kpi_update
+
+    context = load_context()
+    for row in rows:
+        fields = {
+            "title": row["title"],
+            "definition": row["definition"],
+            "why_it_matters": row.get("why_it_matters") or "",
+            "source_system": row.get("source_system") or "",
+            "owning_service": context["services"][row["owning_service"]],
+            "owner": context["people"][row["owner"]],
+            "deputy": context["people"].get(row.get("deputy") or ""),
+            "portfolio": row.get("portfolio") or "",
+            "is_statutory": bool(row.get("is_statutory")),
+            "is_council_plan_measure": bool(row.get("is_council_plan_measure")),
+            "frequency": row["frequency"],
+            "data_period_type": row["data_period_type"],
+            "decimal_places": int(row["decimal_places"]),
+            "tolerance_type": row["tolerance_type"],
+            "tolerance_amount": row.get("tolerance_amount"),
+        }
+        existing = context["kpis"].get(row["code"])
+        if existing:
+            kpi_update(by=by, kpi=existing, **fields)
+        else:
+            kpi_create(
+                by=by,
+                code=row["code"],
+                effective_from=row.get("effective_from") or datetime.date(2000, 4, 1),
+                version={
+                    "calculation_method": row["calculation_method"],
+                    "unit": row["unit"],
+                    "rate_per": int(row["rate_per"]) if row.get("rate_per") else None,
+                    "polarity": row["polarity"],
+                    "cumulative_basis": row["cumulative_basis"],
+                },
+                **fields,
+            )
+    return len(rows)
+
+
+DICTIONARY = ImportKind(
+    slug="dictionary",
+    title="Data dictionary",
+    description="Adds KPIs, or updates the descriptive fields of existing ones (a change to the "
+    "definition needs a new version on the KPI's page).",
+    columns=(
+        Column("code", text),
+        Column("title", text),
+        Column("definition", text),
+        Column("calculation_method", text),
+        Column("owning_service", text, help="the service's code"),
+        Column("owner", text, help="user name"),
+        Column("unit", choice([u.value for u in Unit])),
+        Column("polarity", choice([p.value for p in Polarity])),
+        Column("frequency", choice([f.value for f in Frequency])),
+        Column("data_period_type", choice([d.value for d in DataPeriodType])),
+        Column("cumulative_basis", choice([c.value for c in CumulativeBasis])),
+        Column("decimal_places", choice(["0", "1", "2", "3", "4"])),
+        Column("tolerance_type", choice([t.value for t in ToleranceType])),
+        Column("tolerance_amount", optional_decimal, required=False),
+        Column("rate_per", optional_decimal, required=False),
+        Column("deputy", text, required=False),
+        Column("portfolio", text, required=False),
+        Column("why_it_matters", text, required=False),
+        Column("source_system", text, required=False),
+        Column("is_statutory", yes_no, required=False),
+        Column("is_council_plan_measure", yes_no, required=False),
+        Column("effective_from", date, required=False),
+    ),
+    check_row=_check_dictionary_row,
+    apply=_apply_dictionary,
+)
+
+
+# --- Targets ---------------------------------------------------------------------------------------
+
+
+def _check_kpi(row: dict, context: dict) -> str | None:
+    if row["kpi_code"] not in context["kpis"]:
+        return f"kpi_code: no KPI with the code {row['kpi_code']}"
+    return None
+
+
+def _apply_targets(*, by, rows: list[dict]) -> int:
+    from kpis.services.dictionary import target_set
+
+    kpis = load_context()["kpis"]
+    for row in rows:
+        target_set(
+            by=by,
+            kpi=kpis[row["kpi_code"]],
+            for_date=row["for_date"],
+            value=row["value"],
+            is_year_to_date=bool(row.get("is_year_to_date")),
+            note=row.get("note") or "",
+        )
+    return len(rows)
+
+
+TARGETS = ImportKind(
+    slug="targets",
+    title="Targets",
+    description="Sets the target for each KPI and date (replacing any target already set for that date).",
+    columns=(
+        Column("kpi_code", text),
+        Column("for_date", date, help="the last day of the period the target is for"),
+        Column("value", decimal),
+        Column("is_year_to_date", yes_no, required=False),
+        Column("note", text, required=False),
+    ),
+    check_row=_check_kpi,
+    apply=_apply_targets,
+)
+
+
+# --- Period values (historic backfill) ----------------------------------------------------------------
+
+
+def _check_value_row(row: dict, context: dict) -> str | None:
+    problem = _check_kpi(row, context)
+    if problem:
+        return problem
+    key = (row["year"], row["quarter"])
+    period = context["periods"].get(key)
+    if period is None:
+        return f"quarter: there is no {row['year']}/{str(row['year'] + 1)[-2:]} Q{row['quarter']} reporting period"
+    if period.state in {"open"}:
+        return "quarter: that period is open; enter its values as returns"
+    return None
+
+
+def _apply_values(*, by, rows: list[dict]) -> int:
+    from kpis.data_periods import DataPeriod
+    from kpis.services.returns import return_backfill
+
+    context = load_context()
+    for row in rows:
+        end = row["data_period_end"]
+        return_backfill(
+            by=by,
+            kpi=context["kpis"][row["kpi_code"]],
+            period=context["periods"][(row["year"], row["quarter"])],
+            value=row["value"],
+            note=row.get("note") or "Imported history",
+            data_period=DataPeriod(row["data_period_label"], row.get("data_period_start") or end, end),
+        )
+    return len(rows)
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise CellError(f"“{value}” is not a whole number") from None
+
+
+VALUES = ImportKind(
+    slug="values",
+    title="Period values (history)",
+    description="Loads published figures as approved returns in closed periods, for history and trends.",
+    columns=(
+        Column("kpi_code", text),
+        Column("year", _int, help="the financial year of the reporting period, e.g. 2024 for 2024/25"),
+        Column("quarter", choice(["1", "2", "3", "4"])),
+        Column("data_period_label", text),
+        Column("data_period_end", date),
+        Column("value", decimal),
+        Column("data_period_start", date, required=False),
+        Column("note", text, required=False),
+    ),
+    check_row=lambda row, context: _check_value_row({**row, "quarter": int(row["quarter"])}, context),
+    apply=lambda *, by, rows: _apply_values(by=by, rows=[{**r, "quarter": int(r["quarter"])} for r in rows]),
+)
+
+
+# --- Benchmarks ---------------------------------------------------------------------------------------
+
+
+def _apply_benchmarks(*, by, rows: list[dict]) -> int:
+    from audit.services import audit_record, model_snapshot
+
+    kpis = load_context()["kpis"]
+    for row in rows:
+        benchmark, created = Benchmark.objects.update_or_create(
+            kpi=kpis[row["kpi_code"]],
+            period_end=row["period_end"],
+            comparator=row["comparator"],
+            defaults={
+                "data_period_label": row["data_period_label"],
+                "value": row["value"],
+                "source": row.get("source") or "",
+            },
+        )
+        audit_record(
+            actor=by, action="create" if created else "update", instance=benchmark, after=model_snapshot(benchmark)
+        )
+    return len(rows)
+
+
+BENCHMARKS = ImportKind(
+    slug="benchmarks",
+    title="Benchmarks",
+    description="Comparator values (England, region, neighbours) for each KPI and data period.",
+    columns=(
+        Column("kpi_code", text),
+        Column("data_period_label", text),
+        Column("period_end", date),
+        Column("comparator", text),
+        Column("value", decimal),
+        Column("source", text, required=False),
+    ),
+    check_row=_check_kpi,
+    apply=_apply_benchmarks,
+)
+
+KINDS = {kind.slug: kind for kind in (DICTIONARY, TARGETS, VALUES, BENCHMARKS)}
+
+
+@transaction.atomic
+def apply_import(*, by, kind: ImportKind, checked: Checked) -> int:
+    """All of it or none: refuses a file with problems, and rolls back if any row fails."""
+    from accounts.policy import Capability
+    from core.services import require
+
+    require(by, Capability.MANAGE_KPIS)
+    if checked.problems:
+        raise ValueError("The file has problems; nothing was imported.")
+    return kind.apply(by=by, rows=checked.rows)

@@ -1,0 +1,162 @@
+"""Imports and exports of the data dictionary and returns (CSV and Excel)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+
+from accounts.policy import Capability
+from core.tabular import safe_text, xlsx_bytes
+from core.views import requires
+from kpis.imports import KINDS, apply_import, check_file
+from kpis.models import Kpi, KpiReturn
+from kpis.selectors import results_for
+from planning.forms import ImportForm
+
+DICTIONARY_COLUMNS = [
+    "code",
+    "title",
+    "definition",
+    "owning_service",
+    "owner",
+    "frequency",
+    "data_period_type",
+    "unit",
+    "polarity",
+    "decimal_places",
+    "tolerance_type",
+    "tolerance_amount",
+    "portfolio",
+    "is_council_plan_measure",
+]
+RETURN_COLUMNS = [
+    "kpi_code",
+    "kpi_title",
+    "period",
+    "data_period",
+    "value",
+    "target",
+    "rag",
+    "direction",
+    "state",
+    "commentary",
+]
+
+
+def _tabular_response(fmt: str, name: str, header: list[str], rows: list[list]) -> HttpResponse:
+    if fmt == "xlsx":
+        response = HttpResponse(
+            xlsx_bytes(header, rows, title=name),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows([[safe_text(value) for value in row] for row in rows])
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        raise Http404("Choose csv or xlsx")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@requires(Capability.VIEW_KPIS)
+def dictionary_export(request, fmt: str):
+    kpis = Kpi.objects.visible_to(request.user).select_related("owning_service", "owner").order_by("code")
+    if request.GET.get("directorate"):
+        kpis = kpis.filter(owning_service__parent__code=request.GET["directorate"])
+    versions = {}
+    for kpi in kpis.prefetch_related("versions"):
+        versions[kpi.pk] = kpi.versions.all()[0] if kpi.versions.all() else None
+    rows = []
+    for kpi in kpis:
+        version = versions.get(kpi.pk)
+        rows.append(
+            [
+                kpi.code,
+                kpi.title,
+                kpi.definition,
+                kpi.owning_service.code,
+                kpi.owner.username,
+                kpi.frequency,
+                kpi.data_period_type,
+                version.unit if version else "",
+                version.polarity if version else "",
+                kpi.decimal_places,
+                kpi.tolerance_type,
+                kpi.tolerance_amount,
+                kpi.portfolio,
+                "yes" if kpi.is_council_plan_measure else "no",
+            ]
+        )
+    return _tabular_response(fmt, "data-dictionary", DICTIONARY_COLUMNS, rows)
+
+
+@requires(Capability.VIEW_RETURNS)
+def returns_export(request, fmt: str):
+    returns = KpiReturn.objects.visible_to(request.user).select_related("kpi", "period", "version")
+    if request.GET.get("period", "").isdigit():
+        returns = returns.filter(period_id=request.GET["period"])
+    if request.GET.get("state"):
+        returns = returns.filter(state=request.GET["state"])
+    returns = list(returns.order_by("-data_period_end", "kpi__code"))
+    results = results_for(returns)
+    rows = []
+    for r in returns:
+        result = results.get(r.pk)
+        rows.append(
+            [
+                r.kpi.code,
+                r.kpi.title,
+                r.period.label,
+                r.data_period_label,
+                r.value,
+                result.target if result else None,
+                result.rag.short_label if result else "",
+                result.direction.label if result else "",
+                r.get_state_display(),
+                r.commentary,
+            ]
+        )
+    return _tabular_response(fmt, "returns", RETURN_COLUMNS, rows)
+
+
+@requires(Capability.MANAGE_KPIS)
+def import_index(request):
+    return render(request, "kpis/import_index.html", {"kinds": KINDS.values()})
+
+
+@requires(Capability.MANAGE_KPIS)
+def import_template(request, kind: str):
+    if kind not in KINDS:
+        raise Http404("No such import")
+    response = HttpResponse(KINDS[kind].template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+    return response
+
+
+@requires(Capability.MANAGE_KPIS)
+def import_upload(request, kind: str):
+    if kind not in KINDS:
+        raise Http404("No such import")
+    import_kind = KINDS[kind]
+    form = ImportForm(request.POST or None, request.FILES or None)
+    form.fields["file"].help_text = "Columns: " + ", ".join(c.name for c in import_kind.columns)
+    checked = None
+    if request.method == "POST" and form.is_valid():
+        checked = check_file(import_kind, form.cleaned_data["file"])
+        if not checked.problems:
+            count = apply_import(by=request.user, kind=import_kind, checked=checked)
+            messages.success(request, f"{import_kind.title}: {count} row{'s' if count != 1 else ''} imported.")
+            return redirect("kpis:import-index")
+    return render(
+        request,
+        "kpis/import_upload.html",
+        {"kind": import_kind, "form": form, "checked": checked},
+        status=400 if checked and checked.problems else 200,
+    )

@@ -1,0 +1,152 @@
+"""Imports are all-or-nothing with a row-by-row report; exports neutralise formulas."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from audit.models import AuditEvent
+from kpis.models import Kpi, KpiReturn, ReportingPeriod, Target
+
+DICTIONARY_HEADER = (
+    "code,title,definition,calculation_method,owning_service,owner,unit,polarity,frequency,"
+    "data_period_type,cumulative_basis,decimal_places,tolerance_type,tolerance_amount\n"
+)
+
+
+def upload(text: str, name: str = "data.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+def test_targets_import_sets_every_row(world, clients):
+    text = "kpi_code,for_date,value,note\nS1-01,2025-09-30,85,Agreed by Cabinet\nS2-01,30/09/2025,80.5,\n"
+    response = clients["performance_admin"].post(
+        reverse("kpis:import-upload", kwargs={"kind": "targets"}), {"file": upload(text)}
+    )
+    assert response.status_code == 302
+    assert Target.objects.get(kpi__code="S1-01").value == Decimal("85")
+    assert Target.objects.get(kpi__code="S2-01").value == Decimal("80.5")
+    assert AuditEvent.objects.filter(object_type="kpis.target").count() == 2
+
+
+def test_a_bad_row_means_nothing_is_imported_and_every_problem_is_reported(world, clients):
+    text = (
+        "kpi_code,for_date,value\n"
+        "S1-01,2025-09-30,85\n"  # fine on its own
+        "NOPE,2025-09-30,1\n"  # unknown KPI
+        "S2-01,31/02/2025,1\n"  # impossible date
+        "S2-01,2025-12-31,lots\n"  # not a number
+        "S1-01,2025-09-30,86\n"  # repeats row 2
+    )
+    response = clients["performance_admin"].post(
+        reverse("kpis:import-upload", kwargs={"kind": "targets"}), {"file": upload(text)}
+    )
+    assert response.status_code == 400
+    problems = [(p.row, p.column) for p in response.context["checked"].problems]
+    assert problems == [(3, "kpi_code"), (4, "for_date"), (5, "value"), (6, "kpi_code")]
+    assert "Nothing was imported" in response.content.decode()
+    assert not Target.objects.exists()
+
+
+def test_dictionary_import_adds_kpis_with_their_first_version(world, clients):
+    text = DICTIONARY_HEADER + (
+        "NEW-1,Rough sleepers,People sleeping rough on a snapshot night,Count on the night,S1,service_lead,"
+        "number,lower,annual,as_at,none,0,absolute,2\n"
+    )
+    response = clients["performance_admin"].post(
+        reverse("kpis:import-upload", kwargs={"kind": "dictionary"}), {"file": upload(text)}
+    )
+    assert response.status_code == 302, response.context["checked"].problems
+    kpi = Kpi.objects.get(code="NEW-1")
+    assert kpi.versions.get().polarity == "lower"
+
+
+def test_dictionary_import_refuses_a_definition_change(world, clients):
+    text = DICTIONARY_HEADER + (
+        "S1-01,Cases,Share,A different method,S1,service_lead,percentage,higher,quarterly,quarter,none,1,none,\n"
+    )
+    response = clients["performance_admin"].post(
+        reverse("kpis:import-upload", kwargs={"kind": "dictionary"}), {"file": upload(text)}
+    )
+    assert response.status_code == 400
+    assert "add a new version" in response.content.decode()
+
+
+def test_values_import_backfills_history_as_approved(world, clients):
+    ReportingPeriod.objects.create(year=2024, quarter=2, state="closed", **ReportingPeriod.default_dates(2024, 2))
+    text = "kpi_code,year,quarter,data_period_label,data_period_end,value\nS1-01,2024,2,2024/25 Q2,2024-09-30,77.5\n"
+    response = clients["performance_admin"].post(
+        reverse("kpis:import-upload", kwargs={"kind": "values"}), {"file": upload(text)}
+    )
+    assert response.status_code == 302
+    history = KpiReturn.objects.get(kpi__code="S1-01", period__year=2024)
+    assert (history.state, history.value, history.data_period_label) == ("approved", Decimal("77.5"), "2024/25 Q2")
+
+
+def test_values_cannot_go_into_the_open_period(world, clients):
+    text = "kpi_code,year,quarter,data_period_label,data_period_end,value\nS1-01,2025,2,Q2,2025-09-30,1\n"
+    response = clients["performance_admin"].post(
+        reverse("kpis:import-upload", kwargs={"kind": "values"}), {"file": upload(text)}
+    )
+    assert response.status_code == 400
+    assert "enter its values as returns" in response.content.decode()
+
+
+def test_benchmarks_import_from_excel(world, clients):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["kpi_code", "data_period_label", "period_end", "comparator", "value"])
+    workbook.active.append(["S1-01", "2024/25", "2025-03-31", "England", 71.2])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = clients["performance_admin"].post(
+        reverse("kpis:import-upload", kwargs={"kind": "benchmarks"}),
+        {"file": SimpleUploadedFile("b.xlsx", buffer.getvalue())},
+    )
+    assert response.status_code == 302
+    assert world.kpis["s1"].benchmarks.get().value == Decimal("71.2")
+
+
+def test_management_command_reports_rows_and_imports_nothing(world, tmp_path, capsys):
+    import pytest
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "targets.csv"
+    path.write_text("kpi_code,for_date,value\nNOPE,2025-09-30,1\n")
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_kpi_data", "targets", str(path), "--as", "performance_admin")
+    assert "row 2, kpi_code" in capsys.readouterr().err
+    path.write_text("kpi_code,for_date,value\nS1-01,2025-09-30,90\n")
+    call_command("import_kpi_data", "targets", str(path), "--as", "performance_admin")
+    assert Target.objects.get().value == Decimal("90")
+
+
+def test_templates_download_with_the_columns(world, clients):
+    body = clients["performance_admin"].get(reverse("kpis:import-template", kwargs={"kind": "values"})).content
+    assert body.decode().startswith("kpi_code,year,quarter,data_period_label,data_period_end,value")
+
+
+def test_exports_neutralise_formulas_and_keep_numbers(world, clients):
+    KpiReturn.objects.filter(pk=world.kpis["return_s1"].pk).update(
+        value=Decimal("82.5"), commentary="=HYPERLINK(1)", state="submitted"
+    )
+    text = clients["service_lead"].get(reverse("kpis:returns-export", kwargs={"fmt": "csv"})).content.decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1][0] == "S1-01"
+    assert rows[1][-1] == "'=HYPERLINK(1)"
+    assert rows[1][4] == "82.5000"
+    xlsx = clients["service_lead"].get(reverse("kpis:returns-export", kwargs={"fmt": "xlsx"})).content
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    row = [cell.value for cell in sheet[2]]
+    assert row[-1] == "'=HYPERLINK(1)"
+    assert isinstance(row[4], (int, float))
+    dictionary = clients["cmt"].get(reverse("kpis:dictionary-export", kwargs={"fmt": "csv"})).content.decode()
+    assert "S1-01" in dictionary
+    assert "S2-01" in dictionary
