@@ -13,13 +13,16 @@ from planning.models import CouncilPlan
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
-STAFF_NAV = ["Home", "Council Plans", "Plans", "Golden thread", "Gaps", "CIC objectives"]
+STAFF_NAV = ["Home", "Council Plans", "Plans", "Golden thread", "Gaps", "CIC objectives", "KPIs"]
 DEMO_ROLES = {
-    "imogen.hart": ("Performance admin", [*STAFF_NAV, "Organisation", "Audit log"]),
-    "gareth.pryce": ("Directorate performance lead", [*STAFF_NAV, "Organisation"]),
-    "bernadette.quinn": ("Service lead", [*STAFF_NAV, "Organisation"]),
-    "rosalind.adeyemi": ("CMT member", [*STAFF_NAV, "Organisation"]),
-    "patricia.holloway": ("Cabinet member", [*STAFF_NAV, "Organisation"]),
+    "imogen.hart": (
+        "Performance admin",
+        [*STAFF_NAV, "My returns", "Review", "Escalations", "Periods", "Imports", "Organisation", "Audit log"],
+    ),
+    "gareth.pryce": ("Directorate performance lead", [*STAFF_NAV, "Review", "Escalations", "Organisation"]),
+    "bernadette.quinn": ("Service lead", [*STAFF_NAV, "My returns", "Organisation"]),
+    "rosalind.adeyemi": ("CMT member", [*STAFF_NAV, "Escalations", "Organisation"]),
+    "patricia.holloway": ("Cabinet member", [*STAFF_NAV, "Escalations", "Organisation"]),
     "ibrahim.rahman": ("Scrutiny member", ["Home", "Council Plans"]),
     "aaliyah.campbell": (None, STAFF_NAV),
 }
