@@ -150,3 +150,17 @@ def test_exports_neutralise_formulas_and_keep_numbers(world, clients):
     dictionary = clients["cmt"].get(reverse("kpis:dictionary-export", kwargs={"fmt": "csv"})).content.decode()
     assert "S1-01" in dictionary
     assert "S2-01" in dictionary
+
+
+def test_every_import_column_is_documented():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from kpis.imports import KINDS
+
+    text = (Path(settings.BASE_DIR) / "docs" / "imports.md").read_text()
+    for kind in KINDS.values():
+        assert f"(`{kind.slug}`)" in text
+        for column in kind.columns:
+            assert f"| `{column.name}` |" in text, (kind.slug, column.name)
