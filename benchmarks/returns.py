@@ -1,0 +1,317 @@
+"""Returns at scale: 2,000 KPIs, an open period with a return each, last year's approved values
+and targets. Prints, in one run:
+
+1. the latency of "My returns", the review queue and the data dictionary list against a
+   trivial page (ratios), with their query counts;
+2. a concurrent run on loopback: 200 service leads, each on their own session, open their
+   return, save it and submit it at once through a real gunicorn server; p50/p95 latency,
+   errors, and a check that every accepted write is in the database.
+
+    DATABASE_URL=postgres://pmf@127.0.0.1:55432/pmf .venv/bin/python benchmarks/returns.py
+
+It makes and drops its own database (``<name>_bench``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.cookiejar
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pmf.settings")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 50)
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("PMF_HTTPS", "0")
+os.environ.setdefault("PMF_PLAIN_STATIC", "1")
+
+KPIS = 2_000
+SERVICES = 40
+CONCURRENT_USERS = 200
+RUNS = 20
+PASSWORD = "benchmark-password"
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    base = settings.DATABASES["default"]["NAME"]
+    bench = f"{base}_bench"
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{bench}"')
+        cursor.execute(f'CREATE DATABASE "{bench}"')
+    connection.close()
+    settings.DATABASES["default"]["NAME"] = bench
+    try:
+        run(bench)
+    finally:
+        connection.close()
+        settings.DATABASES["default"]["NAME"] = base
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{bench}"')
+        connection.close()
+
+
+def seed():
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import OrgUnit, Role, RoleAssignment, User
+    from kpis.models import Kpi, KpiReturn, KpiVersion, PeriodState, ReportingPeriod, ReturnState, Target
+
+    started = time.perf_counter()
+    password = make_password(PASSWORD)
+    council = OrgUnit.objects.create(kind="council", code="C", name="Council")
+    directorate = OrgUnit.objects.create(kind="directorate", code="D", name="Directorate", parent=council)
+    services = [
+        OrgUnit.objects.create(kind="service", code=f"S{i}", name=f"Service {i}", parent=directorate)
+        for i in range(SERVICES)
+    ]
+    cmt = User.objects.create(username="cmt", password=password, last_name="CMT")
+    RoleAssignment.objects.create(user=cmt, role=Role.CMT)
+    lead = User.objects.create(username="lead", password=password, last_name="Lead")
+    RoleAssignment.objects.create(user=lead, role=Role.DIRECTORATE_LEAD, org_unit=directorate)
+    owners = User.objects.bulk_create(
+        [User(username=f"owner{i}", password=password, last_name=f"Owner {i}") for i in range(KPIS)]
+    )
+    RoleAssignment.objects.bulk_create(
+        [
+            RoleAssignment(user=owner, role=Role.SERVICE_LEAD, org_unit=services[i % SERVICES])
+            for i, owner in enumerate(owners)
+        ]
+    )
+    kpis = Kpi.objects.bulk_create(
+        [
+            Kpi(
+                code=f"K{i:04d}",
+                title=f"Measure {i}",
+                definition="A benchmark measure",
+                owning_service=services[i % SERVICES],
+                owner=owners[i],
+                decimal_places=1,
+                tolerance_type="absolute",
+                tolerance_amount=Decimal("2"),
+                is_council_plan_measure=bool(i % 3 == 0),
+            )
+            for i in range(KPIS)
+        ]
+    )
+    versions = KpiVersion.objects.bulk_create(
+        [
+            KpiVersion(
+                kpi=kpi,
+                number=1,
+                effective_from=datetime.date(2015, 4, 1),
+                calculation_method="x",
+                unit="percentage",
+                polarity="higher",
+            )
+            for kpi in kpis
+        ]
+    )
+    last = ReportingPeriod.objects.create(
+        year=2024, quarter=2, state=PeriodState.CLOSED, **ReportingPeriod.default_dates(2024, 2)
+    )
+    now = ReportingPeriod.objects.create(
+        year=2025, quarter=2, state=PeriodState.OPEN, **ReportingPeriod.default_dates(2025, 2)
+    )
+    rows = []
+    for kpi, version in zip(kpis, versions, strict=True):
+        for period, state, value in ((last, ReturnState.APPROVED, Decimal("75")), (now, ReturnState.NOT_STARTED, None)):
+            rows.append(
+                KpiReturn(
+                    kpi=kpi,
+                    period=period,
+                    version=version,
+                    data_period_label=period.label,
+                    data_period_start=period.start,
+                    data_period_end=period.end,
+                    state=state,
+                    value=value,
+                )
+            )
+    KpiReturn.objects.bulk_create(rows, batch_size=2000)
+    Target.objects.bulk_create(
+        [Target(kpi=kpi, for_date=period.end, value=Decimal("80")) for kpi in kpis for period in (last, now)],
+        batch_size=2000,
+    )
+    print(f"seeded {KPIS} KPIs, {KpiReturn.objects.count()} returns in {time.perf_counter() - started:.1f} s")
+    return cmt, lead, owners, now
+
+
+def timed(client, url: str) -> tuple[float, float, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        assert client.get(url).status_code == 200, url
+    samples = []
+    for _ in range(RUNS):
+        begin = time.perf_counter()
+        assert client.get(url).status_code == 200
+        samples.append((time.perf_counter() - begin) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    samples.sort()
+    return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))], len(queries.captured_queries)
+
+
+def in_process(cmt, lead, owners) -> None:
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+
+    def client_for(user):
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    baseline = timed(client_for(cmt), "/accessibility/")
+    rows = [
+        ("trivial page (accessibility statement)", baseline),
+        ("my returns (a service lead)", timed(client_for(owners[0]), "/returns/")),
+        ("review queue (2,000 returns in scope)", timed(client_for(lead), "/review/")),
+        ("data dictionary list (2,000 KPIs)", timed(client_for(cmt), "/kpis/")),
+    ]
+    print(f"{'page':45} {'p50 ms':>8} {'p95 ms':>8} {'p50 ratio':>10} {'queries':>8}")
+    for name, (p50, p95, queries) in rows:
+        print(f"{name:45} {p50:8.1f} {p95:8.1f} {p50 / baseline[0]:10.1f} {queries:8d}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def concurrent(bench: str, owners, period) -> None:
+    from django.conf import settings
+
+    from kpis.models import KpiReturn, ReturnState
+
+    port = free_port()
+    env = dict(os.environ)
+    db = settings.DATABASES["default"]
+    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{bench}"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "pmf.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "3",
+            "--threads",
+            "4",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/health/", timeout=2)  # noqa: S310 - loopback only
+                break
+            except OSError:
+                time.sleep(0.2)
+        returns = {r.kpi.owner_id: r.pk for r in KpiReturn.objects.filter(period=period).select_related("kpi")}
+        users = owners[:CONCURRENT_USERS]
+        latencies: list[float] = []
+        errors: list[str] = []
+        accepted: dict[int, str] = {}
+        barrier = threading.Barrier(len(users), timeout=120)
+        lock = threading.Lock()
+
+        def act(index: int, user) -> None:
+            jar = http.cookiejar.CookieJar()
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+            def request(path, data=None):
+                body = urllib.parse.urlencode(data).encode() if data is not None else None
+                req = urllib.request.Request(base + path, data=body, headers={"Referer": base + path})
+                begin = time.perf_counter()
+                with opener.open(req, timeout=60) as response:  # noqa: S310 - loopback only
+                    text = response.read().decode()
+                with lock:
+                    latencies.append((time.perf_counter() - begin) * 1000)
+                return text
+
+            try:
+                page = request("/accounts/sign-in/")
+                token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+                request(
+                    "/accounts/sign-in/",
+                    {"csrfmiddlewaretoken": token, "username": user.username, "password": PASSWORD},
+                )
+                path = f"/returns/{returns[user.pk]}/"
+                form = request(path)
+                token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+                barrier.wait()
+                value = f"{70 + index % 20}.{index % 10}"
+                entry = {"csrfmiddlewaretoken": token, "revision": "0", "value": value, "commentary": f"User {index}"}
+                request(path, {**entry, "action": "save"})
+                request(path, {**entry, "revision": "1", "action": "submit"})
+                with lock:
+                    accepted[returns[user.pk]] = value
+            except Exception as error:  # noqa: BLE001 - every failure is counted and reported
+                with lock:
+                    errors.append(f"{user.username}: {error}")
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=act, args=(i, u)) for i, u in enumerate(users)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        elapsed = time.perf_counter() - started
+        stored = {
+            r.pk: f"{r.value.normalize():f}"
+            for r in KpiReturn.objects.filter(pk__in=accepted, state=ReturnState.SUBMITTED)
+        }
+        missing = [pk for pk, value in accepted.items() if stored.get(pk) != value]
+        latencies.sort()
+        print(
+            f"concurrent: {len(users)} users, {len(latencies)} requests in {elapsed:.1f} s; "
+            f"p50 {statistics.median(latencies):.0f} ms, p95 {latencies[int(0.95 * (len(latencies) - 1))]:.0f} ms; "
+            f"errors {len(errors)}; accepted writes {len(accepted)}, missing from the database {len(missing)}"
+        )
+        for error in errors[:5]:
+            print("  error:", error)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def run(bench: str) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    cmt, lead, owners, period = seed()
+    in_process(cmt, lead, owners)
+    concurrent(bench, owners, period)
+
+
+if __name__ == "__main__":
+    main()
