@@ -5,7 +5,17 @@ from __future__ import annotations
 from django import forms
 
 from core.forms import GovukFormMixin
-from kpis.models import Escalation, KpiReturn, ReportingPeriod
+from kpis.models import (
+    POLARITY_CHOICES,
+    CumulativeBasis,
+    Escalation,
+    Kpi,
+    KpiReturn,
+    KpiVersion,
+    ReportingPeriod,
+    Target,
+    Unit,
+)
 from planning.forms import DATE, ServiceErrorsMixin
 
 
@@ -127,3 +137,124 @@ class KpiFilterForm(forms.Form):
     node = forms.CharField(label="Council Plan", required=False)
     council_plan_measure = forms.BooleanField(label="Council Plan measures only", required=False)
     rag = forms.CharField(label="Latest RAG", required=False)
+
+
+class KpiForm(ServiceErrorsMixin, forms.ModelForm):
+    """The data dictionary entry. On a new KPI the first version's fields come too."""
+
+    calculation_method = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    unit = forms.ChoiceField(choices=Unit.choices, required=False)
+    rate_per = forms.IntegerField(required=False, min_value=1, label="Rate per (for a rate)")
+    polarity = forms.ChoiceField(choices=POLARITY_CHOICES, required=False)
+    cumulative_basis = forms.ChoiceField(choices=CumulativeBasis.choices, required=False)
+    is_ratio = forms.BooleanField(required=False, label="Entered as a numerator and a denominator")
+    numerator_label = forms.CharField(required=False)
+    denominator_label = forms.CharField(required=False)
+    effective_from = forms.DateField(widget=DATE, required=False, label="Definition applies from")
+
+    VERSION_FIELDS = (
+        "calculation_method",
+        "unit",
+        "rate_per",
+        "polarity",
+        "cumulative_basis",
+        "is_ratio",
+        "numerator_label",
+        "denominator_label",
+        "effective_from",
+    )
+
+    class Meta:
+        model = Kpi
+        fields = [
+            "code",
+            "title",
+            "definition",
+            "why_it_matters",
+            "owning_service",
+            "owner",
+            "deputy",
+            "portfolio",
+            "source_system",
+            "benchmark_source",
+            "frequency",
+            "data_period_type",
+            "annual_reporting_quarter",
+            "decimal_places",
+            "tolerance_type",
+            "tolerance_amount",
+            "allows_over_100",
+            "is_statutory",
+            "is_council_plan_measure",
+            "council_plan_nodes",
+            "end_of_plan_target",
+            "end_of_plan_target_date",
+        ]
+        widgets = {
+            "definition": forms.Textarea(attrs={"rows": 3}),
+            "why_it_matters": forms.Textarea(attrs={"rows": 2}),
+            "end_of_plan_target_date": DATE,
+            "council_plan_nodes": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from accounts.models import OrgUnit
+        from planning.models import PlanNode
+
+        self.fields["owning_service"].queryset = OrgUnit.objects.filter(kind="service").order_by("name")
+        self.fields["council_plan_nodes"].queryset = (
+            PlanNode.objects.active().select_related("plan").order_by("-plan__start_date", "depth", "order")
+        )
+        self.fields["council_plan_nodes"].label_from_instance = lambda n: f"{n.plan.title}: {n.code} {n.title}"[:120]
+        self.fields["council_plan_nodes"].required = False
+        if self.instance.pk:
+            del self.fields["code"]
+            for name in self.VERSION_FIELDS:
+                del self.fields[name]
+        else:
+            for name in ("calculation_method", "unit", "polarity", "cumulative_basis", "effective_from"):
+                self.fields[name].required = True
+
+    def kpi_values(self) -> dict:
+        names = [n for n in self.Meta.fields if n in self.fields and n not in {"code", "council_plan_nodes"}]
+        return {name: self.cleaned_data.get(name) for name in names}
+
+    def version_values(self) -> dict:
+        return {n: self.cleaned_data.get(n) for n in self.VERSION_FIELDS if n != "effective_from"}
+
+
+class KpiVersionForm(ServiceErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = KpiVersion
+        fields = [
+            "effective_from",
+            "calculation_method",
+            "unit",
+            "rate_per",
+            "polarity",
+            "cumulative_basis",
+            "cumulative_since",
+            "is_ratio",
+            "numerator_label",
+            "denominator_label",
+            "quarter_rule",
+            "change_reason",
+        ]
+        widgets = {
+            "effective_from": DATE,
+            "cumulative_since": DATE,
+            "calculation_method": forms.Textarea(attrs={"rows": 2}),
+            "change_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["change_reason"].required = True
+
+
+class TargetForm(ServiceErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = Target
+        fields = ["for_date", "value", "is_year_to_date", "note"]
+        widgets = {"for_date": DATE}

@@ -130,6 +130,10 @@ ROUTES = (
         by_persona=CIC_READERS_ONLY,
     ),
     Route("kpis:kpi-list", allowed=STAFF),
+    Route("kpis:kpi-create", allowed=ADMINS),
+    Route("kpis:kpi-edit", allowed=ADMINS, kwargs=lambda w: {"code": w.kpis["s1"].code}),
+    Route("kpis:kpi-version-add", allowed=ADMINS, kwargs=lambda w: {"code": w.kpis["s1"].code}),
+    Route("kpis:kpi-target-add", allowed=ADMINS, kwargs=lambda w: {"code": w.kpis["s1"].code}),
     Route("kpis:kpi-detail", allowed=STAFF, kwargs=lambda w: {"code": w.kpis["s2"].code}),
     Route(
         "kpis:escalation-create",

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.db.models import Prefetch, Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.models import OrgUnit
 from accounts.policy import Capability, can, has_capability
-from core.views import requires
-from kpis.forms import KpiFilterForm
+from core.views import requires, submit
+from kpis.forms import KpiFilterForm, KpiForm, KpiVersionForm, TargetForm
 from kpis.models import Frequency, Kpi, KpiReturn, ReturnState
 from kpis.results import Rag
 from kpis.selectors import results_for
+from kpis.services.dictionary import kpi_create, kpi_update, kpi_version_create, target_set
 from planning.models import PlanNode
 
 
@@ -70,6 +72,7 @@ def kpi_list(request):
             "nodes": PlanNode.objects.filter(kpis__isnull=False).distinct().order_by("code"),
             "rags": [(r.value, r.short_label) for r in (Rag.GREEN, Rag.AMBER, Rag.RED, Rag.DATA_ONLY)],
             "filters": filters,
+            "can_manage": has_capability(request.user, Capability.MANAGE_KPIS),
         },
     )
 
@@ -104,6 +107,76 @@ def kpi_detail(request, code: str):
             "returns": returns,
             "results": results_for(returns),
             "can_escalate": can(request.user, Capability.ESCALATE, kpi.owning_service),
+            "can_manage": has_capability(request.user, Capability.MANAGE_KPIS),
             "can_see_returns": has_capability(request.user, Capability.VIEW_RETURNS),
         },
     )
+
+
+@requires(Capability.MANAGE_KPIS)
+def kpi_create_view(request):
+    form = KpiForm(request.POST or None)
+
+    def save(form):
+        return kpi_create(
+            by=request.user,
+            code=form.cleaned_data["code"],
+            effective_from=form.cleaned_data["effective_from"],
+            version=form.version_values(),
+            council_plan_nodes=form.cleaned_data["council_plan_nodes"],
+            **form.kpi_values(),
+        )
+
+    kpi = submit(request, form, save)
+    if kpi is not None:
+        messages.success(request, f"{kpi.code} added to the data dictionary.")
+        return redirect("kpis:kpi-detail", code=kpi.code)
+    return render(request, "kpis/kpi_form.html", {"form": form, "kpi": None})
+
+
+@requires(Capability.MANAGE_KPIS)
+def kpi_edit(request, code: str):
+    kpi = get_object_or_404(Kpi, code=code)
+    form = KpiForm(request.POST or None, instance=kpi)
+    saved = submit(
+        request,
+        form,
+        lambda form: kpi_update(
+            by=request.user, kpi=kpi, council_plan_nodes=form.cleaned_data["council_plan_nodes"], **form.kpi_values()
+        ),
+    )
+    if saved is not None:
+        messages.success(request, f"{kpi.code} saved.")
+        return redirect("kpis:kpi-detail", code=kpi.code)
+    return render(request, "kpis/kpi_form.html", {"form": form, "kpi": kpi})
+
+
+@requires(Capability.MANAGE_KPIS)
+def kpi_version_add(request, code: str):
+    kpi = get_object_or_404(Kpi, code=code)
+    current = kpi.versions.order_by("-number").first()
+    initial = {
+        name: getattr(current, name) for name in KpiVersionForm.Meta.fields if current and name != "change_reason"
+    }
+    initial.pop("effective_from", None)
+    form = KpiVersionForm(request.POST or None, initial=initial)
+    saved = submit(
+        request,
+        form,
+        lambda form: kpi_version_create(by=request.user, kpi=kpi, **form.cleaned_data),
+    )
+    if saved is not None:
+        messages.success(request, f"Version {saved.number} of {kpi.code} added.")
+        return redirect("kpis:kpi-detail", code=kpi.code)
+    return render(request, "kpis/kpi_version_form.html", {"form": form, "kpi": kpi})
+
+
+@requires(Capability.MANAGE_KPIS)
+def kpi_target_add(request, code: str):
+    kpi = get_object_or_404(Kpi, code=code)
+    form = TargetForm(request.POST or None)
+    saved = submit(request, form, lambda form: target_set(by=request.user, kpi=kpi, **form.cleaned_data))
+    if saved is not None:
+        messages.success(request, f"Target for {saved.for_date:%-d %b %Y} saved.")
+        return redirect("kpis:kpi-detail", code=kpi.code)
+    return render(request, "kpis/kpi_target_form.html", {"form": form, "kpi": kpi})
