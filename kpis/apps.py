@@ -6,3 +6,10 @@ class KpisConfig(AppConfig):
 
     name = "kpis"
     verbose_name = "KPIs and returns"
+
+    def ready(self) -> None:
+        from kpis.thread import kpis_in_no_plan, measures
+        from planning.extensions import register_gaps, register_measures
+
+        register_measures(measures)
+        register_gaps(kpis_in_no_plan)

@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
+from planning.extensions import extra_gaps, measures_for
 from planning.models import CicObjective, CouncilPlan, Objective, ObjectiveStatus, PlanNode, UnitPlan
 
 SMALL_NUMBER = 5
@@ -130,6 +131,7 @@ class ObjectiveBranch:
     objective: Objective
     cic_count: int
     children: list[ObjectiveBranch] = field(default_factory=list)
+    measures: list = field(default_factory=list)
 
     @property
     def cic_total(self) -> int:
@@ -150,6 +152,7 @@ class ThreadNode:
     node: PlanNode
     objectives: list[ObjectiveBranch] = field(default_factory=list)
     children: list[ThreadNode] = field(default_factory=list)
+    measures: list = field(default_factory=list)
 
     def branches(self):
         for branch in self.objectives:
@@ -220,6 +223,12 @@ def thread_down(node: PlanNode) -> ThreadNode:
             branches[objective.parent_objective_id].children.append(branch)
         elif objective.council_plan_node_id in views:
             views[objective.council_plan_node_id].objectives.append(branch)
+    by_node, by_objective = measures_for(subtree_ids, objective_ids)
+    for node_id, items in by_node.items():
+        if node_id in views:
+            views[node_id].measures = items
+    for objective_id, items in by_objective.items():
+        branches[objective_id].measures = items
     return root
 
 
@@ -238,6 +247,7 @@ class Gaps:
     nodes_without_objectives: list[PlanNode]
     plans_without_objectives: list[UnitPlan]
     overdue_objectives: list[Objective]
+    extra: list = field(default_factory=list)
 
 
 def gaps(plan: CouncilPlan | None, *, year: int, today: datetime.date | None = None) -> Gaps:
@@ -270,4 +280,4 @@ def gaps(plan: CouncilPlan | None, *, year: int, today: datetime.date | None = N
             return n.pk in linked or any(covered(c) for c in children.get(n.pk, []))
 
         uncovered = [n for n in nodes if not covered(n)]
-    return Gaps(unlinked, uncovered, empty_plans, overdue)
+    return Gaps(unlinked, uncovered, empty_plans, overdue, extra_gaps())

@@ -83,11 +83,11 @@ def grow_thread(world, n=15):
 
 def test_thread_view_of_a_priority_is_flat(world, clients):
     url = reverse("planning:thread-node", kwargs={"pk": world.thread["priority"].pk})
-    assert_flat(get_ok(clients["cmt"], url), grow_thread(world), pinned=11)
+    assert_flat(get_ok(clients["cmt"], url), grow_thread(world), pinned=13)
 
 
 def test_gaps_view_is_flat(world, clients):
-    assert_flat(get_ok(clients["cmt"], reverse("planning:gaps")), grow_thread(world), pinned=12)
+    assert_flat(get_ok(clients["cmt"], reverse("planning:gaps")), grow_thread(world), pinned=13)
 
 
 def test_plan_page_is_flat(world, clients):

@@ -258,3 +258,21 @@ def test_creating_a_council_plan_with_too_few_levels_says_so(world, clients):
     assert response.status_code == 200
     assert 'id="id_level_names_text-error"' in response.content.decode()
     assert 'value="Plan 2030"' in response.content.decode()
+
+
+def test_the_thread_and_gaps_include_kpis(world, clients):
+    from kpis.models import Kpi
+
+    kpi = world.kpis["s1"]
+    kpi.council_plan_nodes.add(world.thread["priority"])
+    Kpi.objectives.through.objects.create(kpi=world.kpis["s2"], objective=world.thread["s2_objective"])
+    thread = clients["cmt"].get(reverse("planning:thread-node", kwargs={"pk": world.thread["priority"].pk}))
+    body = thread.content.decode()
+    assert "KPIs: " in body
+    assert f"{kpi.code} {kpi.title}" in body
+    assert "Measured by: " in body
+    gaps = clients["cmt"].get(reverse("planning:gaps")).content.decode()
+    assert "KPIs in no plan (0)" in gaps
+    kpi.council_plan_nodes.clear()
+    gaps = clients["cmt"].get(reverse("planning:gaps")).content.decode()
+    assert "KPIs in no plan (1)" in gaps
