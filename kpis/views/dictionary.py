@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -15,6 +16,8 @@ from kpis.results import Rag
 from kpis.selectors import results_for
 from kpis.services.dictionary import kpi_create, kpi_update, kpi_version_create, target_set
 from planning.models import PlanNode
+
+PAGE_SIZE = 100
 
 
 def _latest_approved(kpis: list[Kpi]) -> dict[int, KpiReturn]:
@@ -51,6 +54,10 @@ def kpi_list(request):
     if filters.get("council_plan_measure"):
         kpis = kpis.filter(is_council_plan_measure=True)
     kpis = list(kpis.order_by("code"))
+    if not filters.get("rag"):
+        # Without a RAG filter only the page on show needs its results worked out.
+        page = Paginator(kpis, PAGE_SIZE).get_page(request.GET.get("page"))
+        kpis = list(page)
     latest = _latest_approved(kpis)
     results = results_for(list(latest.values()))
     rows = []
@@ -60,12 +67,20 @@ def kpi_list(request):
         if filters.get("rag") and (result.rag.value if result else "none") != filters["rag"]:
             continue
         rows.append({"kpi": kpi, "latest": kpi_return, "result": result})
+    if filters.get("rag"):
+        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    else:
+        page.object_list = rows
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "kpis/kpi_list.html",
         {
             "form": form,
-            "rows": rows,
+            "rows": page,
+            "page": page,
+            "query": query.urlencode(),
             "directorates": OrgUnit.objects.filter(kind="directorate").order_by("name"),
             "portfolios": sorted(set(Kpi.objects.exclude(portfolio="").values_list("portfolio", flat=True))),
             "frequencies": Frequency.choices,

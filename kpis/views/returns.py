@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +27,8 @@ from kpis.services.returns import (
     return_submit,
 )
 from kpis.workflow import TransitionRefused
+
+REVIEW_PAGE_SIZE = 100
 
 
 def _period(request) -> ReportingPeriod | None:
@@ -171,7 +174,12 @@ def review_queue(request):
         if not chosen:
             messages.error(request, "Choose at least one return to approve.")
         return redirect(f"{reverse('kpis:review-queue')}?period={period.pk}" if period else "kpis:review-queue")
-    results = results_for(returns)
+    submitted = [r for r in returns if r.state == ReturnState.SUBMITTED]
+    others = [r for r in returns if r.state != ReturnState.SUBMITTED]
+    submitted_page = Paginator(submitted, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    others_page = Paginator(others, REVIEW_PAGE_SIZE).get_page(request.GET.get("others"))
+    judged = list(submitted_page) + [r for r in returns if r.state == ReturnState.APPROVED]
+    results = results_for(judged)
     return render(
         request,
         "kpis/review_queue.html",
@@ -179,9 +187,11 @@ def review_queue(request):
             "period": period,
             "returns": returns,
             "results": results,
-            "submitted": [r for r in returns if r.state == ReturnState.SUBMITTED],
-            "others": [r for r in returns if r.state != ReturnState.SUBMITTED],
-            "red_runs": red_two_periods_running(returns, results),
+            "submitted": submitted_page,
+            "submitted_total": len(submitted),
+            "others": others_page,
+            "others_total": len(others),
+            "red_runs": red_two_periods_running(judged, results),
             "can_escalate": has_capability(request.user, Capability.ESCALATE),
         },
     )
