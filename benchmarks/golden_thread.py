@@ -13,49 +13,14 @@ docs/performance.md by hand.
 from __future__ import annotations
 
 import datetime
-import os
-import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pmf.settings")
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 50)
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("PMF_HTTPS", "0")
-os.environ.setdefault("PMF_PLAIN_STATIC", "1")
+from common import configure, print_table, signed_in_client, timed, with_bench_database
 
 DIRECTORATES, SERVICES_EACH, TEAMS_EACH = 5, 8, 5
 STAFF, CIC_EACH = 15_000, 5
 OBJECTIVES = 2_000
 RUNS = 30
-
-
-def main() -> None:
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-
-    base = settings.DATABASES["default"]["NAME"]
-    bench = f"{base}_bench"
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{bench}"')
-        cursor.execute(f'CREATE DATABASE "{bench}"')
-    connection.close()
-    settings.DATABASES["default"]["NAME"] = bench
-    try:
-        run()
-    finally:
-        connection.close()
-        settings.DATABASES["default"]["NAME"] = base
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{bench}"')
-        connection.close()
 
 
 def seed():
@@ -183,44 +148,18 @@ def seed():
     return admin, PlanNode.objects.get(plan=plan, code="P0"), year
 
 
-def timed(client, url: str) -> tuple[float, float, int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(3):
-        assert client.get(url).status_code == 200
-    samples = []
-    for _ in range(RUNS):
-        begin = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - begin) * 1000)
-        assert response.status_code == 200
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    samples.sort()
-    return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))], len(queries.captured_queries)
-
-
-def run() -> None:
-    from django.core.management import call_command
-    from django.test import Client
-    from django.test.utils import setup_test_environment
-
-    call_command("migrate", verbosity=0)
+def run(_bench: str) -> None:
     admin, priority, year = seed()
-    setup_test_environment()
-    client = Client()
-    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
-    baseline = timed(client, "/accessibility/")
-    rows = [
-        ("trivial page (accessibility statement)", baseline),
-        ("thread view of a priority", timed(client, f"/thread/nodes/{priority.pk}/")),
-        ("gaps view", timed(client, f"/gaps/?year={year}")),
-    ]
-    print(f"{'page':45} {'p50 ms':>8} {'p95 ms':>8} {'p50 ratio':>10} {'queries':>8}")
-    for name, (p50, p95, queries) in rows:
-        print(f"{name:45} {p50:8.1f} {p95:8.1f} {p50 / baseline[0]:10.1f} {queries:8d}")
+    client = signed_in_client(admin)
+    print_table(
+        [
+            ("trivial page (accessibility statement)", timed(client, "/accessibility/", RUNS, 3)),
+            ("thread view of a priority", timed(client, f"/thread/nodes/{priority.pk}/", RUNS, 3)),
+            ("gaps view", timed(client, f"/gaps/?year={year}", RUNS, 3)),
+        ]
+    )
 
 
 if __name__ == "__main__":
-    main()
+    configure()
+    with_bench_database(run)

@@ -27,46 +27,13 @@ import time
 import urllib.parse
 import urllib.request
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pmf.settings")
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 50)
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
-os.environ.setdefault("PMF_HTTPS", "0")
-os.environ.setdefault("PMF_PLAIN_STATIC", "1")
+from common import ROOT, configure, print_table, signed_in_client, timed, with_bench_database
 
 KPIS = 2_000
 SERVICES = 40
 CONCURRENT_USERS = 200
-RUNS = 20
 PASSWORD = "benchmark-password"
-
-
-def main() -> None:
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-
-    base = settings.DATABASES["default"]["NAME"]
-    bench = f"{base}_bench"
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{bench}"')
-        cursor.execute(f'CREATE DATABASE "{bench}"')
-    connection.close()
-    settings.DATABASES["default"]["NAME"] = bench
-    try:
-        run(bench)
-    finally:
-        connection.close()
-        settings.DATABASES["default"]["NAME"] = base
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{bench}"')
-        connection.close()
 
 
 def seed():
@@ -155,49 +122,20 @@ def seed():
     return cmt, lead, owners, now
 
 
-def timed(client, url: str) -> tuple[float, float, int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(2):
-        assert client.get(url).status_code == 200, url
-    samples = []
-    for _ in range(RUNS):
-        begin = time.perf_counter()
-        assert client.get(url).status_code == 200
-        samples.append((time.perf_counter() - begin) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    samples.sort()
-    return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))], len(queries.captured_queries)
-
-
 def in_process(cmt, lead, owners) -> None:
     from kpis.models import KpiReturn, PeriodState
 
     # The review queue is measured with every current return submitted; the concurrent run
     # afterwards starts from "not started" again.
     KpiReturn.objects.filter(period__state=PeriodState.OPEN).update(state="submitted", value=Decimal("78"))
-    from django.test import Client
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-
-    def client_for(user):
-        client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        return client
-
-    baseline = timed(client_for(cmt), "/accessibility/")
-    rows = [
-        ("trivial page (accessibility statement)", baseline),
-        ("my returns (a service lead)", timed(client_for(owners[0]), "/returns/")),
-        ("review queue (2,000 returns in scope, 100 a page)", timed(client_for(lead), "/review/")),
-        ("data dictionary list (2,000 KPIs, 100 a page)", timed(client_for(cmt), "/kpis/")),
-    ]
-    print(f"{'page':45} {'p50 ms':>8} {'p95 ms':>8} {'p50 ratio':>10} {'queries':>8}")
-    for name, (p50, p95, queries) in rows:
-        print(f"{name:45} {p50:8.1f} {p95:8.1f} {p50 / baseline[0]:10.1f} {queries:8d}")
+    print_table(
+        [
+            ("trivial page (accessibility statement)", timed(signed_in_client(cmt), "/accessibility/")),
+            ("my returns (a service lead)", timed(signed_in_client(owners[0]), "/returns/")),
+            ("review queue (2,000 submitted in scope, 100 a page)", timed(signed_in_client(lead), "/review/")),
+            ("data dictionary list (2,000 KPIs, 100 a page)", timed(signed_in_client(cmt), "/kpis/")),
+        ]
+    )
 
 
 def free_port() -> int:
@@ -311,9 +249,6 @@ def concurrent(bench: str, owners, period) -> None:
 
 
 def run(bench: str) -> None:
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     cmt, lead, owners, period = seed()
     in_process(cmt, lead, owners)
     from kpis.models import KpiReturn
@@ -323,4 +258,5 @@ def run(bench: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    configure()
+    with_bench_database(run)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from accounts.models import OrgUnit
 from accounts.policy import Capability, can, has_capability
@@ -146,7 +147,16 @@ def kpi_create_view(request):
     if kpi is not None:
         messages.success(request, f"{kpi.code} added to the data dictionary.")
         return redirect("kpis:kpi-detail", code=kpi.code)
-    return render(request, "kpis/kpi_form.html", {"form": form, "kpi": None})
+    return render(
+        request,
+        "layouts/form_page.html",
+        {
+            "form": form,
+            "heading": "Add a KPI",
+            "caption": "KPI data dictionary",
+            "cancel_url": reverse("kpis:kpi-list"),
+        },
+    )
 
 
 @requires(Capability.MANAGE_KPIS)
@@ -163,7 +173,7 @@ def kpi_edit(request, code: str):
     if saved is not None:
         messages.success(request, f"{kpi.code} saved.")
         return redirect("kpis:kpi-detail", code=kpi.code)
-    return render(request, "kpis/kpi_form.html", {"form": form, "kpi": kpi})
+    return render(request, "layouts/form_page.html", _form_context(form, kpi, f"Edit {kpi.code}"))
 
 
 @requires(Capability.MANAGE_KPIS)
@@ -183,7 +193,9 @@ def kpi_version_add(request, code: str):
     if saved is not None:
         messages.success(request, f"Version {saved.number} of {kpi.code} added.")
         return redirect("kpis:kpi-detail", code=kpi.code)
-    return render(request, "kpis/kpi_version_form.html", {"form": form, "kpi": kpi})
+    context = _form_context(form, kpi, f"New version of {kpi.code}")
+    context["intro"] = "A change to the method, polarity, unit or basis starts a new version from the date you give."
+    return render(request, "layouts/form_page.html", context)
 
 
 @requires(Capability.MANAGE_KPIS)
@@ -194,4 +206,13 @@ def kpi_target_add(request, code: str):
     if saved is not None:
         messages.success(request, f"Target for {saved.for_date:%-d %b %Y} saved.")
         return redirect("kpis:kpi-detail", code=kpi.code)
-    return render(request, "kpis/kpi_target_form.html", {"form": form, "kpi": kpi})
+    return render(request, "layouts/form_page.html", _form_context(form, kpi, f"Set a target for {kpi.code}"))
+
+
+def _form_context(form, kpi: Kpi, heading: str) -> dict:
+    return {
+        "form": form,
+        "heading": heading,
+        "caption": kpi.title,
+        "cancel_url": reverse("kpis:kpi-detail", kwargs={"code": kpi.code}),
+    }
