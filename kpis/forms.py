@@ -187,6 +187,7 @@ class KpiForm(ServiceErrorsMixin, forms.ModelForm):
             "is_statutory",
             "is_council_plan_measure",
             "council_plan_nodes",
+            "objectives",
             "end_of_plan_target",
             "end_of_plan_target_date",
         ]
@@ -195,6 +196,11 @@ class KpiForm(ServiceErrorsMixin, forms.ModelForm):
             "why_it_matters": forms.Textarea(attrs={"rows": 2}),
             "end_of_plan_target_date": DATE,
             "council_plan_nodes": forms.SelectMultiple(attrs={"size": 8}),
+            "objectives": forms.SelectMultiple(attrs={"size": 8}),
+        }
+        help_texts = {
+            "council_plan_nodes": "The parts of the Council Plan it reports against.",
+            "objectives": "Plan objectives it measures.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -208,6 +214,15 @@ class KpiForm(ServiceErrorsMixin, forms.ModelForm):
         )
         self.fields["council_plan_nodes"].label_from_instance = lambda n: f"{n.plan.title}: {n.code} {n.title}"[:120]
         self.fields["council_plan_nodes"].required = False
+        from planning.models import Objective
+
+        self.fields["objectives"].queryset = Objective.objects.select_related("plan__unit").order_by(
+            "-plan__year", "plan__unit__path", "order"
+        )
+        self.fields["objectives"].label_from_instance = lambda o: f"{o.plan.year_label} {o.plan.unit.name}: {o.title}"[
+            :120
+        ]
+        self.fields["objectives"].required = False
         if self.instance.pk:
             del self.fields["code"]
             for name in self.VERSION_FIELDS:
@@ -217,7 +232,9 @@ class KpiForm(ServiceErrorsMixin, forms.ModelForm):
                 self.fields[name].required = True
 
     def kpi_values(self) -> dict:
-        names = [n for n in self.Meta.fields if n in self.fields and n not in {"code", "council_plan_nodes"}]
+        names = [
+            n for n in self.Meta.fields if n in self.fields and n not in {"code", "council_plan_nodes", "objectives"}
+        ]
         return {name: self.cleaned_data.get(name) for name in names}
 
     def version_values(self) -> dict:

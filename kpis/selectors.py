@@ -19,6 +19,8 @@ class Result:
     previous: KpiReturn | None
     previous_rag: Rag | None
     direction: Direction
+    last_year: KpiReturn | None = None
+    direction_last_year: Direction = Direction.NO_COMPARISON
 
 
 def _judge(kpi_return: KpiReturn, targets: dict) -> tuple[Decimal | None, Rag]:
@@ -63,19 +65,37 @@ def results_for(returns: list[KpiReturn]) -> dict[int, Result]:
     for kpi_return in returns:
         target, status = _judge(kpi_return, targets)
         previous = previous_of[kpi_return.pk]
+        last_year = _same_period_last_year(kpi_return, history.get(kpi_return.kpi_id, []))
         previous_rag = None
         if previous is not None:
             previous.kpi = kpi_return.kpi
             previous_rag = _judge(previous, targets)[1]
-        moved = direction(
-            kpi_return.value,
-            previous.value if previous else None,
-            polarity=Polarity(kpi_return.version.polarity),
-            decimal_places=kpi_return.kpi.decimal_places,
-            same_definition=previous is None or previous.version_id == kpi_return.version_id,
+        # A cumulative KPI is compared only with the same point last year (DESIGN §4).
+        moved = Direction.NO_COMPARISON if kpi_return.version.is_cumulative else _moved(kpi_return, previous)
+        results[kpi_return.pk] = Result(
+            kpi_return, target, status, previous, previous_rag, moved, last_year, _moved(kpi_return, last_year)
         )
-        results[kpi_return.pk] = Result(kpi_return, target, status, previous, previous_rag, moved)
     return results
+
+
+def _moved(kpi_return: KpiReturn, earlier: KpiReturn | None) -> Direction:
+    return direction(
+        kpi_return.value,
+        earlier.value if earlier else None,
+        polarity=Polarity(kpi_return.version.polarity),
+        decimal_places=kpi_return.kpi.decimal_places,
+        same_definition=earlier is None or earlier.version_id == kpi_return.version_id,
+    )
+
+
+def _same_period_last_year(kpi_return: KpiReturn, history: list[KpiReturn]) -> KpiReturn | None:
+    """The approved value for the data period ending a year before this one ends."""
+    end = kpi_return.data_period_end
+    try:
+        year_before = end.replace(year=end.year - 1)
+    except ValueError:  # 29 February
+        year_before = end.replace(year=end.year - 1, day=28)
+    return next((past for past in history if past.data_period_end == year_before), None)
 
 
 def returns_for_person(user, period):

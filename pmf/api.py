@@ -263,6 +263,7 @@ class KpiReturnSerializer(serializers.ModelSerializer):
     target = serializers.SerializerMethodField()
     rag = serializers.SerializerMethodField()
     direction = serializers.SerializerMethodField()
+    direction_last_year = serializers.SerializerMethodField()
 
     class Meta:
         model = KpiReturn
@@ -284,6 +285,7 @@ class KpiReturnSerializer(serializers.ModelSerializer):
             "target",
             "rag",
             "direction",
+            "direction_last_year",
         ]
 
     def _result(self, kpi_return):
@@ -300,6 +302,10 @@ class KpiReturnSerializer(serializers.ModelSerializer):
     def get_direction(self, kpi_return) -> str | None:
         result = self._result(kpi_return)
         return result.direction.value if result else None
+
+    def get_direction_last_year(self, kpi_return) -> str | None:
+        result = self._result(kpi_return)
+        return result.direction_last_year.value if result else None
 
 
 class KpiReturnViewSet(viewsets.ReadOnlyModelViewSet):

@@ -50,11 +50,12 @@ VERSION_FIELDS = {
 def _kpi_snapshot(kpi: Kpi) -> dict:
     snapshot = model_snapshot(kpi)
     snapshot["council_plan_nodes"] = sorted(kpi.council_plan_nodes.values_list("pk", flat=True)) if kpi.pk else []
+    snapshot["objectives"] = sorted(kpi.objectives.values_list("pk", flat=True)) if kpi.pk else []
     return snapshot
 
 
 @transaction.atomic
-def kpi_create(*, by, code: str, effective_from, version: dict, council_plan_nodes=(), **fields) -> Kpi:
+def kpi_create(*, by, code: str, effective_from, version: dict, council_plan_nodes=(), objectives=(), **fields) -> Kpi:
     """A new KPI with its first version."""
     require(by, Capability.MANAGE_KPIS)
     apply_changes(Kpi(), fields, KPI_EDITABLE)
@@ -62,13 +63,14 @@ def kpi_create(*, by, code: str, effective_from, version: dict, council_plan_nod
     kpi.full_clean()
     kpi.save()
     kpi.council_plan_nodes.set(council_plan_nodes)
+    kpi.objectives.set(objectives)
     audit_record(actor=by, action="create", instance=kpi, after=_kpi_snapshot(kpi))
     kpi_version_create(by=by, kpi=kpi, effective_from=effective_from, change_reason="First version", **version)
     return kpi
 
 
 @transaction.atomic
-def kpi_update(*, by, kpi: Kpi, council_plan_nodes=None, **changes) -> Kpi:
+def kpi_update(*, by, kpi: Kpi, council_plan_nodes=None, objectives=None, **changes) -> Kpi:
     require(by, Capability.MANAGE_KPIS)
     kpi = Kpi.objects.select_for_update().get(pk=kpi.pk)
     before = _kpi_snapshot(kpi)
@@ -77,6 +79,8 @@ def kpi_update(*, by, kpi: Kpi, council_plan_nodes=None, **changes) -> Kpi:
     kpi.save()
     if council_plan_nodes is not None:
         kpi.council_plan_nodes.set(council_plan_nodes)
+    if objectives is not None:
+        kpi.objectives.set(objectives)
     audit_record(actor=by, action="update", instance=kpi, before=before, after=_kpi_snapshot(kpi))
     return kpi
 

@@ -140,6 +140,7 @@ def kpi_create_view(request):
             effective_from=form.cleaned_data["effective_from"],
             version=form.version_values(),
             council_plan_nodes=form.cleaned_data["council_plan_nodes"],
+            objectives=form.cleaned_data["objectives"],
             **form.kpi_values(),
         )
 
@@ -167,7 +168,11 @@ def kpi_edit(request, code: str):
         request,
         form,
         lambda form: kpi_update(
-            by=request.user, kpi=kpi, council_plan_nodes=form.cleaned_data["council_plan_nodes"], **form.kpi_values()
+            by=request.user,
+            kpi=kpi,
+            council_plan_nodes=form.cleaned_data["council_plan_nodes"],
+            objectives=form.cleaned_data["objectives"],
+            **form.kpi_values(),
         ),
     )
     if saved is not None:

@@ -91,3 +91,15 @@ def test_setting_a_target(world, clients):
     )
     assert response.status_code == 302
     assert kpi.targets.get().value == Decimal("82.5")
+
+
+def test_a_kpi_can_measure_a_plan_objective(world, clients):
+    kpi = world.kpis["s1"]
+    objective = world.thread["s1_objective"]
+    data = kpi_data(world, title=kpi.title, definition=kpi.definition, objectives=[objective.pk], tolerance_type="none")
+    data.pop("code")
+    response = clients["performance_admin"].post(reverse("kpis:kpi-edit", kwargs={"code": kpi.code}), data)
+    assert response.status_code == 302
+    assert list(kpi.objectives.all()) == [objective]
+    event = AuditEvent.objects.filter(object_type="kpis.kpi", action="update").latest("id")
+    assert event.after["objectives"] == [objective.pk]

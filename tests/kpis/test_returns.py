@@ -247,3 +247,40 @@ def test_concurrent_saves_accept_one_and_refuse_the_other():
     stored = KpiReturn.objects.get(pk=kpi_return.pk)
     assert stored.value == {"service_lead": D("11"), "performance_admin": D("22")}[winner]
     assert stored.revision == 1
+
+
+def test_direction_against_last_period_and_the_same_period_last_year(world, kpi, period):
+    from kpis.selectors import results_for
+
+    periods = {}
+    for year, quarter in ((2024, 2), (2025, 1)):
+        periods[(year, quarter)] = ReportingPeriod.objects.create(
+            year=year, quarter=quarter, state="closed", **ReportingPeriod.default_dates(year, quarter)
+        )
+    last_year = return_for(kpi, periods[(2024, 2)])
+    last_quarter = return_for(kpi, periods[(2025, 1)])
+    KpiReturn.objects.filter(pk=last_year.pk).update(state="approved", value=D("70"))
+    KpiReturn.objects.filter(pk=last_quarter.pk).update(state="approved", value=D("90"))
+    current = return_for(kpi, period)
+    KpiReturn.objects.filter(pk=current.pk).update(value=D("80"))
+    current.refresh_from_db()
+    result = results_for([current])[current.pk]
+    assert result.direction == "worsening"  # 90 last quarter, 80 now, higher is better
+    assert result.direction_last_year == "improving"  # 70 a year ago
+    assert result.last_year.pk == last_year.pk
+
+
+def test_a_cumulative_kpi_is_compared_only_with_last_year(world, period):
+    from kpis.selectors import results_for
+
+    kpi = make_kpi(world, "YTD", unit=Unit.NUMBER)
+    kpi.versions.update(cumulative_basis="financial_ytd")
+    previous = ReportingPeriod.objects.create(
+        year=2025, quarter=1, state="closed", **ReportingPeriod.default_dates(2025, 1)
+    )
+    KpiReturn.objects.filter(pk=return_for(kpi, previous).pk).update(state="approved", value=D("10"))
+    current = return_for(kpi, period)
+    KpiReturn.objects.filter(pk=current.pk).update(value=D("25"))
+    current.refresh_from_db()
+    result = results_for([current])[current.pk]
+    assert result.direction == "no_comparison"
