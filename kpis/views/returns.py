@@ -146,27 +146,27 @@ def return_edit(request, pk: int):
 
 @requires(Capability.REVIEW_RETURNS)
 def review_queue(request):
+    """Submitted returns first, a page at a time, counted and paged in the database; then the
+    rest of the area's returns. Approved values are judged too, for the "Red two periods
+    running" prompt."""
     period = _period(request)
-    returns = (
-        list(
-            KpiReturn.objects.reviewable_by(request.user)
-            .filter(period=period)
-            .select_related("kpi__owning_service", "kpi__owner", "version", "submitted_by")
-            .order_by("kpi__owning_service__path", "kpi__code")
-        )
+    base = (
+        KpiReturn.objects.reviewable_by(request.user)
+        .filter(period=period)
+        .select_related("kpi__owning_service", "kpi__owner", "version", "submitted_by")
+        .order_by("kpi__owning_service__path", "kpi__code")
         if period
-        else []
+        else KpiReturn.objects.none()
     )
     if request.method == "POST":
-        chosen = set(request.POST.getlist("approve"))
+        chosen = [pk for pk in request.POST.getlist("approve") if pk.isdigit()]
         approved, refused = 0, []
-        for kpi_return in returns:
-            if str(kpi_return.pk) in chosen:
-                try:
-                    return_approve(by=request.user, kpi_return=kpi_return)
-                    approved += 1
-                except (TransitionRefused, PermissionDenied) as error:
-                    refused.append(f"{kpi_return.kpi.code}: {error}")
+        for kpi_return in base.filter(pk__in=chosen, state=ReturnState.SUBMITTED):
+            try:
+                return_approve(by=request.user, kpi_return=kpi_return)
+                approved += 1
+            except (TransitionRefused, PermissionDenied) as error:
+                refused.append(f"{kpi_return.kpi.code}: {error}")
         if approved:
             messages.success(request, f"{approved} return{'s' if approved != 1 else ''} approved.")
         for problem in refused:
@@ -174,23 +174,24 @@ def review_queue(request):
         if not chosen:
             messages.error(request, "Choose at least one return to approve.")
         return redirect(f"{reverse('kpis:review-queue')}?period={period.pk}" if period else "kpis:review-queue")
-    submitted = [r for r in returns if r.state == ReturnState.SUBMITTED]
-    others = [r for r in returns if r.state != ReturnState.SUBMITTED]
-    submitted_page = Paginator(submitted, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
-    others_page = Paginator(others, REVIEW_PAGE_SIZE).get_page(request.GET.get("others"))
-    judged = list(submitted_page) + [r for r in returns if r.state == ReturnState.APPROVED]
+    submitted_page = Paginator(base.filter(state=ReturnState.SUBMITTED), REVIEW_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    others_page = Paginator(base.exclude(state=ReturnState.SUBMITTED), REVIEW_PAGE_SIZE).get_page(
+        request.GET.get("others")
+    )
+    judged = list(submitted_page) + list(base.filter(state=ReturnState.APPROVED))
     results = results_for(judged)
     return render(
         request,
         "kpis/review_queue.html",
         {
             "period": period,
-            "returns": returns,
             "results": results,
             "submitted": submitted_page,
-            "submitted_total": len(submitted),
+            "submitted_total": submitted_page.paginator.count,
             "others": others_page,
-            "others_total": len(others),
+            "others_total": others_page.paginator.count,
             "red_runs": red_two_periods_running(judged, results),
             "can_escalate": has_capability(request.user, Capability.ESCALATE),
         },
