@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
+from django.http import Http404, HttpResponse
 from openpyxl import Workbook, load_workbook
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -61,3 +63,43 @@ def read_table(uploaded) -> tuple[list[str], list[dict]]:
     header = [cell.strip().lower() for cell in values[0]]
     rows = [dict(zip(header, row, strict=False)) for row in values[1:]]
     return header, rows
+
+
+@dataclass
+class RowProblem:
+    """One thing wrong with an uploaded file: the spreadsheet row (the header is row 1)."""
+
+    row: int
+    column: str
+    message: str
+
+
+def read_with_columns(uploaded, required: list[str]) -> tuple[list[str], list[dict], list[RowProblem]]:
+    """Header, rows and any file-level problem (unreadable, or required columns missing)."""
+    try:
+        header, rows = read_table(uploaded)
+    except ValueError as problem:
+        return [], [], [RowProblem(1, "", str(problem))]
+    missing = [name for name in required if name not in header]
+    if missing:
+        return header, [], [RowProblem(1, ", ".join(missing), f"Missing column(s): {', '.join(missing)}")]
+    return header, rows, []
+
+
+def download(fmt: str, name: str, header: list[str], rows: list[list]) -> HttpResponse:
+    """A CSV or Excel download of a table, with formula-like text neutralised."""
+    if fmt == "xlsx":
+        response = HttpResponse(
+            xlsx_bytes(header, rows, title=name),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows([[safe_text(value) for value in row] for row in rows])
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        raise Http404("Choose csv or xlsx")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

@@ -166,31 +166,7 @@ class KpiForm(ServiceErrorsMixin, forms.ModelForm):
 
     class Meta:
         model = Kpi
-        fields = [
-            "code",
-            "title",
-            "definition",
-            "why_it_matters",
-            "owning_service",
-            "owner",
-            "deputy",
-            "portfolio",
-            "source_system",
-            "benchmark_source",
-            "frequency",
-            "data_period_type",
-            "annual_reporting_quarter",
-            "decimal_places",
-            "tolerance_type",
-            "tolerance_amount",
-            "allows_over_100",
-            "is_statutory",
-            "is_council_plan_measure",
-            "council_plan_nodes",
-            "objectives",
-            "end_of_plan_target",
-            "end_of_plan_target_date",
-        ]
+        fields = ["code", *Kpi.EDITABLE_FIELDS, "council_plan_nodes", "objectives"]
         widgets = {
             "definition": forms.Textarea(attrs={"rows": 3}),
             "why_it_matters": forms.Textarea(attrs={"rows": 2}),
@@ -244,20 +220,7 @@ class KpiForm(ServiceErrorsMixin, forms.ModelForm):
 class KpiVersionForm(ServiceErrorsMixin, forms.ModelForm):
     class Meta:
         model = KpiVersion
-        fields = [
-            "effective_from",
-            "calculation_method",
-            "unit",
-            "rate_per",
-            "polarity",
-            "cumulative_basis",
-            "cumulative_since",
-            "is_ratio",
-            "numerator_label",
-            "denominator_label",
-            "quarter_rule",
-            "change_reason",
-        ]
+        fields = ["effective_from", *KpiVersion.DEFINITION_FIELDS, "change_reason"]
         widgets = {
             "effective_from": DATE,
             "cumulative_since": DATE,

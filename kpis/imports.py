@@ -16,9 +16,8 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from accounts.models import OrgUnit, User
-from core.tabular import read_table
+from core.tabular import RowProblem, read_with_columns
 from kpis.models import (
-    Benchmark,
     CumulativeBasis,
     DataPeriodType,
     Frequency,
@@ -86,16 +85,9 @@ class Column:
 
 
 @dataclass
-class Problem:
-    row: int
-    column: str
-    message: str
-
-
-@dataclass
 class Checked:
     rows: list[dict] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -113,14 +105,8 @@ class ImportKind:
 
 def check_file(kind: ImportKind, uploaded) -> Checked:
     result = Checked()
-    try:
-        header, raw_rows = read_table(uploaded)
-    except ValueError as problem:
-        result.problems.append(Problem(1, "", str(problem)))
-        return result
-    missing = [c.name for c in kind.columns if c.required and c.name not in header]
-    if missing:
-        result.problems.append(Problem(1, ", ".join(missing), f"Missing column(s): {', '.join(missing)}"))
+    header, raw_rows, result.problems = read_with_columns(uploaded, [c.name for c in kind.columns if c.required])
+    if result.problems:
         return result
     context = load_context()
     seen: dict[tuple, int] = {}
@@ -134,26 +120,26 @@ def check_file(kind: ImportKind, uploaded) -> Checked:
             value = cells.get(column.name, "")
             if not value:
                 if column.required:
-                    result.problems.append(Problem(number, column.name, "Enter a value"))
+                    result.problems.append(RowProblem(number, column.name, "Enter a value"))
                     bad = True
                 row[column.name] = None
                 continue
             try:
                 row[column.name] = column.parse(value)
             except CellError as error:
-                result.problems.append(Problem(number, column.name, str(error)))
+                result.problems.append(RowProblem(number, column.name, str(error)))
                 bad = True
         if bad:
             continue
         key = _row_key(kind, row)
         if key in seen:
-            result.problems.append(Problem(number, kind.columns[0].name, f"Repeats row {seen[key]}"))
+            result.problems.append(RowProblem(number, kind.columns[0].name, f"Repeats row {seen[key]}"))
             continue
         seen[key] = number
         problem = kind.check_row(row, context)
         if problem:
             column, message = problem.split(": ", 1) if ": " in problem else ("", problem)
-            result.problems.append(Problem(number, column, message))
+            result.problems.append(RowProblem(number, column, message))
             continue
         result.rows.append(row)
     return result
@@ -379,22 +365,18 @@ VALUES = ImportKind(
 
 
 def _apply_benchmarks(*, by, rows: list[dict]) -> int:
-    from audit.services import audit_record, model_snapshot
+    from kpis.services.dictionary import benchmark_set
 
     kpis = load_context()["kpis"]
     for row in rows:
-        benchmark, created = Benchmark.objects.update_or_create(
+        benchmark_set(
+            by=by,
             kpi=kpis[row["kpi_code"]],
             period_end=row["period_end"],
             comparator=row["comparator"],
-            defaults={
-                "data_period_label": row["data_period_label"],
-                "value": row["value"],
-                "source": row.get("source") or "",
-            },
-        )
-        audit_record(
-            actor=by, action="create" if created else "update", instance=benchmark, after=model_snapshot(benchmark)
+            data_period_label=row["data_period_label"],
+            value=row["value"],
+            source=row.get("source") or "",
         )
     return len(rows)
 

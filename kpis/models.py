@@ -79,6 +79,10 @@ class ReportingPeriodQuerySet(models.QuerySet):
     def current_open(self):
         return self.filter(state=PeriodState.OPEN).order_by("-year", "-quarter").first()
 
+    def current_or_latest(self):
+        """The open period, or else the latest one: where an escalation is recorded."""
+        return self.current_open() or self.order_by("-year", "-quarter").first()
+
 
 class ReportingPeriod(models.Model):
     """One financial quarter's reporting cycle. Its dates are the single source of truth: set
@@ -185,6 +189,31 @@ class Kpi(models.Model):
 
     objects = KpiQuerySet.as_manager()
 
+    #: What a performance admin sets on a KPI (forms, services and imports share this list);
+    #: the code is fixed once made, and the definition lives in versions.
+    EDITABLE_FIELDS = (
+        "title",
+        "definition",
+        "why_it_matters",
+        "owning_service",
+        "owner",
+        "deputy",
+        "portfolio",
+        "source_system",
+        "benchmark_source",
+        "frequency",
+        "data_period_type",
+        "annual_reporting_quarter",
+        "decimal_places",
+        "tolerance_type",
+        "tolerance_amount",
+        "allows_over_100",
+        "is_statutory",
+        "is_council_plan_measure",
+        "end_of_plan_target",
+        "end_of_plan_target_date",
+    )
+
     class Meta:
         ordering = ["code"]
         verbose_name = "KPI"
@@ -235,8 +264,20 @@ class KpiVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.kpi.code} v{self.number} from {self.effective_from:%d %b %Y}"
 
-    #: Changing any of these makes a new version rather than editing this one.
-    DEFINING_FIELDS = ("calculation_method", "polarity", "unit", "cumulative_basis", "is_ratio", "rate_per")
+    #: What a version of the definition holds; a new version must change at least one of them.
+    #: Forms, services and the API share this list.
+    DEFINITION_FIELDS = (
+        "calculation_method",
+        "is_ratio",
+        "numerator_label",
+        "denominator_label",
+        "unit",
+        "rate_per",
+        "polarity",
+        "cumulative_basis",
+        "cumulative_since",
+        "quarter_rule",
+    )
 
     def clean(self) -> None:
         if self.unit == Unit.RATE and not self.rate_per:

@@ -15,8 +15,10 @@ These functions take plain numbers so the rules can be tested on their own, exha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
+
+from core.numbers import round_half_up
 
 
 class Polarity(StrEnum):
@@ -97,12 +99,6 @@ class Tolerance:
 
 
 NO_TOLERANCE = Tolerance()
-
-
-def round_half_up(value, places: int) -> Decimal:
-    """Round as people do (2.5 → 3, −2.5 → −3), not as banks do."""
-    quantum = Decimal(1).scaleb(-places)
-    return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def rag(

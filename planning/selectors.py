@@ -15,15 +15,9 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
+from core.numbers import small_count_label
 from planning.extensions import extra_gaps, measures_for
 from planning.models import CicObjective, CouncilPlan, Objective, ObjectiveStatus, PlanNode, UnitPlan
-
-SMALL_NUMBER = 5
-
-
-def cic_count_label(count: int) -> str:
-    """CIC counts are about identifiable people: below 5 they show as "fewer than 5"."""
-    return "fewer than 5" if count < SMALL_NUMBER else str(count)
 
 
 @dataclass
@@ -139,7 +133,7 @@ class ObjectiveBranch:
 
     @property
     def cic_label(self) -> str:
-        return cic_count_label(self.cic_total)
+        return small_count_label(self.cic_total)
 
     def walk(self):
         yield self
@@ -171,7 +165,7 @@ class ThreadNode:
 
     @property
     def cic_label(self) -> str:
-        return cic_count_label(sum(branch.cic_count for branch in self.branches()))
+        return small_count_label(sum(branch.cic_count for branch in self.branches()))
 
     @property
     def level_counts(self) -> list[tuple[str, int]]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
-from core.tabular import read_table, safe_text
+from core.tabular import RowProblem, read_with_columns
 from planning.models import CouncilPlan, PlanNode
 
 COLUMNS = ["code", "parent_code", "level", "title", "description", "retired"]
@@ -39,13 +37,6 @@ def structure_rows(plan: CouncilPlan) -> list[list]:
 
 
 @dataclass
-class RowProblem:
-    row: int  # the spreadsheet row number, counting the header as row 1
-    column: str
-    message: str
-
-
-@dataclass
 class ImportPlan:
     """What an import would do, or why it cannot: nothing is written unless ``problems`` is empty."""
 
@@ -58,14 +49,8 @@ def check_structure_import(plan: CouncilPlan, uploaded) -> ImportPlan:
     """Validate every row before anything is saved: duplicate codes, unknown or later parents,
     too many levels, retired parents, missing values."""
     result = ImportPlan()
-    try:
-        header, rows = read_table(uploaded)
-    except ValueError as problem:
-        result.problems.append(RowProblem(1, "", str(problem)))
-        return result
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        result.problems.append(RowProblem(1, ", ".join(missing), f"Missing column(s): {', '.join(missing)}"))
+    header, rows, result.problems = read_with_columns(uploaded, REQUIRED)
+    if result.problems:
         return result
     existing = {node.code: node for node in plan.nodes.all()}
     depth_of = {code: node.depth for code, node in existing.items()}
@@ -125,12 +110,3 @@ def check_structure_import(plan: CouncilPlan, uploaded) -> ImportPlan:
                 {"code": code, "parent_code": parent_code, "title": title, "description": row.get("description", "")}
             )
     return result
-
-
-def structure_csv(plan: CouncilPlan) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for row in structure_rows(plan):
-        writer.writerow([safe_text(value) for value in row])
-    return buffer.getvalue()

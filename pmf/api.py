@@ -9,6 +9,8 @@ from rest_framework.response import Response
 
 from accounts.models import OrgUnit, RoleAssignment
 from accounts.policy import Capability, has_capability, role_assignments
+from kpis.models import Kpi, KpiReturn, KpiVersion, ReportingPeriod, Target
+from kpis.selectors import results_for
 from planning.models import CouncilPlan, Objective, PlanNode, UnitPlan
 
 
@@ -153,28 +155,11 @@ class UnitPlanViewSet(viewsets.ReadOnlyModelViewSet):
 
 # --- KPIs, periods and returns -----------------------------------------------------------------
 
-from kpis.models import Kpi, KpiReturn, KpiVersion, ReportingPeriod, Target  # noqa: E402
-from kpis.selectors import results_for  # noqa: E402
-
 
 class KpiVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = KpiVersion
-        fields = [
-            "number",
-            "effective_from",
-            "calculation_method",
-            "is_ratio",
-            "numerator_label",
-            "denominator_label",
-            "unit",
-            "rate_per",
-            "polarity",
-            "cumulative_basis",
-            "cumulative_since",
-            "quarter_rule",
-            "change_reason",
-        ]
+        fields = ["number", "effective_from", *KpiVersion.DEFINITION_FIELDS, "change_reason"]
 
 
 class TargetSerializer(serializers.ModelSerializer):

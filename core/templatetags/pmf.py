@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from core.numbers import round_half_up, small_count_label
+
 register = template.Library()
 
 STATUS_COLOURS = {
@@ -24,9 +26,7 @@ def status_tag(status: str, label: str):
 @register.filter
 def small_number(count: int) -> str:
     """Counts about identifiable people: below 5 they show as "fewer than 5"."""
-    from planning.selectors import cic_count_label
-
-    return cic_count_label(int(count or 0))
+    return small_count_label(int(count or 0))
 
 
 RAG_STYLES = {
@@ -96,8 +96,6 @@ def number(value, places=1):
     """A figure to the KPI's decimal places, with thousands separators; blank for none."""
     if value is None:
         return ""
-    from kpis.results import round_half_up
-
     rounded = round_half_up(value, int(places))
     return f"{rounded:,.{int(places)}f}"
 

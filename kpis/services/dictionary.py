@@ -8,43 +8,10 @@ from django.db import transaction
 from accounts.policy import Capability
 from audit.services import audit_record, model_snapshot
 from core.services import apply_changes, require
-from kpis.models import Kpi, KpiVersion, Target
+from kpis.models import Benchmark, Kpi, KpiVersion, Target
 
-KPI_EDITABLE = {
-    "title",
-    "definition",
-    "why_it_matters",
-    "source_system",
-    "owning_service",
-    "owner",
-    "deputy",
-    "portfolio",
-    "benchmark_source",
-    "is_statutory",
-    "is_council_plan_measure",
-    "frequency",
-    "data_period_type",
-    "annual_reporting_quarter",
-    "decimal_places",
-    "tolerance_type",
-    "tolerance_amount",
-    "allows_over_100",
-    "end_of_plan_target",
-    "end_of_plan_target_date",
-    "is_active",
-}
-VERSION_FIELDS = {
-    "calculation_method",
-    "is_ratio",
-    "numerator_label",
-    "denominator_label",
-    "unit",
-    "rate_per",
-    "polarity",
-    "cumulative_basis",
-    "cumulative_since",
-    "quarter_rule",
-}
+KPI_EDITABLE = {*Kpi.EDITABLE_FIELDS, "is_active"}
+VERSION_FIELDS = set(KpiVersion.DEFINITION_FIELDS)
 
 
 def _kpi_snapshot(kpi: Kpi) -> dict:
@@ -125,3 +92,26 @@ def target_set(*, by, kpi: Kpi, for_date, value, is_year_to_date: bool = False, 
         actor=by, action="update" if before else "create", instance=target, before=before, after=model_snapshot(target)
     )
     return target
+
+
+@transaction.atomic
+def benchmark_set(*, by, kpi: Kpi, period_end, comparator: str, data_period_label: str, value, source: str = ""):
+    """A comparator value for a KPI's data period, added or replaced, and audited."""
+    require(by, Capability.MANAGE_KPIS)
+    benchmark = (
+        Benchmark.objects.select_for_update().filter(kpi=kpi, period_end=period_end, comparator=comparator).first()
+    )
+    before = model_snapshot(benchmark) if benchmark else None
+    if benchmark is None:
+        benchmark = Benchmark(kpi=kpi, period_end=period_end, comparator=comparator)
+    benchmark.data_period_label, benchmark.value, benchmark.source = data_period_label, value, source
+    benchmark.full_clean()
+    benchmark.save()
+    audit_record(
+        actor=by,
+        action="update" if before else "create",
+        instance=benchmark,
+        before=before,
+        after=model_snapshot(benchmark),
+    )
+    return benchmark

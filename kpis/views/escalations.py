@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.models import User
@@ -35,8 +36,6 @@ def escalation_list(request):
 def _escalatable_kpi(request, code: str) -> Kpi:
     kpi = get_object_or_404(Kpi.objects.visible_to(request.user).select_related("owning_service"), code=code)
     if not can(request.user, Capability.ESCALATE, kpi.owning_service):
-        from django.http import Http404
-
         raise Http404("No such KPI in your scope")
     return kpi
 
@@ -44,7 +43,7 @@ def _escalatable_kpi(request, code: str) -> Kpi:
 @requires(Capability.ESCALATE)
 def escalation_create(request, code: str):
     kpi = _escalatable_kpi(request, code)
-    period = ReportingPeriod.objects.current_open() or ReportingPeriod.objects.order_by("-year", "-quarter").first()
+    period = ReportingPeriod.objects.current_or_latest()
     form = EscalationForm(request.POST or None, initial={"owner": kpi.owner_id})
     form.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
     escalation = submit(
@@ -97,7 +96,7 @@ def escalation_detail(request, pk: int):
 @requires(Capability.ESCALATE)
 def red_run_decision(request, code: str):
     kpi = _escalatable_kpi(request, code)
-    period = ReportingPeriod.objects.current_open() or ReportingPeriod.objects.order_by("-year", "-quarter").first()
+    period = ReportingPeriod.objects.current_or_latest()
     form = RedRunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

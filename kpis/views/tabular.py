@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.policy import Capability
-from core.tabular import safe_text, xlsx_bytes
+from core.tabular import download
 from core.views import requires
 from kpis.imports import KINDS, apply_import, check_file
 from kpis.models import Kpi, KpiReturn
@@ -47,24 +44,6 @@ RETURN_COLUMNS = [
 ]
 
 
-def _tabular_response(fmt: str, name: str, header: list[str], rows: list[list]) -> HttpResponse:
-    if fmt == "xlsx":
-        response = HttpResponse(
-            xlsx_bytes(header, rows, title=name),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    elif fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows([[safe_text(value) for value in row] for row in rows])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        raise Http404("Choose csv or xlsx")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
-
-
 @requires(Capability.VIEW_KPIS)
 def dictionary_export(request, fmt: str):
     kpis = Kpi.objects.visible_to(request.user).select_related("owning_service", "owner").order_by("code")
@@ -94,7 +73,7 @@ def dictionary_export(request, fmt: str):
                 "yes" if kpi.is_council_plan_measure else "no",
             ]
         )
-    return _tabular_response(fmt, "data-dictionary", DICTIONARY_COLUMNS, rows)
+    return download(fmt, "data-dictionary", DICTIONARY_COLUMNS, rows)
 
 
 @requires(Capability.VIEW_RETURNS)
@@ -123,7 +102,7 @@ def returns_export(request, fmt: str):
                 r.commentary,
             ]
         )
-    return _tabular_response(fmt, "returns", RETURN_COLUMNS, rows)
+    return download(fmt, "returns", RETURN_COLUMNS, rows)
 
 
 @requires(Capability.MANAGE_KPIS)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from accounts.policy import Capability, has_capability
-from core.tabular import xlsx_bytes
+from core.tabular import download
 from core.views import redirect_after_save, render_page, requires, submit
 from planning.forms import CouncilPlanForm, ImportForm, PlanNodeForm
 from planning.models import CouncilPlan, PlanNode
@@ -26,7 +25,7 @@ from planning.services import (
     plan_node_retire,
     plan_node_update,
 )
-from planning.tabular import COLUMNS, check_structure_import, structure_csv, structure_rows
+from planning.tabular import COLUMNS, check_structure_import, structure_rows
 
 
 @requires(Capability.VIEW_COUNCIL_PLAN)
@@ -68,17 +67,21 @@ def council_plan_create_view(request):
     return render(request, "planning/council_plan_form.html", {"form": form, "plan": None})
 
 
-def _editable_plan(request, pk: int) -> CouncilPlan:
-    plan = get_object_or_404(CouncilPlan.objects.visible_to(request.user), pk=pk)
-    return plan
+def _plan(request, pk: int) -> CouncilPlan:
+    return get_object_or_404(CouncilPlan.objects.visible_to(request.user), pk=pk)
+
+
+def _read_only_redirect(request, plan: CouncilPlan):
+    """An ended plan is a record: send the person back to it with the reason."""
+    messages.info(request, f"{plan} has ended. It is kept as a record and cannot be changed.")
+    return redirect("planning:council-plan-detail", pk=plan.pk)
 
 
 @requires(Capability.MANAGE_COUNCIL_PLAN)
 def council_plan_edit(request, pk: int):
-    plan = _editable_plan(request, pk)
+    plan = _plan(request, pk)
     if plan.is_read_only():
-        messages.info(request, f"{plan} has ended. It is kept as a record and cannot be changed.")
-        return redirect("planning:council-plan-detail", pk=plan.pk)
+        return _read_only_redirect(request, plan)
     form = CouncilPlanForm(request.POST or None, instance=plan)
     saved = submit(request, form, lambda form: council_plan_update(by=request.user, plan=plan, **form.service_values()))
     if saved is not None:
@@ -89,7 +92,7 @@ def council_plan_edit(request, pk: int):
 
 @requires(Capability.MANAGE_COUNCIL_PLAN)
 def plan_node_add(request, pk: int):
-    plan = _editable_plan(request, pk)
+    plan = _plan(request, pk)
     parent_id = request.POST.get("parent") or request.GET.get("parent")
     parent = get_object_or_404(PlanNode, pk=parent_id, plan=plan) if parent_id else None
     form = PlanNodeForm(request.POST or None)
@@ -110,7 +113,7 @@ def plan_node_add(request, pk: int):
 
 @requires(Capability.MANAGE_COUNCIL_PLAN)
 def plan_node_edit(request, pk: int, node_pk: int):
-    plan = _editable_plan(request, pk)
+    plan = _plan(request, pk)
     node = get_object_or_404(PlanNode, pk=node_pk, plan=plan)
     form = PlanNodeForm(request.POST or None, instance=node)
     saved = submit(request, form, lambda form: plan_node_update(by=request.user, node=node, **form.cleaned_data))
@@ -128,7 +131,7 @@ def plan_node_edit(request, pk: int, node_pk: int):
 @requires(Capability.MANAGE_COUNCIL_PLAN)
 @require_POST
 def plan_node_move_view(request, pk: int, node_pk: int):
-    plan = _editable_plan(request, pk)
+    plan = _plan(request, pk)
     node = get_object_or_404(PlanNode, pk=node_pk, plan=plan)
     try:
         plan_node_move(by=request.user, node=node, direction=request.POST.get("direction", ""))
@@ -139,7 +142,7 @@ def plan_node_move_view(request, pk: int, node_pk: int):
 
 @requires(Capability.MANAGE_COUNCIL_PLAN)
 def plan_node_retire_view(request, pk: int, node_pk: int):
-    plan = _editable_plan(request, pk)
+    plan = _plan(request, pk)
     node = get_object_or_404(PlanNode, pk=node_pk, plan=plan, retired_at__isnull=True)
     if request.method == "POST":
         try:
@@ -159,24 +162,14 @@ def plan_node_retire_view(request, pk: int, node_pk: int):
 @requires(Capability.MANAGE_COUNCIL_PLAN)
 def council_plan_export(request, pk: int, fmt: str):
     plan = get_object_or_404(CouncilPlan.objects.visible_to(request.user), pk=pk)
-    filename = slugify(plan.title) or "council-plan"
-    if fmt == "xlsx":
-        content = xlsx_bytes(COLUMNS, structure_rows(plan), title="Council Plan")
-        response = HttpResponse(
-            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    else:
-        response = HttpResponse(structure_csv(plan), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+    return download(fmt, slugify(plan.title) or "council-plan", COLUMNS, structure_rows(plan))
 
 
 @requires(Capability.MANAGE_COUNCIL_PLAN)
 def council_plan_import_view(request, pk: int):
-    plan = _editable_plan(request, pk)
+    plan = _plan(request, pk)
     if plan.is_read_only():
-        messages.info(request, f"{plan} has ended. It is kept as a record and cannot be changed.")
-        return redirect("planning:council-plan-detail", pk=plan.pk)
+        return _read_only_redirect(request, plan)
     form = ImportForm(request.POST or None, request.FILES or None)
     checked = None
     if request.method == "POST" and form.is_valid():

@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from accounts.models import OrgUnit, within_paths_q
 from accounts.policy import Capability, can, has_capability, scoped_unit_paths
+from core.numbers import small_count_label
 from core.views import redirect_after_save, render_page, requires, submit
 from planning.forms import ObjectiveForm, ProgressUpdateForm, RiskForm, UnitPlanForm
 from planning.models import Objective, ObjectiveStatus, UnitPlan, financial_year_of
-from planning.selectors import cic_count_label, objective_path_up, priorities_for
+from planning.selectors import objective_path_up, priorities_for
 from planning.services import (
     objective_create,
     objective_update,
@@ -171,7 +172,7 @@ def objective_detail(request, pk: int):
             "contributes_to": objective.contributes_to.select_related("plan__unit"),
             "contributors": objective.contributors.select_related("plan__unit"),
             "updates": objective.progress_updates.select_related("recorded_by"),
-            "cic_count": cic_count_label(objective.cic_objectives.count()),
+            "cic_count": small_count_label(objective.cic_objectives.count()),
             "can_edit": can(request.user, Capability.EDIT_PLANS, objective.plan.unit),
             "progress_form": ProgressUpdateForm(initial={"date": timezone.localdate(), "status": objective.status}),
             "today": timezone.localdate(),

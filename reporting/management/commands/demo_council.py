@@ -1,5 +1,7 @@
 """Load the demo council: Walsall's organisation (fictional people), the real 2022-25 Council
-Plan as a past, read-only plan, and a 2025-29 demo plan under the real 2025-29 vision.
+Plan as a past, read-only plan, a 2025-29 demo plan under the real 2025-29 vision, plans and
+CIC objectives, and KPIs with their history. It lives in ``reporting`` because it loads every
+app's data and reporting is the one app allowed to depend on all of them.
 
 Idempotent: running it again changes nothing that is already there, so the run command can
 call it on every start. Everything is written through the services, so it is audited.
@@ -28,9 +30,9 @@ from accounts.services import (
 )
 from kpis.calendar import quarter_bounds
 from kpis.data_periods import DataPeriod
-from kpis.models import Benchmark, Kpi, KpiReturn, PeriodState, ReportingPeriod
+from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod
 from kpis.results import round_half_up
-from kpis.services.dictionary import kpi_create, target_set
+from kpis.services.dictionary import benchmark_set, kpi_create, target_set
 from kpis.services.periods import period_advance, period_create
 from kpis.services.returns import return_backfill
 from planning.models import (
@@ -417,15 +419,14 @@ class Command(BaseCommand):
                     note=target.get("note", "Invented for the demo"),
                 )
             for benchmark in item.get("benchmarks", []):
-                Benchmark.objects.get_or_create(
+                benchmark_set(
+                    by=None,
                     kpi=kpi,
                     period_end=datetime.date.fromisoformat(benchmark["period_end"]),
                     comparator=benchmark["comparator"],
-                    defaults={
-                        "data_period_label": benchmark["data_period_label"],
-                        "value": _decimal(benchmark["value"]),
-                        "source": benchmark.get("source", ""),
-                    },
+                    data_period_label=benchmark["data_period_label"],
+                    value=_decimal(benchmark["value"]),
+                    source=benchmark.get("source", ""),
                 )
             for point in item["history"]:
                 end = datetime.date.fromisoformat(point["period_end"])
