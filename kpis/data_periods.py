@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from kpis.calendar import quarter_bounds
-from kpis.models import CumulativeBasis, DataPeriodType, Frequency, Kpi, KpiVersion, ReportingPeriod
+from kpis.models import CumulativeBasis, DataPeriodType, Frequency, Kpi, KpiVersion, QuarterRule, ReportingPeriod
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,9 @@ def data_period_for(kpi: Kpi, version: KpiVersion, period: ReportingPeriod) -> D
         return DataPeriod(
             f"Since {version.cumulative_since:%-d %b %Y} to {end:%-d %b %Y}", version.cumulative_since, end
         )
-    if kind == DataPeriodType.MONTH or kpi.frequency == Frequency.MONTHLY:
+    if kpi.is_monthly and version.quarter_rule != QuarterRule.LAST_MONTH:
+        return DataPeriod(f"{fy_label(period.year)} Q{period.quarter}", start, end)  # three months made one
+    if kind == DataPeriodType.MONTH or kpi.is_monthly:
         month_start = end.replace(day=1)
         return DataPeriod(f"{end:%b %Y}", month_start, end)
     if kind == DataPeriodType.ROLLING_12:

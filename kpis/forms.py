@@ -16,6 +16,9 @@ from kpis.models import (
     Target,
     Unit,
 )
+from kpis.monthly import Month
+from kpis.services import parts as return_parts
+from kpis.services.parts import Parts
 from planning.forms import DATE, ServiceErrorsMixin
 
 
@@ -50,11 +53,20 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
             self.fields["value"].label = f"Value ({version.get_unit_display()})"
             places = kpi_return.kpi.decimal_places
             self.fields["value"].help_text = f"To {places} decimal place{'s' if places != 1 else ''}."
-        for name in ("value", "numerator", "denominator"):
-            if name in self.fields:
-                self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"})
-                self.fields[name].widget.attrs["class"] = "govuk-input govuk-input--width-10"
-                self.fields[name].error_messages["invalid"] = "Enter a number, like 82.5"
+        self.breakdowns = list(kpi_return.kpi.breakdowns.all())
+        self.months: list = []
+        saved = return_parts.stored(kpi_return) if kpi_return.kpi.is_monthly or self.breakdowns else Parts()
+        if kpi_return.kpi.is_monthly:
+            self._add_month_fields(kpi_return, saved)
+        self._add_breakdown_fields(saved)
+        self.order_fields([name for name, field in self.fields.items() if isinstance(field, forms.DecimalField)])
+        for name, field in self.fields.items():
+            if isinstance(field, forms.DecimalField):
+                field.widget = forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"})
+                field.widget.attrs["class"] = "govuk-input govuk-input--width-10"
+                field.error_messages["invalid"] = "Enter a number, like 82.5"
+                if field.help_text:
+                    field.widget.attrs["aria-describedby"] = f"id_{name}-hint"
         self.fields["commentary"].help_text = (
             "Required: this is a Council Plan measure."
             if kpi_return.kpi.is_council_plan_measure
@@ -64,9 +76,55 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
         for name in ("value", "numerator", "denominator"):
             stored = getattr(kpi_return, name)
             if name in self.fields and stored is not None:
-                self.initial[name] = f"{stored.normalize():f}"  # 82.5, not 82.5000
+                self.initial[name] = _plain(stored)
         if not self.is_bound or not self.data.get("show_confirm"):
             self.fields["confirm_unusual"].widget = forms.HiddenInput()
+
+    def _add_month_fields(self, kpi_return: KpiReturn, saved: Parts) -> None:
+        """A monthly KPI is entered a month at a time; the quarter's figure is made from them."""
+        version = kpi_return.version
+        for name in ("value", "numerator", "denominator"):
+            self.fields.pop(name, None)
+        rule = version.get_quarter_rule_display().lower()
+        months = return_parts.quarter_months(kpi_return)
+        new_fields = {}
+        for index, month in enumerate(months, start=1):
+            names = ("numerator", "denominator") if version.is_ratio else ("value",)
+            for name in names:
+                label = version.numerator_label if name == "numerator" else version.denominator_label
+                field_name = return_parts.month_field(index, name)
+                new_fields[field_name] = forms.DecimalField(
+                    required=False,
+                    max_digits=18,
+                    decimal_places=4,
+                    label=f"{month:%B %Y}: {label or name}" if version.is_ratio else f"{month:%B %Y}",
+                    help_text=f"The quarter's figure is {rule}." if index == 1 and name == names[0] else "",
+                )
+                stored = getattr(saved.months.get(month), name, None)
+                if stored is not None:
+                    self.initial[field_name] = _plain(stored)
+        self.months = months
+        self._prepend(new_fields)
+
+    def _add_breakdown_fields(self, saved: Parts) -> None:
+        for breakdown in self.breakdowns:
+            for index, category in enumerate(breakdown.categories):
+                field_name = return_parts.cell_field(breakdown, index)
+                self.fields[field_name] = forms.DecimalField(
+                    required=False,
+                    max_digits=18,
+                    decimal_places=4,
+                    label=f"{breakdown.name}: {category}",
+                    help_text="Optional. Breakdowns are published with counts below 5 shown as fewer than 5."
+                    if index == 0
+                    else "",
+                )
+                stored = saved.cells.get((breakdown.pk, category))
+                if stored is not None:
+                    self.initial[field_name] = _plain(stored)
+
+    def _prepend(self, new_fields: dict) -> None:
+        self.fields = {**new_fields, **self.fields}
 
     def entry(self) -> dict:
         names = [
@@ -75,6 +133,29 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
             if n in self.fields
         ]
         return {name: self.cleaned_data.get(name) for name in names}
+
+    def parts(self) -> Parts:
+        """The months and breakdown cells as entered, for ``return_save``."""
+        data = self.cleaned_data
+        months = {
+            month: Month(
+                month,
+                value=data.get(return_parts.month_field(index, "value")),
+                numerator=data.get(return_parts.month_field(index, "numerator")),
+                denominator=data.get(return_parts.month_field(index, "denominator")),
+            )
+            for index, month in enumerate(self.months, start=1)
+        }
+        cells = {
+            (breakdown.pk, category): data.get(return_parts.cell_field(breakdown, index))
+            for breakdown in self.breakdowns
+            for index, category in enumerate(breakdown.categories)
+        }
+        return Parts(months=months, cells={k: v for k, v in cells.items() if v is not None})
+
+
+def _plain(number) -> str:
+    return f"{number.normalize():f}"  # 82.5, not 82.5000
 
 
 class NotAvailableForm(ServiceErrorsMixin, forms.Form):
@@ -238,3 +319,14 @@ class TargetForm(ServiceErrorsMixin, forms.ModelForm):
         model = Target
         fields = ["for_date", "value", "is_year_to_date", "note"]
         widgets = {"for_date": DATE}
+
+
+class BreakdownForm(ServiceErrorsMixin, forms.Form):
+    name = forms.CharField(max_length=100, help_text="For example Ward, Age band or Ethnic group.")
+    categories = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="One per line, in the order they should be shown.",
+    )
+
+    def cleaned_categories(self) -> list[str]:
+        return self.cleaned_data["categories"].splitlines()

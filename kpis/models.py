@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -227,6 +228,11 @@ class Kpi(models.Model):
         if self.tolerance_amount is not None and self.tolerance_amount < 0:
             raise ValidationError({"tolerance_amount": "A tolerance cannot be negative."})
 
+    @property
+    def is_monthly(self) -> bool:
+        """Entered a month at a time; each quarterly return holds its three months."""
+        return self.frequency == Frequency.MONTHLY
+
     def version_for(self, day: datetime.date) -> KpiVersion | None:
         """The definition in force on a day (the latest version effective on or before it)."""
         versions = sorted(self.versions.all(), key=lambda v: v.effective_from, reverse=True)
@@ -286,6 +292,18 @@ class KpiVersion(models.Model):
             raise ValidationError({"cumulative_since": "Give the date the count runs from."})
         if self.is_ratio and not (self.numerator_label and self.denominator_label):
             raise ValidationError({"numerator_label": "Name the numerator and the denominator of the ratio."})
+        if self.quarter_rule == QuarterRule.RATIO_OF_SUMS and not self.is_ratio:
+            raise ValidationError(
+                {"quarter_rule": "Only a ratio (numerator and denominator) can add up its numerators and denominators."}
+            )
+        if self.quarter_rule == QuarterRule.SUM and (self.is_ratio or self.is_cumulative):
+            raise ValidationError(
+                {
+                    "quarter_rule": "A ratio or a cumulative figure cannot be summed over months: "
+                    "use the quarter's last month"
+                    + (", or the sum of numerators over the sum of denominators." if self.is_ratio else ".")
+                }
+            )
 
     @property
     def is_cumulative(self) -> bool:
@@ -426,6 +444,58 @@ class KpiReturn(models.Model):
     @property
     def no_eligible_cases(self) -> bool:
         return self.version.is_ratio and self.denominator == 0
+
+
+class MonthlyFigure(models.Model):
+    """One month of a monthly KPI's quarterly return. The return's own value is the quarter's
+    figure, made from its months by the version's quarter rule (``kpis.monthly``)."""
+
+    kpi_return = models.ForeignKey(KpiReturn, on_delete=models.CASCADE, related_name="months")
+    month = models.DateField(help_text="The first day of the month.")
+    value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    numerator = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    denominator = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        ordering = ["kpi_return_id", "month"]
+        constraints = [models.UniqueConstraint(fields=["kpi_return", "month"], name="one_figure_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_return} {self.month:%b %Y}"
+
+
+class Breakdown(models.Model):
+    """A way a KPI's figure is split into categories, such as by ward or by a protected
+    characteristic (for the Equality Act duty). Returns hold a value per category."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="breakdowns")
+    name = models.CharField(max_length=100, help_text="For example Ward, or Ethnic group.")
+    categories = ArrayField(models.CharField(max_length=120), help_text="The categories, in the order shown.")
+
+    class Meta:
+        ordering = ["kpi_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["kpi", "name"], name="one_breakdown_name_per_kpi")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} by {self.name.lower()}"
+
+
+class BreakdownValue(models.Model):
+    """One category's value in a return. Published, a count below 5 shows as "fewer than 5"."""
+
+    kpi_return = models.ForeignKey(KpiReturn, on_delete=models.CASCADE, related_name="breakdown_values")
+    breakdown = models.ForeignKey(Breakdown, on_delete=models.PROTECT, related_name="values")
+    category = models.CharField(max_length=120)
+    value = models.DecimalField(max_digits=18, decimal_places=4)
+
+    class Meta:
+        ordering = ["kpi_return_id", "breakdown_id", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi_return", "breakdown", "category"], name="one_value_per_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_return} {self.breakdown.name}: {self.category}"
 
 
 # --- Escalations -------------------------------------------------------------------------------

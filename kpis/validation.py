@@ -55,22 +55,30 @@ def check_entry(kpi: Kpi, version: KpiVersion, *, value, numerator, denominator)
             field = "numerator" if numerator is None else "denominator"
             errors[field] = "Enter both the numerator and the denominator"
         return errors
+    problem = check_value(kpi, version, value)
+    if problem:
+        errors["value"] = problem
+    return errors
+
+
+def check_value(kpi: Kpi, version: KpiVersion, value: Decimal | None) -> str | None:
+    """What is wrong with a single value in the KPI's unit (a whole figure, a month or a
+    breakdown cell), or None."""
     if value is None:
-        return errors
+        return None
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > kpi.decimal_places:
         places = kpi.decimal_places
-        errors["value"] = (
+        return (
             f"Give the value to at most {places} decimal place{'s' if places != 1 else ''}"
             if places
             else "Give the value as a whole number"
         )
-    elif version.unit == Unit.PERCENTAGE:
-        if value < 0 or (value > 100 and not kpi.allows_over_100):
-            errors["value"] = "Enter a percentage between 0 and 100"
-    elif version.unit in {Unit.DAYS, Unit.RATE} and value < 0:
-        errors["value"] = f"A {version.get_unit_display().lower()} value cannot be negative"
-    return errors
+    if version.unit == Unit.PERCENTAGE and (value < 0 or (value > 100 and not kpi.allows_over_100)):
+        return "Enter a percentage between 0 and 100"
+    if version.unit in {Unit.DAYS, Unit.RATE} and value < 0:
+        return f"A {version.get_unit_display().lower()} value cannot be negative"
+    return None
 
 
 def unusual_movement(value: Decimal | None, history: list[Decimal]) -> str | None:

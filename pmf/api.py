@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import api_view
@@ -9,7 +10,7 @@ from rest_framework.response import Response
 
 from accounts.models import OrgUnit, RoleAssignment
 from accounts.policy import Capability, has_capability, role_assignments
-from kpis.models import Kpi, KpiReturn, KpiVersion, ReportingPeriod, Target
+from kpis.models import BreakdownValue, Kpi, KpiReturn, KpiVersion, MonthlyFigure, ReportingPeriod, Target
 from kpis.selectors import results_for
 from planning.models import CouncilPlan, Objective, PlanNode, UnitPlan
 
@@ -241,8 +242,24 @@ class ReportingPeriodViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = ReportingPeriod.objects.order_by("-year", "-quarter")
 
 
+class MonthlyFigureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MonthlyFigure
+        fields = ["month", "value", "numerator", "denominator"]
+
+
+class BreakdownValueSerializer(serializers.ModelSerializer):
+    breakdown = serializers.CharField(source="breakdown.name", read_only=True)
+
+    class Meta:
+        model = BreakdownValue
+        fields = ["breakdown", "category", "value"]
+
+
 class KpiReturnSerializer(serializers.ModelSerializer):
     kpi = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    months = MonthlyFigureSerializer(many=True, read_only=True)
+    breakdown_values = BreakdownValueSerializer(many=True, read_only=True)
     period = serializers.CharField(source="period.label", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
     target = serializers.SerializerMethodField()
@@ -271,6 +288,8 @@ class KpiReturnSerializer(serializers.ModelSerializer):
             "rag",
             "direction",
             "direction_last_year",
+            "months",
+            "breakdown_values",
         ]
 
     def _result(self, kpi_return):
@@ -306,6 +325,9 @@ class KpiReturnViewSet(viewsets.ReadOnlyModelViewSet):
         queryset = (
             KpiReturn.objects.visible_to(self.request.user)
             .select_related("kpi", "period", "version")
+            .prefetch_related(
+                "months", Prefetch("breakdown_values", queryset=BreakdownValue.objects.select_related("breakdown"))
+            )
             .order_by("-data_period_end", "kpi__code")
         )
         period = self.request.query_params.get("period")

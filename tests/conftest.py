@@ -118,7 +118,7 @@ def build_kpis(world: World, s2_person) -> dict:
     import datetime
 
     from kpis.models import Escalation, PeriodState, ReportingPeriod
-    from kpis.services.dictionary import kpi_create
+    from kpis.services.dictionary import breakdown_set, kpi_create
     from kpis.services.returns import return_for
 
     version = {"calculation_method": "Cases closed in time", "unit": "percentage", "polarity": "higher"}
@@ -145,6 +145,7 @@ def build_kpis(world: World, s2_person) -> dict:
     period = ReportingPeriod.objects.create(
         year=2025, quarter=2, state=PeriodState.OPEN, **ReportingPeriod.default_dates(2025, 2)
     )
+    ward = breakdown_set(by=None, kpi=kpi_s1, name="Ward", categories=["North", "South"])
     escalation = {
         code: Escalation.objects.create(
             kpi=kpi,
@@ -161,6 +162,7 @@ def build_kpis(world: World, s2_person) -> dict:
         "s1": kpi_s1,
         "s2": kpi_s2,
         "period": period,
+        "breakdown_s1": ward,
         "return_s1": return_for(kpi_s1, period),
         "return_s2": return_for(kpi_s2, period),
         "escalation_s1": escalation["S1"],

@@ -134,6 +134,12 @@ ROUTES = (
     Route("kpis:kpi-edit", allowed=ADMINS, kwargs=lambda w: {"code": w.kpis["s1"].code}),
     Route("kpis:kpi-version-add", allowed=ADMINS, kwargs=lambda w: {"code": w.kpis["s1"].code}),
     Route("kpis:kpi-target-add", allowed=ADMINS, kwargs=lambda w: {"code": w.kpis["s1"].code}),
+    Route("kpis:kpi-breakdown-add", allowed=ADMINS, kwargs=lambda w: {"code": w.kpis["s1"].code}),
+    Route(
+        "kpis:kpi-breakdown-edit",
+        allowed=ADMINS,
+        kwargs=lambda w: {"code": w.kpis["s1"].code, "pk": w.kpis["breakdown_s1"].pk},
+    ),
     Route("kpis:kpi-detail", allowed=STAFF, kwargs=lambda w: {"code": w.kpis["s2"].code}),
     Route(
         "kpis:escalation-create",

@@ -8,7 +8,7 @@ from django.db import transaction
 from accounts.policy import Capability
 from audit.services import audit_record, model_snapshot
 from core.services import apply_changes, require
-from kpis.models import Benchmark, Kpi, KpiVersion, Target
+from kpis.models import Benchmark, Breakdown, Kpi, KpiVersion, Target
 
 KPI_EDITABLE = {*Kpi.EDITABLE_FIELDS, "is_active"}
 VERSION_FIELDS = set(KpiVersion.DEFINITION_FIELDS)
@@ -115,3 +115,38 @@ def benchmark_set(*, by, kpi: Kpi, period_end, comparator: str, data_period_labe
         after=model_snapshot(benchmark),
     )
     return benchmark
+
+
+@transaction.atomic
+def breakdown_set(*, by, kpi: Kpi, name: str, categories: list[str], breakdown: Breakdown | None = None) -> Breakdown:
+    """Add a breakdown to a KPI, or rename it and change its categories. A category that
+    already holds values in a return cannot be removed: the values would lose their meaning."""
+    require(by, Capability.MANAGE_KPIS)
+    cleaned = [c.strip() for c in categories if c.strip()]
+    duplicates = sorted({c for c in cleaned if cleaned.count(c) > 1})
+    if duplicates:
+        raise ValidationError({"categories": f"Each category once only: {', '.join(duplicates)} appears twice."})
+    if not cleaned:
+        raise ValidationError({"categories": "Give at least one category."})
+    if breakdown is not None:
+        breakdown = Breakdown.objects.select_for_update().get(pk=breakdown.pk, kpi=kpi)
+        in_use = sorted(
+            set(breakdown.values.exclude(category__in=cleaned).values_list("category", flat=True).distinct())
+        )
+        if in_use:
+            raise ValidationError(
+                {"categories": f"Returns already hold values for {', '.join(in_use)}; keep those categories."}
+            )
+    before = model_snapshot(breakdown) if breakdown else None
+    breakdown = breakdown or Breakdown(kpi=kpi)
+    breakdown.name, breakdown.categories = name.strip(), cleaned
+    breakdown.full_clean()
+    breakdown.save()
+    audit_record(
+        actor=by,
+        action="update" if before else "create",
+        instance=breakdown,
+        before=before,
+        after=model_snapshot(breakdown),
+    )
+    return breakdown

@@ -14,6 +14,8 @@ from audit.services import audit_record, model_snapshot
 from kpis.data_periods import data_period_for
 from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod, ReturnState
 from kpis.results import Polarity, Rag, Tolerance, ToleranceType, rag
+from kpis.services import parts as return_parts
+from kpis.services.parts import Parts
 from kpis.validation import check_entry, compute, unusual_movement
 from kpis.workflow import Action, TransitionRefused, next_state
 
@@ -114,7 +116,15 @@ def _check_window(kpi_return: KpiReturn) -> None:
     raise TransitionRefused(f"{period.label} is not open for returns.")
 
 
-def _transition(kpi_return: KpiReturn, action: Action, *, by, reason: str = "", before: dict | None = None) -> None:
+def _transition(
+    kpi_return: KpiReturn,
+    action: Action,
+    *,
+    by,
+    reason: str = "",
+    before: dict | None = None,
+    after_extra: dict | None = None,
+) -> None:
     new_state = next_state(kpi_return.state, action)
     before = before if before is not None else model_snapshot(kpi_return)
     kpi_return.state = new_state
@@ -127,7 +137,7 @@ def _transition(kpi_return: KpiReturn, action: Action, *, by, reason: str = "", 
         action=f"return:{action.value}",
         instance=kpi_return,
         before=before,
-        after=model_snapshot(kpi_return),
+        after=model_snapshot(kpi_return) | (after_extra or {}),
         reason=reason,
     )
 
@@ -143,17 +153,25 @@ def _lock(kpi_return: KpiReturn) -> KpiReturn:
 
 
 @transaction.atomic
-def return_save(*, by, kpi_return: KpiReturn, revision: int, confirm_unusual: bool = False, **entry) -> EntryResult:
-    """Save what was typed as a draft. Refused, with what changed, if someone saved since."""
+def return_save(
+    *, by, kpi_return: KpiReturn, revision: int, confirm_unusual: bool = False, parts: Parts | None = None, **entry
+) -> EntryResult:
+    """Save what was typed as a draft. Refused, with what changed, if someone saved since.
+    ``parts`` carries a monthly KPI's months and any breakdown cells; a monthly return's
+    own figure is made from its months by the quarter rule."""
     current = _lock(kpi_return)
     if not may_enter(by, current.kpi):
         raise PermissionDenied("You do not enter returns for this KPI.")
+    breakdowns = list(current.kpi.breakdowns.all())
+    saved_parts = return_parts.stored(current)
     if current.revision != revision:
         differences = [
             (name, getattr(current, name), entry.get(name))
             for name in KpiReturn.ENTRY_FIELDS
             if name in entry and getattr(current, name) != entry.get(name)
         ]
+        if parts is not None:
+            differences += return_parts.differences(saved_parts, parts, breakdowns)
         raise ReturnConflict(current, differences)
     _check_window(current)
     errors = check_entry(
@@ -163,25 +181,35 @@ def return_save(*, by, kpi_return: KpiReturn, revision: int, confirm_unusual: bo
         numerator=entry.get("numerator"),
         denominator=entry.get("denominator"),
     )
+    if parts is not None:
+        errors.update(return_parts.check(current, parts, breakdowns))
     if errors:
         raise ValidationError(errors)
-    before = model_snapshot(current)
+    before = model_snapshot(current) | return_parts.snapshot(current, saved_parts, breakdowns)
     for name in KpiReturn.ENTRY_FIELDS:
         if name in entry:
             setattr(current, name, entry[name])
-    if current.version.is_ratio:
+    monthly = current.kpi.is_monthly and parts is not None
+    if monthly:
+        figure = return_parts.quarter(current, parts.months)
+        current.value, current.numerator, current.denominator = figure.value, figure.numerator, figure.denominator
+    elif current.version.is_ratio:
         current.value = compute(current.version, current.numerator, current.denominator).value
     warning = unusual_movement(current.value, history(current))
     if warning and not confirm_unusual:
         raise ValidationError({"value": ValidationError(warning, code=UNUSUAL)})
-    _transition(current, Action.SAVE, by=by, before=before)
+    after_parts = {}
+    if parts is not None:
+        return_parts.record(current, parts, monthly=monthly, breakdowns=breakdowns)
+        after_parts = return_parts.snapshot(current, return_parts.stored(current), breakdowns)
+    _transition(current, Action.SAVE, by=by, before=before, after_extra=after_parts)
     return EntryResult(current, warning)
 
 
 def submission_problems(kpi_return: KpiReturn) -> dict[str, str]:
-    problems: dict[str, str] = {}
+    problems: dict[str, str] = return_parts.missing_months(kpi_return)
     figure_missing = kpi_return.value is None and not kpi_return.no_eligible_cases
-    if figure_missing:
+    if figure_missing and not problems:
         field = "numerator" if kpi_return.version.is_ratio else "value"
         problems[field] = "Enter the figure before submitting, or mark the return not available"
     needs_commentary = kpi_return.kpi.is_council_plan_measure or (

@@ -11,11 +11,11 @@ from django.urls import reverse
 from accounts.models import OrgUnit
 from accounts.policy import Capability, can, has_capability
 from core.views import requires, submit
-from kpis.forms import KpiFilterForm, KpiForm, KpiVersionForm, TargetForm
+from kpis.forms import BreakdownForm, KpiFilterForm, KpiForm, KpiVersionForm, TargetForm
 from kpis.models import Frequency, Kpi, KpiReturn, ReturnState
 from kpis.results import Rag
 from kpis.selectors import results_for
-from kpis.services.dictionary import kpi_create, kpi_update, kpi_version_create, target_set
+from kpis.services.dictionary import breakdown_set, kpi_create, kpi_update, kpi_version_create, target_set
 from planning.models import PlanNode
 
 PAGE_SIZE = 100
@@ -120,6 +120,7 @@ def kpi_detail(request, code: str):
             "current_version": versions[0] if versions else None,
             "targets": kpi.targets.order_by("for_date"),
             "benchmarks": kpi.benchmarks.order_by("-period_end", "comparator")[:12],
+            "breakdowns": kpi.breakdowns.all(),
             "returns": returns,
             "results": results_for(returns),
             "can_escalate": can(request.user, Capability.ESCALATE, kpi.owning_service),
@@ -212,6 +213,31 @@ def kpi_target_add(request, code: str):
         messages.success(request, f"Target for {saved.for_date:%-d %b %Y} saved.")
         return redirect("kpis:kpi-detail", code=kpi.code)
     return render(request, "layouts/form_page.html", _form_context(form, kpi, f"Set a target for {kpi.code}"))
+
+
+@requires(Capability.MANAGE_KPIS)
+def kpi_breakdown_edit(request, code: str, pk: int | None = None):
+    """Add a breakdown (by ward, by a protected characteristic) or change one's categories."""
+    kpi = get_object_or_404(Kpi, code=code)
+    breakdown = get_object_or_404(kpi.breakdowns, pk=pk) if pk is not None else None
+    initial = {"name": breakdown.name, "categories": "\n".join(breakdown.categories)} if breakdown else None
+    form = BreakdownForm(request.POST or None, initial=initial)
+    saved = submit(
+        request,
+        form,
+        lambda form: breakdown_set(
+            by=request.user,
+            kpi=kpi,
+            name=form.cleaned_data["name"],
+            categories=form.cleaned_categories(),
+            breakdown=breakdown,
+        ),
+    )
+    if saved is not None:
+        messages.success(request, f"Breakdown by {saved.name.lower()} saved.")
+        return redirect("kpis:kpi-detail", code=kpi.code)
+    heading = f"Change the breakdown by {breakdown.name.lower()}" if breakdown else f"Add a breakdown to {kpi.code}"
+    return render(request, "layouts/form_page.html", _form_context(form, kpi, heading))
 
 
 def _form_context(form, kpi: Kpi, heading: str) -> dict:

@@ -14,6 +14,7 @@ from core.views import requires
 from kpis.forms import NotAvailableForm, ReturnForm, SendBackForm
 from kpis.models import KpiReturn, PeriodState, ReportingPeriod, ReturnState
 from kpis.selectors import red_two_periods_running, results_for, returns_for_person
+from kpis.services import parts as return_parts
 from kpis.services.returns import (
     ReturnConflict,
     history,
@@ -104,6 +105,7 @@ def return_edit(request, pk: int):
                 kpi_return=kpi_return,
                 revision=form.cleaned_data["revision"],
                 confirm_unusual=form.cleaned_data.get("confirm_unusual", False),
+                parts=form.parts(),
                 **form.entry(),
             )
         except ValidationError as error:
@@ -137,6 +139,7 @@ def return_edit(request, pk: int):
             "conflict": conflict,
             "result": results.get(kpi_return.pk),
             "history": past,
+            "parts": return_parts.for_display(kpi_return),
             "editable": kpi_return.state
             in {ReturnState.NOT_STARTED, ReturnState.DRAFT, ReturnState.RETURNED, ReturnState.NOT_AVAILABLE},
         },
@@ -226,6 +229,12 @@ def return_review(request, pk: int):
     return render(
         request,
         "kpis/return_review.html",
-        {"kpi_return": kpi_return, "kpi": kpi_return.kpi, "result": result, "send_back_form": send_back_form},
+        {
+            "kpi_return": kpi_return,
+            "kpi": kpi_return.kpi,
+            "result": result,
+            "send_back_form": send_back_form,
+            "parts": return_parts.for_display(kpi_return),
+        },
         status=400 if send_back_form.errors else 200,
     )

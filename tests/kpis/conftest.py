@@ -14,7 +14,9 @@ def period(world):
     return world.kpis["period"]
 
 
-def make_kpi(world, code="KPI1", *, unit=Unit.PERCENTAGE, polarity="higher", is_ratio=False, **fields):
+def make_kpi(
+    world, code="KPI1", *, unit=Unit.PERCENTAGE, polarity="higher", is_ratio=False, version_fields=None, **fields
+):
     version = {
         "calculation_method": "Count of cases closed in time over all cases closed",
         "unit": unit,
@@ -22,6 +24,7 @@ def make_kpi(world, code="KPI1", *, unit=Unit.PERCENTAGE, polarity="higher", is_
         "is_ratio": is_ratio,
         "numerator_label": "Closed in time" if is_ratio else "",
         "denominator_label": "All closed" if is_ratio else "",
+        **(version_fields or {}),
     }
     values = {
         "title": f"{code} title",

@@ -1,0 +1,157 @@
+"""The parts of a return beyond its one figure: a monthly KPI's three months, and the values
+per category of its breakdowns. ``return_save`` checks, records and audits them with the
+return itself, so they share its optimistic lock and its audit entry."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from kpis.models import Breakdown, BreakdownValue, KpiReturn, MonthlyFigure
+from kpis.monthly import Month, Quarter, months_of, needed, quarter_figure
+from kpis.validation import check_entry, check_value
+
+
+@dataclass
+class Parts:
+    """What was entered: months by their first day, breakdown cells by (breakdown id, category)."""
+
+    months: dict[datetime.date, Month] = field(default_factory=dict)
+    cells: dict[tuple[int, str], Decimal] = field(default_factory=dict)
+
+
+def month_field(index: int, name: str) -> str:
+    """The form field for a month's value, numerator or denominator (months numbered 1-3)."""
+    return f"month_{index}_{name}"
+
+
+def cell_field(breakdown: Breakdown, index: int) -> str:
+    return f"breakdown_{breakdown.pk}_{index}"
+
+
+def quarter_months(kpi_return: KpiReturn) -> list[datetime.date]:
+    return months_of(kpi_return.period.year, kpi_return.period.quarter)
+
+
+def stored(kpi_return: KpiReturn) -> Parts:
+    return Parts(
+        months={
+            m.month: Month(m.month, m.value, m.numerator, m.denominator)
+            for m in MonthlyFigure.objects.filter(kpi_return=kpi_return)
+        },
+        cells={(v.breakdown_id, v.category): v.value for v in BreakdownValue.objects.filter(kpi_return=kpi_return)},
+    )
+
+
+def check(kpi_return: KpiReturn, parts: Parts, breakdowns: list[Breakdown]) -> dict[str, str]:
+    """Form field → message for anything wrong in the months or breakdown cells."""
+    kpi, version = kpi_return.kpi, kpi_return.version
+    errors: dict[str, str] = {}
+    for index, month in enumerate(quarter_months(kpi_return), start=1):
+        entered = parts.months.get(month)
+        if entered is None:
+            continue
+        problems = check_entry(
+            kpi, version, value=entered.value, numerator=entered.numerator, denominator=entered.denominator
+        )
+        errors.update({month_field(index, name): message for name, message in problems.items()})
+    for breakdown in breakdowns:
+        for index, category in enumerate(breakdown.categories):
+            problem = check_value(kpi, version, parts.cells.get((breakdown.pk, category)))
+            if problem:
+                errors[cell_field(breakdown, index)] = problem
+    return errors
+
+
+def quarter(kpi_return: KpiReturn, months: dict[datetime.date, Month]) -> Quarter:
+    return quarter_figure(kpi_return.version, quarter_months(kpi_return), months)
+
+
+def missing_months(kpi_return: KpiReturn) -> dict[str, str]:
+    """Submission problems for a monthly return whose quarter still needs months."""
+    if not kpi_return.kpi.is_monthly:
+        return {}
+    months = quarter_months(kpi_return)
+    entered = stored(kpi_return).months
+    name = "numerator" if kpi_return.version.is_ratio else "value"
+    return {
+        month_field(months.index(month) + 1, name): f"Enter {month:%B %Y} before submitting"
+        for month in needed(kpi_return.version, months)
+        if not (month in entered and entered[month].entered(kpi_return.version.is_ratio))
+    }
+
+
+def record(kpi_return: KpiReturn, parts: Parts, *, monthly: bool, breakdowns: list[Breakdown]) -> None:
+    """Make the stored months and cells what was entered; blank ones are removed."""
+    if monthly:
+        kept = {m: f for m, f in parts.months.items() if f.value is not None or f.numerator is not None}
+        MonthlyFigure.objects.filter(kpi_return=kpi_return).exclude(month__in=list(kept)).delete()
+        for month, figure in kept.items():
+            MonthlyFigure.objects.update_or_create(
+                kpi_return=kpi_return,
+                month=month,
+                defaults={"value": figure.value, "numerator": figure.numerator, "denominator": figure.denominator},
+            )
+    for breakdown in breakdowns:
+        entered = {c: parts.cells.get((breakdown.pk, c)) for c in breakdown.categories}
+        blank = [c for c, v in entered.items() if v is None]
+        BreakdownValue.objects.filter(kpi_return=kpi_return, breakdown=breakdown).filter(category__in=blank).delete()
+        for category, value in entered.items():
+            if value is not None:
+                BreakdownValue.objects.update_or_create(
+                    kpi_return=kpi_return, breakdown=breakdown, category=category, defaults={"value": value}
+                )
+
+
+def snapshot(kpi_return: KpiReturn, parts: Parts, breakdowns: list[Breakdown]) -> dict:
+    """The months and cells for the return's audit entry, labelled as a person reads them."""
+    picture: dict = {}
+    if parts.months:
+        picture["months"] = {
+            f"{m:%b %Y}": {k: str(v) for k, v in vars(f).items() if k != "month" and v is not None}
+            for m, f in sorted(parts.months.items())
+        }
+    names = {b.pk: b.name for b in breakdowns}
+    if parts.cells:
+        picture["breakdowns"] = {
+            f"{names.get(b, b)}: {category}": str(value) for (b, category), value in sorted(parts.cells.items())
+        }
+    return picture
+
+
+def differences(before: Parts, entered: Parts, breakdowns: list[Breakdown]) -> list[tuple[str, object, object]]:
+    """What someone else saved that differs from what this person entered, for the conflict message."""
+    found = []
+    for month in sorted(set(before.months) | set(entered.months)):
+        theirs, yours = before.months.get(month), entered.months.get(month)
+        for name in ("value", "numerator", "denominator"):
+            a, b = getattr(theirs, name, None), getattr(yours, name, None)
+            if a != b:
+                found.append((f"{month:%B %Y} {name}", a, b))
+    names = {b.pk: b.name for b in breakdowns}
+    for key in sorted(set(before.cells) | set(entered.cells)):
+        if before.cells.get(key) != entered.cells.get(key):
+            found.append((f"{names.get(key[0], key[0])}: {key[1]}", before.cells.get(key), entered.cells.get(key)))
+    return found
+
+
+@dataclass(frozen=True)
+class PartsView:
+    """A return's months and breakdown cells, laid out for a page."""
+
+    months: list[tuple[datetime.date, Month | None]]
+    breakdowns: list[tuple[Breakdown, list[tuple[str, Decimal | None]]]]
+
+
+def for_display(kpi_return: KpiReturn) -> PartsView:
+    kpi = kpi_return.kpi
+    breakdowns = list(kpi.breakdowns.all())
+    if not (kpi.is_monthly or breakdowns):
+        return PartsView([], [])
+    saved = stored(kpi_return)
+    months = [(m, saved.months.get(m)) for m in quarter_months(kpi_return)] if kpi.is_monthly else []
+    return PartsView(
+        months,
+        [(b, [(c, saved.cells.get((b.pk, c))) for c in b.categories]) for b in breakdowns],
+    )
