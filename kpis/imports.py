@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import OrgUnit, User
@@ -22,6 +23,8 @@ from kpis.models import (
     DataPeriodType,
     Frequency,
     Kpi,
+    KpiVersion,
+    QuarterRule,
     ReportingPeriod,
     Unit,
 )
@@ -173,8 +176,12 @@ def _check_dictionary_row(row: dict, context: dict) -> str | None:
             return f"{name}: no active person with the user name {row[name]}"
     if row["tolerance_type"] != "none" and row.get("tolerance_amount") is None:
         return "tolerance_amount: give the tolerance, or set tolerance_type to none"
-    if row["unit"] == "rate" and not row.get("rate_per"):
-        return "rate_per: say per how many the rate is"
+    version = KpiVersion(**_version_fields(row))
+    try:
+        version.clean()
+    except ValidationError as error:
+        column, messages = next(iter(error.message_dict.items()))
+        return f"{column}: {messages[0]}"
     if row["code"] in context["kpis"]:
         kpi = context["kpis"][row["code"]]
         current = kpi.version_for(datetime.date.max)
@@ -214,16 +221,21 @@ def _apply_dictionary(*, by, rows: list[dict]) -> int:
                 by=by,
                 code=row["code"],
                 effective_from=row.get("effective_from") or datetime.date(2000, 4, 1),
-                version={
-                    "calculation_method": row["calculation_method"],
-                    "unit": row["unit"],
-                    "rate_per": int(row["rate_per"]) if row.get("rate_per") else None,
-                    "polarity": row["polarity"],
-                    "cumulative_basis": row["cumulative_basis"],
-                },
+                version=_version_fields(row),
                 **fields,
             )
     return len(rows)
+
+
+def _version_fields(row: dict) -> dict:
+    return {
+        "calculation_method": row["calculation_method"],
+        "unit": row["unit"],
+        "rate_per": int(row["rate_per"]) if row.get("rate_per") else None,
+        "polarity": row["polarity"],
+        "cumulative_basis": row["cumulative_basis"],
+        "quarter_rule": row.get("quarter_rule") or QuarterRule.LAST_MONTH,
+    }
 
 
 DICTIONARY = ImportKind(
@@ -254,6 +266,12 @@ DICTIONARY = ImportKind(
         Column("is_statutory", yes_no, required=False),
         Column("is_council_plan_measure", yes_no, required=False),
         Column("effective_from", date, required=False),
+        Column(
+            "quarter_rule",
+            choice([q.value for q in QuarterRule]),
+            required=False,
+            help="monthly KPIs: how three months make the quarter (default last_month)",
+        ),
     ),
     check_row=_check_dictionary_row,
     apply=_apply_dictionary,

@@ -164,3 +164,20 @@ def test_every_import_column_is_documented():
         assert f"(`{kind.slug}`)" in text
         for column in kind.columns:
             assert f"| `{column.name}` |" in text, (kind.slug, column.name)
+
+
+def test_a_monthly_kpis_quarter_rule_imports_and_one_that_cannot_apply_is_reported(world, clients):
+    header = DICTIONARY_HEADER.strip() + ",quarter_rule\n"
+    url = reverse("kpis:import-upload", kwargs={"kind": "dictionary"})
+    text = header + (
+        "M-1,Missed bins,Bins missed,Count of missed collections,S1,service_lead,number,lower,monthly,"
+        "quarter,financial_ytd,0,none,,sum\n"
+    )
+    response = clients["performance_admin"].post(url, {"file": upload(text)})
+    assert response.status_code == 400
+    problem = response.context["checked"].problems[0]
+    assert (problem.row, problem.column) == (2, "quarter_rule")
+    assert "cannot be summed" in problem.message
+    response = clients["performance_admin"].post(url, {"file": upload(text.replace("financial_ytd", "none"))})
+    assert response.status_code == 302
+    assert Kpi.objects.get(code="M-1").versions.get().quarter_rule == "sum"
