@@ -34,6 +34,10 @@ class Capability(StrEnum):
     REVIEW_RETURNS = "review_returns"
     VIEW_ESCALATIONS = "view_escalations"
     ESCALATE = "escalate"
+    VIEW_DASHBOARDS = "view_dashboards"
+    VIEW_DRAFT_REPORTS = "view_draft_reports"
+    VIEW_PUBLISHED_REPORTS = "view_published_reports"
+    MANAGE_REPORTS = "manage_reports"
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,26 @@ GRANTS: tuple[Grant, ...] = (
         Capability.ESCALATE,
         frozenset({Role.PERFORMANCE_ADMIN, Role.DIRECTORATE_LEAD}),
         "Escalate a KPI to CMT, update and close escalations, record why a KPI Red twice is not escalated",
+    ),
+    Grant(
+        Capability.VIEW_DASHBOARDS,
+        frozenset({Role.PERFORMANCE_ADMIN, Role.CMT, Role.CABINET, Role.DIRECTORATE_LEAD, Role.SERVICE_LEAD}),
+        "Read the live dashboards: approved figures for the open period, labelled provisional",
+    ),
+    Grant(
+        Capability.VIEW_DRAFT_REPORTS,
+        frozenset({Role.PERFORMANCE_ADMIN, Role.CMT, Role.CABINET}),
+        "Read draft reports and download their DRAFT PDFs",
+    ),
+    Grant(
+        Capability.VIEW_PUBLISHED_REPORTS,
+        None,
+        "Read published reports and download their PDFs (scrutiny members see nothing else of performance)",
+    ),
+    Grant(
+        Capability.MANAGE_REPORTS,
+        frozenset({Role.PERFORMANCE_ADMIN}),
+        "Build the draft report, write priority narratives, publish",
     ),
 )
 

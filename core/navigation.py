@@ -31,6 +31,8 @@ NAV_ITEMS = (
     NavItem("KPIs", "kpis:kpi-list", Capability.VIEW_KPIS, "kpis"),
     NavItem("My returns", "kpis:my-returns", Capability.ENTER_RETURNS, "returns"),
     NavItem("Review", "kpis:review-queue", Capability.REVIEW_RETURNS, "review"),
+    NavItem("Dashboards", "reporting:overview", Capability.VIEW_DASHBOARDS, "dashboards"),
+    NavItem("Reports", "reporting:report-list", Capability.VIEW_PUBLISHED_REPORTS, "reports"),
     NavItem("Escalations", "kpis:escalation-list", Capability.VIEW_ESCALATIONS, "escalations"),
     NavItem("Periods", "kpis:period-list", Capability.MANAGE_PERIODS, "periods"),
     NavItem("Imports", "kpis:import-index", Capability.MANAGE_KPIS, "imports"),

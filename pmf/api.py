@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import api_view
@@ -13,6 +14,7 @@ from accounts.policy import Capability, has_capability, role_assignments
 from kpis.models import BreakdownValue, Kpi, KpiReturn, KpiVersion, MonthlyFigure, ReportingPeriod, Target
 from kpis.selectors import results_for
 from planning.models import CouncilPlan, Objective, PlanNode, UnitPlan
+from reporting.models import ReportFile, Snapshot
 
 
 class HasCapability(permissions.IsAuthenticated):
@@ -340,3 +342,40 @@ class KpiReturnViewSet(viewsets.ReadOnlyModelViewSet):
             kwargs.setdefault("context", self.get_serializer_context())
             kwargs["context"]["results"] = results_for(many)
         return super().get_serializer(*args, **kwargs)
+
+
+class ReportFileSerializer(serializers.ModelSerializer):
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportFile
+        fields = ["id", "kind", "key", "title", "sha256", "size", "created_at", "download"]
+
+    def get_download(self, obj) -> str:
+        return self.context["request"].build_absolute_uri(reverse("reporting:file-download", args=[obj.pk]))
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    period = serializers.CharField(source="period.label", read_only=True)
+    files = ReportFileSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Snapshot
+        fields = ["id", "period", "kind", "status_label", "as_at", "sha256", "files", "content"]
+
+
+class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
+    """Quarterly reports as frozen: drafts for CMT, Cabinet and performance admins; published
+    ones for everyone, scrutiny members included. Each PDF with its checksum and link."""
+
+    permission_classes = [HasCapability]
+    required_capability = Capability.VIEW_PUBLISHED_REPORTS
+    serializer_class = SnapshotSerializer
+    queryset = Snapshot.objects.none()
+
+    def get_queryset(self):
+        return (
+            Snapshot.objects.visible_to(self.request.user)
+            .select_related("period")
+            .prefetch_related(Prefetch("files", queryset=ReportFile.objects.defer("pdf").order_by("kind", "key")))
+        )

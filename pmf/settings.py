@@ -202,7 +202,18 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static" / "build"]
+# Built by npm (static/build), written by hand (static/js, static/css), and plotly.js from the
+# plotly Python package (core.staticfiles).
+STATICFILES_DIRS = [
+    BASE_DIR / "static" / "build",
+    ("js", BASE_DIR / "static" / "js"),
+    ("css", BASE_DIR / "static" / "css"),
+]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "core.staticfiles.PlotlyFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -17,6 +17,7 @@ router.register("objectives", api.ObjectiveViewSet, basename="objective")
 router.register("kpis", api.KpiViewSet, basename="kpi")
 router.register("periods", api.ReportingPeriodViewSet, basename="period")
 router.register("returns", api.KpiReturnViewSet, basename="return")
+router.register("reports", api.SnapshotViewSet, basename="report")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("", include("planning.urls")),
     path("", include("kpis.urls")),
     path("", include("audit.urls")),
+    path("", include("reporting.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
     path("api/v1/me/", api.me, name="api-me"),

@@ -113,6 +113,39 @@ def build_world() -> World:
     return world
 
 
+def build_reports(world: World, period) -> dict:
+    """A published report for an earlier period and a draft for the open one, each with a PDF
+    (a stand-in file: the matrix checks who may fetch it, not what it holds)."""
+    import hashlib
+
+    from django.utils import timezone
+
+    from kpis.services.periods import period_create
+    from reporting.content import build, digest
+    from reporting.models import PdfBuild, ReportFile, Snapshot
+
+    earlier = period_create(by=None, year=2018, quarter=4, historic=True)
+    made = {}
+    for key, on, kind in (("published", earlier, "published"), ("draft", period, "draft")):
+        content = build(on, kind=kind, status_label=kind)
+        snapshot = Snapshot.objects.create(
+            period=on, kind=kind, as_at=timezone.now(), status_label=kind, content=content, sha256=digest(content)
+        )
+        PdfBuild.objects.create(snapshot=snapshot, state="done", files_total=1, files_done=1)
+        data = f"%PDF-1.7 {kind} stand-in".encode()
+        made[f"{key}_snapshot"] = snapshot
+        made[f"{key}_file"] = ReportFile.objects.create(
+            snapshot=snapshot,
+            kind="pack",
+            key="pack",
+            title="Pack",
+            pdf=data,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+        )
+    return made
+
+
 def build_kpis(world: World, s2_person) -> dict:
     """A KPI in each directorate, an open period with their returns, and an escalation each."""
     import datetime
@@ -158,7 +191,9 @@ def build_kpis(world: World, s2_person) -> dict:
         )
         for code, kpi in (("S1", kpi_s1), ("S2", kpi_s2))
     }
+    reports = build_reports(world, period)
     return {
+        **reports,
         "s1": kpi_s1,
         "s2": kpi_s2,
         "period": period,

@@ -15,6 +15,10 @@ STAFF = frozenset({"no_role", "performance_admin", "cmt", "cabinet", "directorat
 PLAN_EDITORS = frozenset({"performance_admin", "directorate_lead", "service_lead"})
 #: A CIC objective is read by the employee (no_role) and their line manager (service_lead) only.
 REVIEWERS = frozenset({"performance_admin", "directorate_lead"})
+DASHBOARD_READERS = frozenset({"performance_admin", "cmt", "cabinet", "directorate_lead", "service_lead"})
+DRAFT_READERS = frozenset({"performance_admin", "cmt", "cabinet"})
+#: A draft report is not disclosed to people who read published reports only.
+DRAFT_HIDDEN = {"scrutiny": 404, "no_role": 404, "directorate_lead": 404, "service_lead": 404}
 ESCALATION_READERS = frozenset({"performance_admin", "cmt", "cabinet", "directorate_lead"})
 #: A return is entered by its KPI's owner (service_lead) or an admin; others who can see it
 #: (leads, CMT, Cabinet) are refused; people who cannot see it get 404.
@@ -28,6 +32,50 @@ CIC_READERS_ONLY = {
 }
 
 ROUTES = (
+    Route("reporting:overview", allowed=DASHBOARD_READERS),
+    Route(
+        "reporting:dashboard",
+        allowed=DASHBOARD_READERS,
+        hidden_from_scoped=lambda w: [w.kpis["s2"].title],
+    ),
+    Route("reporting:report-list", allowed=EVERYONE),
+    Route("reporting:report", allowed=DRAFT_READERS, kwargs=lambda w: {"pk": w.kpis["period"].pk}),
+    Route(
+        "reporting:narrative-edit",
+        allowed=ADMINS,
+        kwargs=lambda w: {"pk": w.kpis["period"].pk, "node_pk": w.thread["priority"].pk},
+    ),
+    Route(
+        "reporting:draft-build",
+        allowed=ADMINS,
+        kwargs=lambda w: {"pk": w.kpis["period"].pk},
+        method="post",
+        ok_status=302,
+    ),
+    Route(
+        "reporting:publish", allowed=ADMINS, kwargs=lambda w: {"pk": w.kpis["period"].pk}, method="post", ok_status=302
+    ),
+    Route("reporting:snapshot", allowed=EVERYONE, kwargs=lambda w: {"pk": w.kpis["published_snapshot"].pk}),
+    Route(
+        "reporting:snapshot",
+        allowed=EVERYONE,
+        kwargs=lambda w: {"pk": w.kpis["draft_snapshot"].pk},
+        by_persona=DRAFT_HIDDEN,
+    ),
+    Route("reporting:snapshot-progress", allowed=EVERYONE, kwargs=lambda w: {"pk": w.kpis["published_snapshot"].pk}),
+    Route(
+        "reporting:snapshot-progress",
+        allowed=EVERYONE,
+        kwargs=lambda w: {"pk": w.kpis["draft_snapshot"].pk},
+        by_persona=DRAFT_HIDDEN,
+    ),
+    Route("reporting:file-download", allowed=EVERYONE, kwargs=lambda w: {"pk": w.kpis["published_file"].pk}),
+    Route(
+        "reporting:file-download",
+        allowed=EVERYONE,
+        kwargs=lambda w: {"pk": w.kpis["draft_file"].pk},
+        by_persona=DRAFT_HIDDEN,
+    ),
     Route("home"),
     Route("accessibility", public=True),
     Route("health", public=True),
@@ -212,6 +260,15 @@ ROUTES = (
     Route("api:kpi-detail", api=True, allowed=STAFF, kwargs=lambda w: {"code": w.kpis["s1"].code}),
     Route("api:period-list", api=True, allowed=STAFF),
     Route("api:period-detail", api=True, allowed=STAFF, kwargs=lambda w: {"pk": w.kpis["period"].pk}),
+    Route("api:report-list", api=True, allowed=EVERYONE),
+    Route("api:report-detail", api=True, allowed=EVERYONE, kwargs=lambda w: {"pk": w.kpis["published_snapshot"].pk}),
+    Route(
+        "api:report-detail",
+        api=True,
+        allowed=EVERYONE,
+        kwargs=lambda w: {"pk": w.kpis["draft_snapshot"].pk},
+        by_persona=DRAFT_HIDDEN,
+    ),
     Route(
         "api:return-list",
         api=True,

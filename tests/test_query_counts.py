@@ -167,3 +167,31 @@ def test_data_dictionary_is_flat(world, clients):
 
 def test_api_returns_is_flat(world, clients):
     assert_flat(get_ok(clients["cmt"], "/api/v1/returns/"), grow_kpis(world), pinned=12)  # + months, breakdown values
+
+
+def grow_history(kpi, quarters):
+    """An approved return, with its target, for the KPI in each (year, quarter)."""
+    from decimal import Decimal
+
+    from kpis.models import KpiReturn, ReportingPeriod
+    from kpis.services.dictionary import target_set
+    from kpis.services.returns import return_for
+
+    def grow():
+        for year, quarter in quarters:
+            period = ReportingPeriod.objects.create(
+                year=year, quarter=quarter, **ReportingPeriod.default_dates(year, quarter)
+            )
+            kpi_return = return_for(kpi, period)
+            KpiReturn.objects.filter(pk=kpi_return.pk).update(state="approved", value=Decimal(60 + quarter))
+            target_set(by=None, kpi=kpi, for_date=kpi_return.data_period_end, value=Decimal(62))
+
+    return grow
+
+
+def test_kpi_page_is_flat_as_its_history_grows(world, clients):
+    kpi = world.kpis["s1"]
+    quarters = [(year, quarter) for year in range(2019, 2025) for quarter in (1, 2, 3, 4)]
+    grow_history(kpi, quarters[:3])()  # 3 approved returns, then 20
+    url = reverse("kpis:kpi-detail", kwargs={"code": kpi.code})
+    assert_flat(get_ok(clients["directorate_lead"], url), grow_history(kpi, quarters[3:20]), pinned=15)

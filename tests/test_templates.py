@@ -4,15 +4,34 @@ from pathlib import Path
 
 from django.conf import settings
 from django.test import Client, RequestFactory
+from django.test.signals import template_rendered
 from django.urls import reverse
 
 from core.errors import server_error
+from kpis.models import KpiReturn
+from reporting.content import build
+from reporting.pdf import pack_html, priority_html
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates"
 
 
 def all_templates() -> set[str]:
     return {str(path.relative_to(TEMPLATE_DIR)) for path in TEMPLATE_DIR.rglob("*.html")}
+
+
+def templates_rendered_by(action) -> set[str]:
+    """Templates rendered outside a response (the PDFs' HTML)."""
+    names: set[str] = set()
+
+    def seen(sender, template, **kwargs):
+        names.add(template.name)
+
+    template_rendered.connect(seen)
+    try:
+        action()
+    finally:
+        template_rendered.disconnect(seen)
+    return names
 
 
 def test_every_template_renders(world, clients):
@@ -94,6 +113,26 @@ def test_every_template_renders(world, clients):
     visit(admin, reverse("kpis:kpi-version-add", kwargs={"code": kpis["s1"].code}), "post", {"change_reason": ""})
     visit(admin, reverse("kpis:kpi-target-add", kwargs={"code": kpis["s1"].code}))
     visit(admin, reverse("kpis:import-upload", kwargs={"kind": "targets"}))
+    KpiReturn.objects.filter(pk=kpis["return_s1"].pk).update(state="approved", value=50)  # a trend to chart
+    visit(lead, reverse("kpis:kpi-detail", kwargs={"code": kpis["s1"].code}))
+    visit(lead, reverse("reporting:overview"))
+    visit(clients["cmt"], reverse("reporting:dashboard"), data={"rag": "green"})
+    visit(clients["cmt"], reverse("reporting:dashboard"))
+    visit(admin, reverse("reporting:report", kwargs={"pk": kpis["period"].pk}))
+    visit(
+        admin,
+        reverse("reporting:narrative-edit", kwargs={"pk": kpis["period"].pk, "node_pk": thread["priority"].pk}),
+        "post",
+        {"text": ""},
+        expect=400,
+    )
+    visit(clients["scrutiny"], reverse("reporting:report-list"))
+    visit(clients["cmt"], reverse("reporting:snapshot", kwargs={"pk": kpis["draft_snapshot"].pk}))
+    visit(clients["cmt"], reverse("reporting:snapshot-progress", kwargs={"pk": kpis["published_snapshot"].pk}))
+    kpis["s1"].council_plan_nodes.add(thread["priority"])
+    content = build(kpis["period"], kind="draft", status_label="Draft for CMT")
+    rendered.update(templates_rendered_by(lambda: pack_html(content)))
+    rendered.update(templates_rendered_by(lambda: priority_html(content, thread["priority"].code)))
     visit(admin, "/no-such-page/", expect=404)
     locked = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT + 1):

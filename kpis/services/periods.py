@@ -59,13 +59,17 @@ def next_step(period: ReportingPeriod) -> str | None:
 
 
 @transaction.atomic
-def period_advance(*, by, period: ReportingPeriod, to: str) -> ReportingPeriod:
+def period_advance(*, by, period: ReportingPeriod, to: str, report_frozen: bool = False) -> ReportingPeriod:
     """Move a period one step on: scheduled → open → closed → draft report → published.
-    Idempotent: asking for the state it is already in changes nothing."""
+    Idempotent: asking for the state it is already in changes nothing. Only publishing the
+    report (``reporting.services.report_publish``, which freezes its snapshot first) may
+    move a period to published."""
     require(by, Capability.MANAGE_PERIODS)
     period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
     if period.state == to:
         return period
+    if to == PeriodState.PUBLISHED and not report_frozen:
+        raise TransitionRefused("Publish from the period's report page: publishing freezes the report first.")
     if next_step(period) != to:
         raise TransitionRefused(
             f"{period.label} is {period.get_state_display().lower()}; it cannot go to "

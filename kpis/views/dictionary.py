@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.models import OrgUnit
 from accounts.policy import Capability, can, has_capability
 from core.views import requires, submit
+from kpis.charts import kpi_trend
 from kpis.forms import BreakdownForm, KpiFilterForm, KpiForm, KpiVersionForm, TargetForm
 from kpis.models import Frequency, Kpi, KpiReturn, ReturnState
 from kpis.results import Rag
@@ -111,6 +112,7 @@ def kpi_detail(request, code: str):
     )
     for kpi_return in returns:
         kpi_return.kpi = kpi
+    results = results_for(returns)
     return render(
         request,
         "kpis/kpi_detail.html",
@@ -122,7 +124,8 @@ def kpi_detail(request, code: str):
             "benchmarks": kpi.benchmarks.order_by("-period_end", "comparator")[:12],
             "breakdowns": kpi.breakdowns.all(),
             "returns": returns,
-            "results": results_for(returns),
+            "results": results,
+            "trend": kpi_trend(kpi, returns, results),
             "can_escalate": can(request.user, Capability.ESCALATE, kpi.owning_service),
             "can_manage": has_capability(request.user, Capability.MANAGE_KPIS),
             "can_see_returns": has_capability(request.user, Capability.VIEW_RETURNS),

@@ -1,0 +1,162 @@
+"""The PDF pack at the size of a full quarterly report: 4 priorities of 25 KPIs, each with a
+12-quarter trend, commentary and actions. Prints, in one run:
+
+1. seconds for the whole pack (charts + HTML + WeasyPrint), for WeasyPrint alone on the same
+   final HTML, and their ratio, so a change can be put down to the charts or to the layout;
+2. seconds per priority PDF, with the charts drawn once and shared with the pack, as the
+   snapshot service renders them;
+3. whether rendering the same content twice gives the same bytes.
+
+The content is made up in the shape ``reporting.content`` builds, so no database is needed:
+
+    .venv/bin/python benchmarks/pdf_pack.py
+
+The target is the whole pack in 10 s or less (DESIGN §6). Figures go into docs/performance.md
+by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from common import configure
+
+PRIORITIES, KPIS_EACH, POINTS = 4, 25, 12
+RUNS = 3
+
+
+def synthetic_content() -> dict:
+    """A draft report: 4 priorities × 25 KPIs, every RAG, some with breakdowns and one
+    without data per priority, as ``reporting.content.build`` would write them."""
+    rags = [("green", "Green"), ("amber", "Amber"), ("red", "Red"), ("data_only", "Data only")]
+    priorities = []
+    for p in range(1, PRIORITIES + 1):
+        kpis = []
+        for k in range(KPIS_EACH):
+            code = f"P{p}-{k:02d}"
+            rag, rag_label = rags[k % len(rags)] if k else ("no_value", "No value")
+            points = [] if k == 0 else _trend(p, k)
+            kpis.append(
+                {
+                    "code": code,
+                    "title": f"Percentage of residents satisfied with service {code}",
+                    "directorate": "Place",
+                    "portfolio": "Communities",
+                    "is_council_plan_measure": k % 2 == 0,
+                    "value": points[-1][1] if points else None,
+                    "value_text": f"{points[-1][1]}%" if points else "no data",
+                    "data_period_label": "2025/26 Q2" if points else "",
+                    "status": "no_data" if not points else "approved",
+                    "status_text": "No data yet" if not points else "",
+                    "provisional": False,
+                    "target_text": "75.0%" if points else "no target",
+                    "timescale": "75.0% for 2025/26 Q2; end-of-plan target 80.0% by March 2028" if points else "",
+                    "rag": rag,
+                    "rag_label": rag_label,
+                    "direction": "improving" if k % 3 else "worsening",
+                    "direction_label": "Improving" if k % 3 else "Worsening",
+                    "direction_last_year": "no_change",
+                    "direction_last_year_label": "No change",
+                    "commentary": "Performance rose after the new triage service started.\n"
+                    "Demand stays high in the north of the borough." * (1 + k % 3),
+                    "actions": "Recruit two more assessors by December." if rag == "red" else "",
+                    "benchmark_text": "West Midlands average 72.4% (2024/25)" if k % 4 == 1 else "",
+                    "definition": {"version": 1, "calculation_method": "Survey", "unit": "Percentage"},
+                    "chart": {
+                        "title": f"Residents satisfied {code}",
+                        "decimal_places": 1,
+                        "prefix": "",
+                        "suffix": "%",
+                        "axis_title": "Percentage",
+                        "points": points,
+                    },
+                    "breakdowns": (
+                        [{"name": "Ward", "cells": [["North", "fewer than 5"], ["South", "12"], ["East", "31"]]}]
+                        if k % 5 == 2
+                        else []
+                    ),
+                }
+            )
+        counts = {rag: sum(1 for kpi in kpis if kpi["rag"] == rag) for rag, _ in [*rags, ("no_value", "")]}
+        labels = dict([*rags, ("no_value", "No value")])
+        priorities.append(
+            {
+                "id": p,
+                "code": f"P{p}",
+                "title": f"Priority {p}: people live well in safe communities",
+                "narrative": "This quarter most measures held steady.\n\nThree are off target; actions are set out below.",
+                "summary": [[rag, labels[rag], counts[rag]] for rag in ("red", "amber", "green", "data_only", "no_value")],
+                "kpis": kpis,
+            }
+        )
+    return {
+        "council": "Walsall Council",
+        "period": {"id": 1, "label": "2025/26 Q2"},
+        "kind": "draft",
+        "status_label": "Draft for CMT",
+        "as_at": "2025-10-14T09:30:00+01:00",
+        "plan": "Council Plan 2025-2028",
+        "priorities": priorities,
+        "unapproved": [],
+        "missing_commentary": [],
+    }
+
+
+def _trend(p: int, k: int) -> list[list]:
+    quarters = [f"{2022 + (q + 1) // 4}/{23 + (q + 1) // 4} Q{(q + 1) % 4 + 1}" for q in range(POINTS)]
+    return [[label, f"{60 + (p * 7 + k * 3 + q * 1.7) % 30:.1f}", "75"] for q, label in enumerate(quarters)]
+
+
+def best(run, runs: int = RUNS) -> tuple[float, object]:
+    """The fastest of ``runs`` (seconds) and the last result: the machine's noise only adds."""
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def main() -> None:
+    configure()
+    from reporting import pdf
+
+    content = synthetic_content()
+    kpis = sum(len(p["kpis"]) for p in content["priorities"])
+
+    started = time.perf_counter()
+    pdf.write_pdf(pdf.priority_html(content, "P1"))  # imports matplotlib and WeasyPrint, loads fonts
+    print(f"warm-up (imports, fonts, first priority): {time.perf_counter() - started:.2f} s")
+
+    whole, pack = best(lambda: pdf.render_pack(content))
+    charts_s, charts = best(lambda: pdf.chart_images(content))
+    html_s, html = best(lambda: pdf.pack_html(content, charts))
+    weasy, _ = best(lambda: pdf.write_pdf(html))
+    from pypdf import PdfReader
+    import io
+
+    pages = len(PdfReader(io.BytesIO(pack)).pages)
+    print(f"pack: {kpis} KPIs, {pages} pages, {len(pack) / 1024:.0f} KiB")
+    print(f"{'step':45} {'seconds':>8} {'ratio':>7}")
+    print(f"{'whole pack (charts + HTML + WeasyPrint)':45} {whole:8.2f} {whole / weasy:7.2f}")
+    print(f"{'  charts alone (matplotlib SVG)':45} {charts_s:8.2f} {charts_s / weasy:7.2f}")
+    print(f"{'  HTML alone (templates)':45} {html_s:8.2f} {html_s / weasy:7.2f}")
+    print(f"{'  WeasyPrint alone on the same HTML':45} {weasy:8.2f} {1:7.2f}")
+    print(f"target: whole pack <= 10 s: {'met' if whole <= 10 else 'NOT met'}")
+
+    per_priority = []
+    for priority in content["priorities"]:
+        seconds, _ = best(lambda code=priority["code"]: pdf.render_priority(content, code, charts))
+        per_priority.append(seconds)
+    print(f"priority PDF with shared charts: {sum(per_priority) / len(per_priority):.2f} s each (max {max(per_priority):.2f})")
+    alone, _ = best(lambda: pdf.render_priority(content, "P2"), runs=1)
+    print(f"priority PDF drawing its own charts: {alone:.2f} s")
+
+    again = pdf.render_pack(content, charts)
+    same = hashlib.sha256(again).hexdigest() == hashlib.sha256(pack).hexdigest()
+    print(f"same bytes when rendered again: {same}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""The trend chart component: one tag gives the picture, its description and its data table."""
+
+from django import template
+
+from core.charts import TrendChart, describe, plotly_spec, table_rows
+
+register = template.Library()
+
+
+@register.inclusion_tag("components/trend_chart.html")
+def trend_chart(chart: TrendChart, spec_id: str) -> dict:
+    """``{% trend_chart chart "kpi-trend" %}``: ``spec_id`` names the JSON the chart is drawn
+    from, so it must be unique on the page. A chart with no data gets no spec, so nothing is
+    drawn and the caption says "No data yet."."""
+    return {
+        "chart": chart,
+        "spec_id": spec_id,
+        "spec": plotly_spec(chart) if chart.has_data else None,
+        "description": describe(chart),
+        "rows": table_rows(chart),
+    }

@@ -1,0 +1,201 @@
+"""A report's content: one JSON document holding everything the report shows, with the
+figures already written out as people read them ("82.5%", "2025/26 Q2", "Green").
+
+The snapshot stores this document and its SHA-256, and the PDFs and the published pages are
+rendered from it alone, so rendering again gives the same figures whatever has changed in
+the database since.
+
+Shape::
+
+    {"council", "period": {"id", "label"}, "kind", "status_label", "as_at", "plan",
+     "priorities": [{"id", "code", "title", "narrative", "summary": [[rag, label, count]],
+                     "kpis": [KPI, ...]}],
+     "unapproved": [{"code", "title", "state"}], "missing_commentary": [{"code", "title"}]}
+
+    KPI = {"code", "title", "directorate", "portfolio", "is_council_plan_measure",
+           "value", "value_text", "data_period_label", "status", "status_text", "provisional",
+           "target_text", "timescale", "rag", "rag_label", "direction", "direction_label",
+           "direction_last_year", "direction_last_year_label", "commentary", "actions",
+           "benchmark_text", "definition": {"version", "calculation_method", "unit"},
+           "chart": {"title", "decimal_places", "prefix", "suffix", "axis_title",
+                     "points": [[label, actual, target]]},
+           "breakdowns": [{"name", "cells": [[category, text]]}]}
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from core.charts import TrendChart, TrendPoint
+from core.numbers import small_count_label
+from kpis.models import ReportingPeriod, ReturnState, Unit
+from kpis.results import Direction, Rag
+from reporting.models import PriorityNarrative
+from reporting.selectors import KpiRow, Status, plan_for, report_rows
+
+RAG_ORDER = [Rag.RED, Rag.AMBER, Rag.GREEN, Rag.DATA_ONLY, Rag.NO_VALUE]
+
+
+def digest(content: dict) -> str:
+    """The SHA-256 of the content written canonically (sorted keys, no spaces)."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def build(period: ReportingPeriod, *, kind: str, status_label: str, as_at: datetime.datetime | None = None) -> dict:
+    as_at = as_at or timezone.now()
+    plan = plan_for(period)
+    priorities, rows = report_rows(period, plan=plan)
+    narratives = {n.node_id: n.text for n in PriorityNarrative.objects.filter(period=period)}
+    sections = []
+    for priority in priorities:
+        members = [row for row in rows if priority.pk in row.priority_ids]
+        sections.append(
+            {
+                "id": priority.pk,
+                "code": priority.code,
+                "title": priority.title,
+                "narrative": narratives.get(priority.pk, ""),
+                "summary": rag_summary(members),
+                "kpis": [kpi_content(row) for row in members],
+            }
+        )
+    reported = [row for row in rows if row.priority_ids]
+    return {
+        "council": settings.COUNCIL_NAME,
+        "period": {"id": period.pk, "label": period.label},
+        "kind": kind,
+        "status_label": status_label,
+        "as_at": timezone.localtime(as_at).isoformat(timespec="seconds"),
+        "plan": plan.title if plan else "",
+        "priorities": sections,
+        "unapproved": [
+            {"code": r.kpi.code, "title": r.kpi.title, "state": r.period_return.get_state_display()}
+            for r in reported
+            if r.period_return is not None and r.period_return.state != ReturnState.APPROVED
+        ],
+        "missing_commentary": [
+            {"code": r.kpi.code, "title": r.kpi.title}
+            for r in reported
+            if r.kpi.is_council_plan_measure and r.shown is not None and not r.shown.commentary.strip()
+        ],
+    }
+
+
+def rag_summary(rows: list[KpiRow]) -> list[list]:
+    """[rag, label, count] for each RAG, worst first; counts are of KPIs, not people."""
+    return [[rag.value, rag.short_label, sum(1 for r in rows if r.rag == rag)] for rag in RAG_ORDER]
+
+
+def kpi_content(row: KpiRow) -> dict:
+    kpi, figure, result = row.kpi, row.shown, row.result
+    chart = row.chart()
+    version = figure.version if figure else kpi.version_for(datetime.date.max)
+    value = figure.value if figure else None
+    direction = result.direction if result else Direction.NO_COMPARISON
+    last_year = result.direction_last_year if result else Direction.NO_COMPARISON
+    rag = row.rag
+    unit = version.unit if version else ""
+    return {
+        "code": kpi.code,
+        "title": kpi.title,
+        "directorate": row.directorate.name if row.directorate else "",
+        "portfolio": kpi.portfolio,
+        "is_council_plan_measure": kpi.is_council_plan_measure,
+        "value": _text(value),
+        "value_text": chart.format(value) if value is not None else "no data",
+        "data_period_label": figure.data_period_label if figure else "",
+        "status": row.status,
+        "status_text": status_text(row),
+        "provisional": row.provisional,
+        "target_text": chart.format(result.target) if result and result.target is not None else "no target",
+        "timescale": timescale(row, chart),
+        "rag": rag.value,
+        "rag_label": rag.short_label,
+        "direction": direction.value,
+        "direction_label": direction.label,
+        "direction_last_year": last_year.value,
+        "direction_last_year_label": last_year.label,
+        "commentary": figure.commentary if figure else "",
+        "actions": figure.actions if figure else "",
+        "benchmark_text": (
+            f"{row.benchmark.comparator} {chart.format(row.benchmark.value)} ({row.benchmark.data_period_label})"
+            if row.benchmark
+            else ""
+        ),
+        "definition": {
+            "version": version.number if version else None,
+            "calculation_method": version.calculation_method if version else "",
+            "unit": version.get_unit_display() if version else "",
+        },
+        "chart": {
+            "title": chart.title,
+            "decimal_places": chart.decimal_places,
+            "prefix": chart.prefix,
+            "suffix": chart.suffix,
+            "axis_title": chart.axis_title,
+            "points": [[p.label, _text(p.actual), _text(p.target)] for p in chart.points],
+        },
+        "breakdowns": [
+            {"name": name, "cells": [[category, cell_text(v, unit, chart)] for category, v in cells]}
+            for name, cells in row.breakdowns
+        ],
+    }
+
+
+def chart_from(content: dict) -> TrendChart:
+    """The trend chart again, from a KPI's content alone."""
+    spec = content["chart"]
+    return TrendChart(
+        title=spec["title"],
+        points=tuple(TrendPoint(label, _decimal(actual), _decimal(target)) for label, actual, target in spec["points"]),
+        decimal_places=spec["decimal_places"],
+        prefix=spec["prefix"],
+        suffix=spec["suffix"],
+        axis_title=spec["axis_title"],
+    )
+
+
+def status_text(row: KpiRow) -> str:
+    if row.status == Status.NOT_AVAILABLE:
+        when = row.next_update
+        return f"Not yet available - next update {when:%-d %B %Y}" if when else "Not yet available"
+    if row.status == Status.MISSING:
+        return "Missing: due this period and not approved"
+    if row.status == Status.NO_DATA:
+        return "No data yet"
+    if row.status == Status.NOT_DUE:
+        return "Latest available figure"
+    return "Provisional: approved, not yet published" if row.provisional else ""
+
+
+def timescale(row: KpiRow, chart: TrendChart) -> str:
+    kpi = row.kpi
+    parts = []
+    if row.result and row.result.target is not None and row.shown:
+        parts.append(f"{chart.format(row.result.target)} for {row.shown.data_period_label}")
+    if kpi.end_of_plan_target is not None:
+        by = f" by {kpi.end_of_plan_target_date:%B %Y}" if kpi.end_of_plan_target_date else ""
+        parts.append(f"end-of-plan target {chart.format(kpi.end_of_plan_target)}{by}")
+    return "; ".join(parts)
+
+
+def cell_text(value: Decimal, unit: str, chart: TrendChart) -> str:
+    """A breakdown cell as published: a count below 5 shows as "fewer than 5" (DESIGN §4)."""
+    if unit == Unit.NUMBER and value == value.to_integral_value():
+        return small_count_label(int(value))
+    return chart.format(value)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.normalize():f}"
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)

@@ -1,0 +1,165 @@
+"""Quarterly reports: priority narratives, snapshots of what a report shows, and their PDFs.
+
+A snapshot holds everything the report shows (``reporting.content``) as one JSON document
+with its SHA-256. A draft snapshot is rebuilt as often as CMT asks; a published one, and the
+PDFs rendered from it, never change: the models refuse, and PostgreSQL triggers refuse
+whatever the application does (migration 0002).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Frozen(Exception):
+    """A published snapshot or one of its files was asked to change."""
+
+
+class SnapshotKind(models.TextChoices):
+    DRAFT = "draft", "Draft for CMT"
+    PUBLISHED = "published", "Published"
+
+
+class SnapshotQuerySet(models.QuerySet):
+    def published(self) -> SnapshotQuerySet:
+        return self.filter(kind=SnapshotKind.PUBLISHED)
+
+    def visible_to(self, user) -> SnapshotQuerySet:
+        """Drafts for the people who see drafts; published reports for every signed-in person."""
+        from accounts.policy import Capability, has_capability
+
+        if has_capability(user, Capability.VIEW_DRAFT_REPORTS):
+            return self
+        if has_capability(user, Capability.VIEW_PUBLISHED_REPORTS):
+            return self.published()
+        return self.none()
+
+
+class Snapshot(models.Model):
+    period = models.ForeignKey("kpis.ReportingPeriod", on_delete=models.PROTECT, related_name="snapshots")
+    kind = models.CharField(max_length=10, choices=SnapshotKind.choices)
+    as_at = models.DateTimeField(help_text="When the figures were read.")
+    status_label = models.CharField(
+        max_length=120, help_text='"Draft for CMT", "Published to Cabinet 14 January 2026".'
+    )
+    content = models.JSONField()
+    sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SnapshotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period__year", "-period__quarter", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period"], condition=Q(kind="published"), name="one_published_snapshot_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period.label} {self.get_kind_display().lower()} ({self.as_at:%d %b %Y %H:%M})"
+
+    def save(self, *args, **kwargs):
+        if self.pk and Snapshot.objects.filter(pk=self.pk, kind=SnapshotKind.PUBLISHED).exists():
+            raise Frozen("A published snapshot cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_published:
+            raise Frozen("A published snapshot cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.kind == SnapshotKind.PUBLISHED
+
+
+class FileKind(models.TextChoices):
+    PRIORITY = "priority", "Priority dashboard"
+    PACK = "pack", "Whole pack"
+
+
+class ReportFile(models.Model):
+    """One PDF rendered from a snapshot: a priority's dashboard, or the whole pack."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(max_length=10, choices=FileKind.choices)
+    key = models.CharField(max_length=40, help_text="The priority's code, or 'pack'.")
+    title = models.CharField(max_length=400)
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    render_seconds = models.FloatField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["snapshot_id", "kind", "key"]
+        constraints = [models.UniqueConstraint(fields=["snapshot", "key"], name="one_file_per_key_per_snapshot")]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot} {self.title}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise Frozen("A report's PDF is never changed; build a new draft instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.snapshot.is_published:
+            raise Frozen("A published report's PDF cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def filename(self) -> str:
+        period = self.snapshot.period.label.replace("/", "-").replace(" ", "-")
+        status = "DRAFT-" if not self.snapshot.is_published else ""
+        return f"{status}{period}-{self.key}.pdf"
+
+
+class BuildState(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Building"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class PdfBuild(models.Model):
+    """The progress of rendering a snapshot's PDFs in the worker, for the page to poll."""
+
+    snapshot = models.OneToOneField(Snapshot, on_delete=models.CASCADE, related_name="build")
+    state = models.CharField(max_length=10, choices=BuildState.choices, default=BuildState.QUEUED)
+    files_total = models.PositiveIntegerField(default=0)
+    files_done = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.snapshot}: {self.get_state_display().lower()}"
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class PriorityNarrative(models.Model):
+    """The performance admin's narrative for one Council Plan priority in a period's report."""
+
+    period = models.ForeignKey("kpis.ReportingPeriod", on_delete=models.PROTECT, related_name="narratives")
+    node = models.ForeignKey("planning.PlanNode", on_delete=models.PROTECT, related_name="narratives")
+    text = models.TextField()
+    updated_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["period_id", "node_id"]
+        constraints = [models.UniqueConstraint(fields=["period", "node"], name="one_narrative_per_priority")]
+
+    def __str__(self) -> str:
+        return f"{self.period.label} narrative for {self.node.code}"

@@ -1,0 +1,172 @@
+"""Point-in-time PDF dashboards, rendered from a report's content dict alone (DESIGN §6).
+
+Nothing here reads the database: the figures, labels and trend points all come from the
+content that the snapshot stores (``reporting.content``), so rendering a published report
+again gives the same words and numbers whatever has changed since. WeasyPrint writes the PDF
+as PDF/UA-1 (tagged, with the document's title and language), so screen reader users get
+headings, tables and the charts' descriptions, not just pictures of them.
+
+The trend charts are the costly part: matplotlib takes about 60 ms a chart. A caller that
+renders the pack and each priority from the same content draws them once with
+``chart_images`` and passes the result to every render.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import NamedTuple
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from core.charts import describe, svg_data_uri
+from reporting.content import chart_from
+
+#: The chart's drawing size in CSS pixels (130 mm by 70 mm); the template shows it at this size,
+#: so matplotlib's text comes out at the size it was laid out for.
+CHART_WIDTH_PX = 491
+CHART_HEIGHT_PX = 265
+PDF_VARIANT = "pdf/ua-1"
+#: Said instead of a chart that has nothing to draw.
+NO_CHART = "No data yet"
+
+#: RAG is never told by colour alone: each has a word and a shape as well (WCAG 1.4.1).
+RAG_SYMBOLS = {"green": "✓", "amber": "▲", "red": "✕", "data_only": "–", "no_value": "–"}
+DIRECTION_SYMBOLS = {
+    "improving": "↗",
+    "worsening": "↘",
+    "no_change": "→",
+    "increased": "↑",
+    "decreased": "↓",
+    "not_comparable": "–",
+    "no_comparison": "–",
+}
+
+
+class ChartImage(NamedTuple):
+    """One KPI's trend chart as the PDF shows it: ``src`` is an SVG data URI, or None when
+    there is nothing to draw (the PDF then says "No data yet"); ``alt`` describes it in words."""
+
+    src: str | None
+    alt: str
+
+
+Charts = dict[str, ChartImage]
+
+
+# --- Charts ---------------------------------------------------------------------------------
+
+
+def chart_image(kpi: dict) -> ChartImage:
+    """One KPI's chart, drawn from its content."""
+    chart = chart_from(kpi)
+    if not chart.has_data:
+        return ChartImage(None, describe(chart))
+    return ChartImage(svg_data_uri(chart, CHART_WIDTH_PX, CHART_HEIGHT_PX), describe(chart))
+
+
+def chart_images(content: dict, priority_code: str | None = None) -> Charts:
+    """Every KPI's chart by KPI code, each drawn once even when a KPI sits under two
+    priorities; only ``priority_code``'s when given. Pass the result to several renders of
+    the same content to draw the charts only once."""
+    charts: Charts = {}
+    for priority in content["priorities"]:
+        if priority_code is not None and priority["code"] != priority_code:
+            continue
+        for kpi in priority["kpis"]:
+            if kpi["code"] not in charts:
+                charts[kpi["code"]] = chart_image(kpi)
+    return charts
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+
+def pack_html(content: dict, charts: Charts | None = None) -> str:
+    """The whole pack as HTML for WeasyPrint: cover, contents, then every priority."""
+    charts = charts if charts is not None else chart_images(content)
+    sections = [_section(priority, index, charts) for index, priority in enumerate(content["priorities"], start=1)]
+    return render_to_string("reporting/pdf/pack.html", {**_common(content), "sections": sections})
+
+
+def priority_html(content: dict, priority_code: str, charts: Charts | None = None) -> str:
+    """One priority's dashboard as HTML for WeasyPrint."""
+    index, priority = _find(content, priority_code)
+    charts = charts if charts is not None else chart_images(content, priority_code)
+    context = {**_common(content), "section": _section(priority, index, charts)}
+    return render_to_string("reporting/pdf/priority.html", context)
+
+
+def _common(content: dict) -> dict:
+    return {
+        "council": content["council"],
+        "period_label": content["period"]["label"],
+        "status_label": content["status_label"],
+        "plan": content["plan"],
+        "as_at": as_at_text(content["as_at"]),
+        "draft": content["kind"] == "draft",
+        "chart_width_px": CHART_WIDTH_PX,
+        "chart_height_px": CHART_HEIGHT_PX,
+    }
+
+
+def _find(content: dict, priority_code: str) -> tuple[int, dict]:
+    for index, priority in enumerate(content["priorities"], start=1):
+        if priority["code"] == priority_code:
+            return index, priority
+    raise KeyError(f"No priority {priority_code!r} in this report")
+
+
+def _section(priority: dict, index: int, charts: Charts) -> dict:
+    """A priority with what the templates cannot work out: anchors, symbols and charts."""
+    return {
+        "priority": priority,
+        "anchor": f"priority-{index}",
+        "summary": [
+            {"rag": rag, "label": label, "count": count, "symbol": RAG_SYMBOLS.get(rag, "")}
+            for rag, label, count in priority["summary"]
+        ],
+        "kpis": [
+            {
+                "kpi": kpi,
+                "chart": charts[kpi["code"]] if kpi["code"] in charts else chart_image(kpi),
+                "rag_symbol": RAG_SYMBOLS.get(kpi["rag"], ""),
+                "direction_symbol": DIRECTION_SYMBOLS.get(kpi["direction"], ""),
+                "direction_last_year_symbol": DIRECTION_SYMBOLS.get(kpi["direction_last_year"], ""),
+            }
+            for kpi in priority["kpis"]
+        ],
+    }
+
+
+def as_at_text(as_at: str) -> str:
+    """ "14 January 2026, 09:30": the wall-clock time the content was built at, as stored,
+    not converted to wherever the PDF happens to be rendered."""
+    moment = datetime.datetime.fromisoformat(as_at)
+    return f"{moment.day} {moment:%B %Y, %H:%M}"
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def render_pack(content: dict, charts: Charts | None = None) -> bytes:
+    """The whole pack as a PDF."""
+    return write_pdf(pack_html(content, charts))
+
+
+def render_priority(content: dict, priority_code: str, charts: Charts | None = None) -> bytes:
+    """One priority's dashboard as a PDF."""
+    return write_pdf(priority_html(content, priority_code, charts))
+
+
+def write_pdf(html: str) -> bytes:
+    """HTML to a tagged PDF/UA-1. The only resources the HTML names are the charts' data URIs,
+    so the fetcher refuses anything else: text from a return can never make the server fetch a
+    URL or read a file. Without a ``dcterms.created`` meta WeasyPrint writes no dates, so the
+    same HTML gives the same bytes."""
+    # Imported here: WeasyPrint and its fonts load slowly and only PDF building needs them.
+    from weasyprint import HTML, URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher)
+    return document.write_pdf(pdf_variant=PDF_VARIANT)

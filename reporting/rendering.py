@@ -1,0 +1,85 @@
+"""Rendering a snapshot's PDFs in the worker: each priority's dashboard, then the pack.
+
+Each file is stored as soon as it is rendered, so a build that stops part-way (a failure, a
+lost worker) resumes where it stopped when it runs again, and never stores a file twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from reporting import pdf
+from reporting.models import BuildState, FileKind, PdfBuild, ReportFile, Snapshot
+
+logger = logging.getLogger(__name__)
+
+
+def planned_files(content: dict) -> list[tuple[str, str, str]]:
+    """(kind, key, title) for each PDF a snapshot has: one per priority, then the pack."""
+    files = [(FileKind.PRIORITY, p["code"], f"{p['code']} {p['title']}") for p in content["priorities"]]
+    return [*files, (FileKind.PACK, "pack", f"The whole {content['period']['label']} pack")]
+
+
+def build_files(snapshot_id: int) -> PdfBuild | None:
+    """Render whatever the snapshot still lacks. None if the snapshot has gone (a draft
+    replaced by a newer one while it waited)."""
+    snapshot = Snapshot.objects.filter(pk=snapshot_id).select_related("period").first()
+    if snapshot is None:
+        return None
+    build = PdfBuild.objects.get(snapshot=snapshot)
+    if build.state == BuildState.DONE:
+        return build
+    PdfBuild.objects.filter(pk=build.pk).update(
+        state=BuildState.RUNNING, attempts=F("attempts") + 1, started_at=build.started_at or timezone.now(), error=""
+    )
+    content = snapshot.content
+    stored = set(snapshot.files.values_list("key", flat=True))
+    charts = pdf.chart_images(content)
+    for kind, key, title in planned_files(content):
+        if key in stored:
+            continue
+        started = time.perf_counter()
+        data = (
+            pdf.render_pack(content, charts=charts)
+            if kind == FileKind.PACK
+            else pdf.render_priority(content, key, charts=charts)
+        )
+        _store(snapshot, kind, key, title, data, time.perf_counter() - started)
+        PdfBuild.objects.filter(pk=build.pk).update(files_done=snapshot.files.count())
+    PdfBuild.objects.filter(pk=build.pk).update(
+        state=BuildState.DONE, finished_at=timezone.now(), files_done=snapshot.files.count()
+    )
+    build.refresh_from_db()
+    logger.info("built %s PDFs for snapshot %s in %.1f s", build.files_done, snapshot.pk, build.seconds or 0)
+    return build
+
+
+def _store(snapshot: Snapshot, kind: str, key: str, title: str, data: bytes, seconds: float) -> None:
+    try:
+        with transaction.atomic():
+            ReportFile.objects.create(
+                snapshot=snapshot,
+                kind=kind,
+                key=key,
+                title=title,
+                pdf=data,
+                sha256=hashlib.sha256(data).hexdigest(),
+                size=len(data),
+                render_seconds=seconds,
+            )
+    except IntegrityError:
+        logger.info("snapshot %s already has %s (built by another worker)", snapshot.pk, key)
+
+
+def record_failure(snapshot_id: int, error: Exception, *, final: bool) -> None:
+    message = f"{type(error).__name__}: {error}"
+    PdfBuild.objects.filter(snapshot_id=snapshot_id).update(
+        state=BuildState.FAILED if final else BuildState.RUNNING,
+        error=message if final else f"{message}. Trying again.",
+    )

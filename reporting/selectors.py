@@ -1,0 +1,205 @@
+"""What a report shows for each KPI (DESIGN §4): its latest approved value labelled with its
+own data period, judged against that period's target, with direction of travel, a trend,
+the latest commentary and the benchmark; or "not yet available" with the next update.
+
+The live dashboards and the snapshot both read through ``report_rows``, so the browser and
+the PDFs show the same figures. It runs a fixed number of queries however many KPIs there are.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from core.charts import TrendChart, TrendPoint
+from kpis.charts import unit_affixes
+from kpis.models import (
+    Benchmark,
+    BreakdownValue,
+    Kpi,
+    KpiReturn,
+    PeriodState,
+    ReportingPeriod,
+    ReturnState,
+    Target,
+    Unit,
+)
+from kpis.results import Rag
+from kpis.selectors import Result, results_for
+from planning.models import CouncilPlan, PlanNode
+
+#: How many approved values a trend chart shows.
+TREND_LENGTH = 12
+
+
+class Status:
+    CURRENT = "current"  # approved for this period
+    MISSING = "missing"  # due this period and not approved
+    NOT_AVAILABLE = "not_available"  # the service says it is not available yet
+    NOT_DUE = "not_due"  # e.g. an annual KPI outside its quarter: the latest figure stands
+    NO_DATA = "no_data"  # never had an approved value
+
+
+@dataclass
+class KpiRow:
+    kpi: Kpi
+    shown: KpiReturn | None
+    period_return: KpiReturn | None
+    result: Result | None
+    status: str
+    provisional: bool
+    trend: list[TrendPoint]
+    benchmark: Benchmark | None
+    breakdowns: list[tuple[str, list[tuple[str, Decimal]]]] = field(default_factory=list)
+    priority_ids: set[int] = field(default_factory=set)
+
+    @property
+    def rag(self) -> Rag:
+        return self.result.rag if self.result else Rag.NO_VALUE
+
+    @property
+    def directorate(self):
+        return self.kpi.owning_service.parent
+
+    @property
+    def next_update(self) -> datetime.date | None:
+        if self.period_return is not None and self.period_return.state == ReturnState.NOT_AVAILABLE:
+            return self.period_return.expected_date
+        return None
+
+    def chart(self) -> TrendChart:
+        version = self.shown.version if self.shown else self.kpi.version_for(datetime.date.max)
+        prefix, suffix = unit_affixes(version.unit if version else Unit.NUMBER, version.rate_per if version else None)
+        return TrendChart(
+            title=f"{self.kpi.code} {self.kpi.title}",
+            points=tuple(self.trend),
+            decimal_places=self.kpi.decimal_places,
+            prefix=prefix,
+            suffix=suffix,
+            axis_title=version.get_unit_display() if version else "Value",
+        )
+
+
+def plan_for(period: ReportingPeriod) -> CouncilPlan | None:
+    """The Council Plan in force at the end of the period."""
+    return CouncilPlan.objects.current(period.end)
+
+
+def priority_of(nodes: list[PlanNode]) -> dict[int, PlanNode]:
+    """Each node's priority (its top-level ancestor), from the plan's nodes loaded once."""
+    by_id = {n.pk: n for n in nodes}
+    roots: dict[int, PlanNode] = {}
+    for node in nodes:
+        top = node
+        while top.parent_id and top.parent_id in by_id:
+            top = by_id[top.parent_id]
+        roots[node.pk] = top
+    return roots
+
+
+def report_rows(
+    period: ReportingPeriod,
+    *,
+    plan: CouncilPlan | None,
+    kpis=None,
+) -> tuple[list[PlanNode], list[KpiRow]]:
+    """The plan's priorities, and a row per active KPI (or per KPI in ``kpis``, a queryset)."""
+    nodes = list(plan.nodes.active().order_by("depth", "order", "code")) if plan else []
+    roots = priority_of(nodes)
+    priorities = [n for n in nodes if n.depth == 0]
+    queryset = (kpis if kpis is not None else Kpi.objects.filter(is_active=True)).select_related(
+        "owning_service__parent", "owner"
+    )
+    kpi_list = list(
+        queryset.prefetch_related(
+            "versions", Prefetch("council_plan_nodes", queryset=PlanNode.objects.only("id", "plan_id"))
+        ).order_by("code")
+    )
+    kpi_ids = [k.pk for k in kpi_list]
+    approved_by_kpi: dict[int, list[KpiReturn]] = defaultdict(list)
+    for approved in (
+        KpiReturn.objects.filter(
+            kpi_id__in=kpi_ids, state=ReturnState.APPROVED, value__isnull=False, data_period_end__lte=period.end
+        )
+        .select_related("version", "period")
+        .order_by("kpi_id", "data_period_end")
+    ):
+        approved_by_kpi[approved.kpi_id].append(approved)
+    this_period = {
+        r.kpi_id: r
+        for r in KpiReturn.objects.filter(kpi_id__in=kpi_ids, period=period).select_related("version", "period")
+    }
+    targets: dict[tuple[int, datetime.date, bool], Decimal] = {
+        (t.kpi_id, t.for_date, t.is_year_to_date): t.value for t in Target.objects.filter(kpi_id__in=kpi_ids)
+    }
+    benchmarks = {
+        b.kpi_id: b
+        for b in Benchmark.objects.filter(kpi_id__in=kpi_ids)
+        .order_by("kpi_id", "-period_end", "comparator")
+        .distinct("kpi_id")
+    }
+    shown: dict[int, KpiReturn] = {}
+    for kpi in kpi_list:
+        current = this_period.get(kpi.pk)
+        if current is not None and current.state == ReturnState.APPROVED and current.value is not None:
+            shown[kpi.pk] = current
+        elif approved_by_kpi.get(kpi.pk):
+            shown[kpi.pk] = approved_by_kpi[kpi.pk][-1]
+    kpi_by_id = {k.pk: k for k in kpi_list}
+    for kpi_return in [*shown.values(), *this_period.values()]:
+        kpi_return.kpi = kpi_by_id[kpi_return.kpi_id]  # the loaded KPI: no query per row
+    results = results_for(list(shown.values()))
+    cells: dict[int, dict[str, list[tuple[str, Decimal]]]] = defaultdict(lambda: defaultdict(list))
+    for value in BreakdownValue.objects.filter(kpi_return__in=[r.pk for r in shown.values()]).select_related(
+        "breakdown"
+    ):
+        order = value.breakdown.categories
+        cells[value.kpi_return_id][value.breakdown.name].append((value.category, value.value))
+        cells[value.kpi_return_id][value.breakdown.name].sort(
+            key=lambda cell, order=order: order.index(cell[0]) if cell[0] in order else len(order)
+        )
+    rows = []
+    for kpi in kpi_list:
+        current, figure = this_period.get(kpi.pk), shown.get(kpi.pk)
+        rows.append(
+            KpiRow(
+                kpi=kpi,
+                shown=figure,
+                period_return=current,
+                result=results.get(figure.pk) if figure else None,
+                status=_status(current, figure),
+                provisional=bool(
+                    figure is not None and figure.period_id == period.pk and period.state != PeriodState.PUBLISHED
+                ),
+                trend=_trend(kpi, approved_by_kpi.get(kpi.pk, []), targets),
+                benchmark=benchmarks.get(kpi.pk),
+                breakdowns=list(cells[figure.pk].items()) if figure else [],
+                priority_ids={roots[n.pk].pk for n in kpi.council_plan_nodes.all() if n.pk in roots},
+            )
+        )
+    return priorities, rows
+
+
+def _status(current: KpiReturn | None, figure: KpiReturn | None) -> str:
+    if current is not None and current.state == ReturnState.APPROVED:
+        return Status.CURRENT
+    if current is not None and current.state == ReturnState.NOT_AVAILABLE:
+        return Status.NOT_AVAILABLE
+    if current is not None:
+        return Status.MISSING
+    return Status.NOT_DUE if figure is not None else Status.NO_DATA
+
+
+def _trend(kpi: Kpi, approved: list[KpiReturn], targets: dict) -> list[TrendPoint]:
+    points = []
+    for past in approved[-TREND_LENGTH:]:
+        cumulative = past.version.is_cumulative
+        target = targets.get((kpi.pk, past.data_period_end, cumulative))
+        if target is None and not cumulative:
+            target = targets.get((kpi.pk, past.data_period_end, True))
+        points.append(TrendPoint(past.data_period_label, past.value, target))
+    return points

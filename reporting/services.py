@@ -1,0 +1,132 @@
+"""Building the draft report, writing priority narratives, and publishing.
+
+Publishing freezes everything the report shows into a snapshot (``reporting.content``) with
+its SHA-256, moves the period to published, and queues the PDFs, which the worker renders
+from the snapshot alone (``reporting.tasks``).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.policy import Capability
+from audit.services import audit_record, model_snapshot
+from core.services import require
+from kpis.models import PeriodState, ReportingPeriod
+from kpis.services.periods import period_advance
+from kpis.workflow import TransitionRefused
+from planning.models import PlanNode
+from reporting import content as report_content
+from reporting.models import PdfBuild, PriorityNarrative, Snapshot, SnapshotKind
+from reporting.selectors import plan_for
+
+DRAFT_LABEL = "Draft for CMT"
+
+
+def published_label(day) -> str:
+    return f"Published to Cabinet {day:%-d %B %Y}"
+
+
+def _locked_period(period: ReportingPeriod) -> ReportingPeriod:
+    return ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+
+
+def _snapshot(*, by, period: ReportingPeriod, kind: str, status_label: str) -> Snapshot:
+    as_at = timezone.now()
+    content = report_content.build(period, kind=kind, status_label=status_label, as_at=as_at)
+    snapshot = Snapshot.objects.create(
+        period=period,
+        kind=kind,
+        as_at=as_at,
+        status_label=status_label,
+        content=content,
+        sha256=report_content.digest(content),
+        created_by=by,
+    )
+    PdfBuild.objects.create(snapshot=snapshot, files_total=len(content["priorities"]) + 1)
+    _queue_pdfs(snapshot)
+    return snapshot
+
+
+def _queue_pdfs(snapshot: Snapshot) -> None:
+    from reporting.tasks import build_pdfs
+
+    snapshot_id = snapshot.pk
+    transaction.on_commit(lambda: build_pdfs.delay(snapshot_id))
+
+
+@transaction.atomic
+def draft_build(*, by, period: ReportingPeriod) -> Snapshot:
+    """Build (or rebuild, after CMT's comments) the period's draft report. The previous
+    draft and its PDFs are replaced; drafts are never shown once superseded."""
+    require(by, Capability.MANAGE_REPORTS)
+    period = _locked_period(period)
+    if period.state != PeriodState.DRAFT_REPORT:
+        raise TransitionRefused(
+            f"{period.label} is {period.get_state_display().lower()}: the draft report is built once the period "
+            "has moved to draft report."
+        )
+    replaced = list(Snapshot.objects.filter(period=period, kind=SnapshotKind.DRAFT).values_list("pk", flat=True))
+    Snapshot.objects.filter(pk__in=replaced).delete()
+    snapshot = _snapshot(by=by, period=period, kind=SnapshotKind.DRAFT, status_label=DRAFT_LABEL)
+    audit_record(
+        actor=by,
+        action="report:draft",
+        instance=snapshot,
+        after={"sha256": snapshot.sha256, "as_at": snapshot.as_at.isoformat(), "replaced": replaced},
+    )
+    return snapshot
+
+
+@transaction.atomic
+def report_publish(*, by, period: ReportingPeriod) -> Snapshot:
+    """Freeze the report and publish it. Idempotent: a period already published returns its
+    one published snapshot."""
+    require(by, Capability.MANAGE_REPORTS)
+    period = _locked_period(period)
+    existing = Snapshot.objects.filter(period=period, kind=SnapshotKind.PUBLISHED).first()
+    if existing is not None:
+        return existing
+    if period.state != PeriodState.DRAFT_REPORT:
+        raise TransitionRefused(
+            f"{period.label} is {period.get_state_display().lower()}; only a draft report can be published."
+        )
+    today = timezone.localdate()
+    snapshot = _snapshot(by=by, period=period, kind=SnapshotKind.PUBLISHED, status_label=published_label(today))
+    period_advance(by=by, period=period, to=PeriodState.PUBLISHED, report_frozen=True)
+    audit_record(
+        actor=by,
+        action="report:publish",
+        instance=snapshot,
+        after={"sha256": snapshot.sha256, "as_at": snapshot.as_at.isoformat()},
+    )
+    return snapshot
+
+
+@transaction.atomic
+def narrative_save(*, by, period: ReportingPeriod, node: PlanNode, text: str) -> PriorityNarrative:
+    """The performance admin's narrative for a priority, until the report is published."""
+    require(by, Capability.MANAGE_REPORTS)
+    period = _locked_period(period)
+    if period.state == PeriodState.PUBLISHED:
+        raise TransitionRefused(f"The {period.label} report is published; its narratives cannot change.")
+    plan = plan_for(period)
+    if plan is None or node.plan_id != plan.pk or node.depth != 0:
+        raise ValidationError({"node": "Choose one of the Council Plan's priorities."})
+    if not text.strip():
+        raise ValidationError({"text": "Write the narrative for this priority"})
+    narrative = PriorityNarrative.objects.select_for_update().filter(period=period, node=node).first()
+    before = model_snapshot(narrative) if narrative else None
+    narrative = narrative or PriorityNarrative(period=period, node=node)
+    narrative.text, narrative.updated_by, narrative.updated_at = text, by, timezone.now()
+    narrative.save()
+    audit_record(
+        actor=by,
+        action="update" if before else "create",
+        instance=narrative,
+        before=before,
+        after=model_snapshot(narrative),
+    )
+    return narrative

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from reporting import views
+
+app_name = "reporting"
+
+urlpatterns = [
+    path("dashboards/", views.overview, name="overview"),
+    path("dashboards/kpis/", views.dashboard, name="dashboard"),
+    path("reports/", views.report_list, name="report-list"),
+    path("reports/periods/<int:pk>/", views.report, name="report"),
+    path("reports/periods/<int:pk>/build/", views.draft_build_view, name="draft-build"),
+    path("reports/periods/<int:pk>/publish/", views.publish_view, name="publish"),
+    path("reports/periods/<int:pk>/narratives/<int:node_pk>/", views.narrative_edit, name="narrative-edit"),
+    path("reports/<int:pk>/", views.snapshot_detail, name="snapshot"),
+    path("reports/<int:pk>/progress/", views.snapshot_progress, name="snapshot-progress"),
+    path("reports/files/<int:pk>/", views.file_download, name="file-download"),
+]

@@ -1,0 +1,312 @@
+"""Dashboards (live, provisional figures), the period's report (draft, narratives, publish),
+and reports as snapshots with their PDFs."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import OrgUnit, OrgUnitKind, within_paths_q
+from accounts.policy import Capability, has_capability, scoped_unit_paths
+from core.forms import GovukFormMixin
+from core.views import render_page, requires, submit
+from kpis.models import Escalation, Kpi, PeriodState, ReportingPeriod, ReturnState
+from kpis.results import Direction, Rag
+from kpis.workflow import TransitionRefused
+from planning.forms import ServiceErrorsMixin
+from planning.models import PlanNode
+from reporting.content import chart_from, kpi_content, rag_summary
+from reporting.models import ReportFile, Snapshot, SnapshotKind
+from reporting.selectors import plan_for, report_rows
+from reporting.services import draft_build, narrative_save, report_publish
+
+IMPROVING = {Direction.IMPROVING}
+WORSENING = {Direction.WORSENING}
+
+
+def _kpis_in_scope(user):
+    """Council-wide roles see every KPI; directorate and service leads their own area's."""
+    kpis = Kpi.objects.filter(is_active=True)
+    paths = scoped_unit_paths(user, Capability.VIEW_DASHBOARDS)
+    return kpis if paths is None else kpis.filter(within_paths_q(paths, "owning_service__path"))
+
+
+def _period(request) -> ReportingPeriod | None:
+    period_id = request.GET.get("period", "")
+    if period_id.isdigit():
+        return ReportingPeriod.objects.filter(pk=period_id).first()
+    return ReportingPeriod.objects.current_or_latest()
+
+
+@requires(Capability.VIEW_DASHBOARDS)
+def overview(request):
+    """The council at a glance: for each priority, KPIs by RAG and by direction of travel,
+    open escalations and returns outstanding."""
+    period = _period(request)
+    plan = plan_for(period) if period else None
+    priorities, rows = report_rows(period, plan=plan, kpis=_kpis_in_scope(request.user)) if period else ([], [])
+    escalated = set(Escalation.objects.open().values_list("kpi_id", flat=True))
+    sections = []
+    for priority in priorities:
+        members = [r for r in rows if priority.pk in r.priority_ids]
+        directions = Counter(r.result.direction for r in members if r.result)
+        sections.append(
+            {
+                "priority": priority,
+                "kpis": len(members),
+                "summary": rag_summary(members),
+                "improving": sum(n for d, n in directions.items() if d in IMPROVING),
+                "worsening": sum(n for d, n in directions.items() if d in WORSENING),
+                "no_change": directions.get(Direction.NO_CHANGE, 0),
+                "escalations": sum(1 for r in members if r.kpi.pk in escalated),
+                "outstanding": sum(
+                    1
+                    for r in members
+                    if r.period_return is not None
+                    and r.period_return.state not in {ReturnState.APPROVED, ReturnState.NOT_AVAILABLE}
+                ),
+            }
+        )
+    return render(
+        request,
+        "reporting/overview.html",
+        {"period": period, "plan": plan, "sections": sections, "periods": ReportingPeriod.objects.all()[:12]},
+    )
+
+
+class DashboardFilters(GovukFormMixin, forms.Form):
+    priority = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Priority")
+    directorate = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Directorate")
+    portfolio = forms.ChoiceField(required=False, label="Cabinet portfolio")
+    rag = forms.ChoiceField(
+        required=False,
+        label="RAG",
+        choices=[("", "Any"), *[(r.value, r.short_label) for r in (Rag.RED, Rag.AMBER, Rag.GREEN, Rag.DATA_ONLY)]],
+    )
+    measures = forms.BooleanField(required=False, label="Council Plan measures only")
+
+    def __init__(self, *args, priorities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].choices = [("", "All priorities"), *[(p.pk, f"{p.code} {p.title}") for p in priorities]]
+        directorates = OrgUnit.objects.filter(kind=OrgUnitKind.DIRECTORATE).order_by("name")
+        self.fields["directorate"].choices = [("", "All directorates"), *[(d.pk, d.name) for d in directorates]]
+        portfolios = Kpi.objects.exclude(portfolio="").values_list("portfolio", flat=True).distinct().order_by()
+        self.fields["portfolio"].choices = [("", "All portfolios"), *[(p, p) for p in sorted(portfolios)]]
+
+
+@requires(Capability.VIEW_DASHBOARDS)
+def dashboard(request):
+    """Each KPI with its latest value and data period, target, RAG, direction of travel, trend,
+    commentary and benchmark. The filters live in the URL, so a view can be bookmarked; with
+    htmx only the results are swapped."""
+    period = _period(request)
+    plan = plan_for(period) if period else None
+    priorities = list(plan.nodes.active().priorities()) if plan else []
+    filters = DashboardFilters(request.GET or None, priorities=priorities)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    kpis = _kpis_in_scope(request.user)
+    if chosen.get("directorate"):
+        kpis = kpis.filter(owning_service__parent_id=chosen["directorate"])
+    if chosen.get("portfolio"):
+        kpis = kpis.filter(portfolio=chosen["portfolio"])
+    if chosen.get("measures"):
+        kpis = kpis.filter(is_council_plan_measure=True)
+    _, rows = report_rows(period, plan=plan, kpis=kpis) if period else ([], [])
+    if chosen.get("priority"):
+        rows = [r for r in rows if chosen["priority"] in r.priority_ids]
+    if chosen.get("rag"):
+        rows = [r for r in rows if r.rag.value == chosen["rag"]]
+    cards = [(kpi_content(row), row.chart()) for row in rows]
+    return render_page(
+        request,
+        "reporting/dashboard.html",
+        {
+            "period": period,
+            "plan": plan,
+            "filters": filters,
+            "cards": cards,
+            "summary": rag_summary(rows),
+            "heading": _dashboard_heading(chosen, priorities),
+        },
+        partial="results",
+    )
+
+
+def _dashboard_heading(chosen: dict, priorities: list[PlanNode]) -> str:
+    if chosen.get("priority"):
+        node = next((p for p in priorities if p.pk == chosen["priority"]), None)
+        if node:
+            return f"{node.code} {node.title}"
+    if chosen.get("directorate"):
+        unit = OrgUnit.objects.filter(pk=chosen["directorate"]).first()
+        if unit:
+            return unit.name
+    if chosen.get("portfolio"):
+        return f"Portfolio: {chosen['portfolio']}"
+    return "All KPIs"
+
+
+# --- The period's report --------------------------------------------------------------------
+
+
+@requires(Capability.VIEW_DRAFT_REPORTS)
+def report(request, pk: int):
+    """The period's report: the draft and its PDFs, what is still missing, the priority
+    narratives, and (for the performance admin) build, rebuild and publish."""
+    period = get_object_or_404(ReportingPeriod, pk=pk)
+    plan = plan_for(period)
+    priorities = list(plan.nodes.active().priorities()) if plan else []
+    narratives = {n.node_id: n for n in period.narratives.select_related("updated_by")}
+    snapshots = Snapshot.objects.filter(period=period).select_related("build").order_by("-created_at")
+    draft = next((s for s in snapshots if s.kind == SnapshotKind.DRAFT), None)
+    published = next((s for s in snapshots if s.kind == SnapshotKind.PUBLISHED), None)
+    return render(
+        request,
+        "reporting/report.html",
+        {
+            "period": period,
+            "priorities": [(p, narratives.get(p.pk)) for p in priorities],
+            "draft": draft,
+            "draft_files": draft.files.defer("pdf").order_by("kind", "key") if draft else [],
+            "published": published,
+            "can_manage": has_capability(request.user, Capability.MANAGE_REPORTS),
+            "ready_for_report": period.state == PeriodState.DRAFT_REPORT,
+        },
+    )
+
+
+class NarrativeForm(ServiceErrorsMixin, forms.Form):
+    text = forms.CharField(
+        label="Narrative",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="What CMT and Cabinet should know about this priority this quarter. Shown as written, as plain text.",
+    )
+
+
+@requires(Capability.MANAGE_REPORTS)
+def narrative_edit(request, pk: int, node_pk: int):
+    period = get_object_or_404(ReportingPeriod, pk=pk)
+    plan = plan_for(period)
+    node = get_object_or_404(PlanNode, pk=node_pk, plan=plan, depth=0) if plan else None
+    if node is None:
+        raise Http404("No Council Plan for this period")
+    existing = period.narratives.filter(node=node).first()
+    form = NarrativeForm(request.POST or None, initial={"text": existing.text if existing else ""})
+    saved = submit(
+        request,
+        form,
+        lambda form: narrative_save(by=request.user, period=period, node=node, text=form.cleaned_data["text"]),
+    )
+    if saved is not None:
+        messages.success(request, f"Narrative for {node.code} saved. Rebuild the draft to include it in the PDFs.")
+        return redirect("reporting:report", pk=period.pk)
+    return render(
+        request,
+        "layouts/form_page.html",
+        {
+            "form": form,
+            "heading": f"Narrative for {node.code} {node.title}",
+            "caption": f"{period.label} report",
+            "cancel_url": reverse("reporting:report", kwargs={"pk": period.pk}),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@requires(Capability.MANAGE_REPORTS)
+def draft_build_view(request, pk: int):
+    period = get_object_or_404(ReportingPeriod, pk=pk)
+    try:
+        draft_build(by=request.user, period=period)
+    except TransitionRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Draft report built. Its PDFs are being made; this page shows when they are ready.")
+    return redirect("reporting:report", pk=period.pk)
+
+
+@require_POST
+@requires(Capability.MANAGE_REPORTS)
+def publish_view(request, pk: int):
+    period = get_object_or_404(ReportingPeriod, pk=pk)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, "Confirm that the report is ready to publish.")
+        return redirect("reporting:report", pk=period.pk)
+    try:
+        snapshot = report_publish(by=request.user, period=period)
+    except (TransitionRefused, ValidationError) as error:
+        messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
+        return redirect("reporting:report", pk=period.pk)
+    messages.success(request, f"{period.label} published. The figures are frozen; the final PDFs are being made.")
+    return redirect("reporting:snapshot", pk=snapshot.pk)
+
+
+# --- Reports as snapshots --------------------------------------------------------------------
+
+
+@requires(Capability.VIEW_PUBLISHED_REPORTS)
+def report_list(request):
+    snapshots = Snapshot.objects.visible_to(request.user).select_related("period", "build")
+    periods = (
+        ReportingPeriod.objects.filter(state__in=[PeriodState.DRAFT_REPORT, PeriodState.PUBLISHED])
+        if has_capability(request.user, Capability.VIEW_DRAFT_REPORTS)
+        else ReportingPeriod.objects.none()
+    )
+    return render(request, "reporting/report_list.html", {"snapshots": snapshots, "periods": periods})
+
+
+def _visible_snapshot(request, pk: int) -> Snapshot:
+    return get_object_or_404(Snapshot.objects.visible_to(request.user).select_related("period", "build"), pk=pk)
+
+
+@requires(Capability.VIEW_PUBLISHED_REPORTS)
+def snapshot_detail(request, pk: int):
+    """The report exactly as frozen: rendered from the snapshot's content alone."""
+    snapshot = _visible_snapshot(request, pk)
+    content = snapshot.content
+    priorities = [
+        {**priority, "cards": [(k, chart_from(k)) for k in priority["kpis"]]} for priority in content["priorities"]
+    ]
+    return render(
+        request,
+        "reporting/snapshot.html",
+        {
+            "snapshot": snapshot,
+            "content": content,
+            "priorities": priorities,
+            "files": snapshot.files.defer("pdf").order_by("kind", "key"),
+        },
+    )
+
+
+@requires(Capability.VIEW_PUBLISHED_REPORTS)
+def snapshot_progress(request, pk: int):
+    """The build's progress and the files, for htmx to poll until the build finishes."""
+    snapshot = _visible_snapshot(request, pk)
+    return render(
+        request,
+        "reporting/_files.html",
+        {"snapshot": snapshot, "files": snapshot.files.defer("pdf").order_by("kind", "key")},
+    )
+
+
+@requires(Capability.VIEW_PUBLISHED_REPORTS)
+def file_download(request, pk: int):
+    report_file = get_object_or_404(
+        ReportFile.objects.select_related("snapshot__period").filter(
+            snapshot__in=Snapshot.objects.visible_to(request.user)
+        ),
+        pk=pk,
+    )
+    response = HttpResponse(bytes(report_file.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report_file.filename}"'
+    response["X-Content-SHA256"] = report_file.sha256
+    return response

@@ -1,0 +1,18 @@
+// Draws each chart on the page with plotly.js. The chart's spec comes from the JSON that
+// Django's json_script filter writes into the page, found by the id in the element's
+// data-chart attribute, so nothing here is inline script and the CSP needs no exception
+// (docs/adr/0010). Without JavaScript the figure's caption and data table still say it all.
+(function () {
+  "use strict";
+
+  function draw(element) {
+    var source = document.getElementById(element.getAttribute("data-chart"));
+    if (!source || !window.Plotly) {
+      return;
+    }
+    var spec = JSON.parse(source.textContent);
+    window.Plotly.newPlot(element, spec.data, spec.layout, spec.config);
+  }
+
+  document.querySelectorAll("[data-chart]").forEach(draw);
+})();

@@ -1,0 +1,237 @@
+"""Trend charts: the words, the table, the plotly.js spec and the SVG say the same thing, in the
+same colours and shapes."""
+
+import base64
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import matplotlib
+import pytest
+
+from core.charts import (
+    ACTUAL,
+    AXIS_COLOUR,
+    TARGET,
+    TEXT_COLOUR,
+    TableRow,
+    TrendChart,
+    TrendPoint,
+    describe,
+    plotly_spec,
+    svg,
+    svg_data_uri,
+    table_rows,
+)
+
+
+def chart(*points, places=1, prefix="", suffix="%") -> TrendChart:
+    """A chart from (label, actual, target) triples, numbers as strings."""
+    return TrendChart(
+        title="Cases closed in time",
+        points=tuple(
+            TrendPoint(label, None if actual is None else Decimal(actual), None if target is None else Decimal(target))
+            for label, actual, target in points
+        ),
+        decimal_places=places,
+        prefix=prefix,
+        suffix=suffix,
+        axis_title="Percentage",
+    )
+
+
+def quarters(values, target=None):
+    labels = [f"{2023 + i // 4}/{24 + i // 4} Q{i % 4 + 1}" for i in range(len(values))]
+    return chart(*((label, value, target) for label, value in zip(labels, values, strict=True)))
+
+
+RISING = quarters(["72", "74.2", None, "79", "81.45", "78", "80", "80.5", "81", "81.5"], target="80")
+
+
+# --- describe -----------------------------------------------------------------------------------
+
+
+def test_describe_says_where_it_started_and_ended_and_against_the_target():
+    assert describe(RISING) == (
+        "Rose from 72.0% in 2023/24 Q1 to 81.5% in 2025/26 Q2 over 10 periods. No value for 2023/24 Q3. "
+        "The latest is above its target of 80.0%."
+    )
+
+
+def test_describe_falling_and_below_target():
+    falling = chart(("2023/24", "90", "85"), ("2024/25", "84.96", "85"), places=1)
+    assert describe(falling) == (
+        "Fell from 90.0% in 2023/24 to 85.0% in 2024/25 over 2 periods. The latest is on its target of 85.0%."
+    )
+
+
+def test_describe_compares_values_rounded_half_up_as_shown():
+    # 72.04 and 71.96 both show as 72.0; 2.25 shows as 2.3 (half-up), not 2.2 (half-even).
+    assert describe(chart(("A", "72.04", None), ("B", "71.96", None))).startswith("Unchanged at 72.0% from A to B")
+    assert describe(chart(("A", "2.25", None), ("B", "2.3", None))).startswith("Unchanged at 2.3% from A to B")
+
+
+def test_describe_with_no_data():
+    assert describe(chart()) == "No data yet."
+    assert describe(chart(("2024/25 Q1", None, "80"))) == "No data yet."
+
+
+def test_describe_one_value():
+    assert describe(chart(("2024/25 Q1", "12", None), places=0, prefix="£", suffix="")) == (
+        "£12 in 2024/25 Q1, the only value so far."
+    )
+
+
+def test_describe_without_targets_says_nothing_of_them():
+    assert "target" not in describe(quarters(["1", "2", "3"]))
+
+
+def test_describe_latest_without_a_target():
+    assert describe(chart(("A", "1", "2"), ("B", "3", None))).endswith("The latest period has no target.")
+
+
+def test_describe_counts_periods_from_the_first_value_to_the_last():
+    text = describe(chart(("A", None, None), ("B", "1", None), ("C", "2", None), ("D", None, None)))
+    assert text == "Rose from 1.0% in B to 2.0% in C over 2 periods."
+
+
+def test_describe_names_a_few_gaps_and_counts_many():
+    assert "No value for B or C." in describe(
+        chart(("A", "1", None), ("B", None, None), ("C", None, None), ("D", "2", None))
+    )
+    assert "4 periods have no value." in describe(quarters(["1", None, None, None, None, "2"]))
+
+
+# --- table_rows ---------------------------------------------------------------------------------
+
+
+def test_table_rows_format_values_and_say_no_data_for_missing_ones():
+    money = chart(
+        ("2023/24", "1234.5", None),
+        ("2024/25", "-250", "1000"),
+        ("2025/26", None, None),
+        places=0,
+        prefix="£",
+        suffix="",
+    )
+    assert table_rows(money) == [
+        TableRow("2023/24", "£1,235", "no data"),
+        TableRow("2024/25", "-£250", "£1,000"),
+        TableRow("2025/26", "no data", "no data"),
+    ]
+
+
+# --- plotly_spec --------------------------------------------------------------------------------
+
+
+def test_plotly_spec_is_plain_json_with_gaps_as_null():
+    spec = json.loads(json.dumps(plotly_spec(RISING)))  # Decimals would not serialise
+    actual, target = spec["data"]
+    assert actual["x"][:3] == ["2023/24 Q1", "2023/24 Q2", "2023/24 Q3"]
+    assert actual["y"][:3] == [72.0, 74.2, None]
+    assert actual["connectgaps"] is False
+    assert target["y"] == [80.0] * 10
+
+
+def test_plotly_spec_is_static_responsive_and_labelled():
+    spec = plotly_spec(RISING)
+    assert spec["config"]["displayModeBar"] is False
+    assert spec["config"]["responsive"] is True
+    layout = spec["layout"]
+    assert layout["xaxis"]["title"]["text"] == "Data period"
+    assert layout["yaxis"]["title"]["text"] == "Percentage"
+    assert layout["yaxis"]["ticksuffix"] == "%"
+    assert layout["yaxis"]["tickformat"] == ",.1f"
+    assert layout["xaxis"]["fixedrange"] is layout["yaxis"]["fixedrange"] is True
+    assert layout["showlegend"] is True
+    assert [trace["name"] for trace in spec["data"]] == ["Actual", "Target"]
+
+
+def test_plotly_spec_tells_the_lines_apart_without_colour():
+    actual, target = plotly_spec(RISING)["data"]
+    assert (actual["line"]["dash"], actual["marker"]["symbol"]) == ("solid", "circle")
+    assert (target["line"]["dash"], target["marker"]["symbol"]) == ("6px,4px", "diamond")
+
+
+def test_plotly_spec_has_no_target_line_when_there_are_no_targets():
+    assert [trace["name"] for trace in plotly_spec(quarters(["1", "2"]))["data"]] == ["Actual"]
+
+
+# --- svg ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def drawn() -> str:
+    return svg(RISING, 640, 360)
+
+
+def test_svg_is_an_embeddable_element_of_the_size_asked(drawn):
+    assert drawn.startswith("<svg")
+    assert "<?xml" not in drawn
+    assert "<!DOCTYPE" not in drawn
+    assert 'viewBox="0 0 480 270"' in drawn  # 640 × 360 CSS pixels, in points
+
+
+def test_svg_keeps_labels_as_text_not_outlines(drawn):
+    texts = re.findall(r"<text\b[^>]*>([^<]*)</text>", drawn)
+    for label in ("2023/24 Q1", "Data period", "Percentage", "Actual", "Target", "80.0%"):
+        assert label in texts
+    assert '<use xlink:href="#DejaVuSans' not in drawn  # glyphs drawn as paths would be <use>d
+    assert "font-family: 'Arial', 'Liberation Sans', 'DejaVu Sans', sans-serif" in drawn
+
+
+def test_svg_and_plotly_spec_use_the_same_colours_and_dashes(drawn):
+    spec = plotly_spec(RISING)
+    for trace in spec["data"]:
+        assert f"stroke: {trace['line']['color']}" in drawn
+        assert f"fill: {trace['marker']['color']}" in drawn
+    assert {trace["line"]["color"] for trace in spec["data"]} == {ACTUAL.colour, TARGET.colour}
+    assert "stroke-dasharray: 4.5,3" in drawn  # 6px and 4px, in points
+    assert f"fill: {TEXT_COLOUR}" in drawn
+    assert spec["layout"]["font"]["color"] == TEXT_COLOUR
+
+
+def test_svg_is_the_same_every_time(drawn):
+    """A published PDF's checksum must be reproducible, so no dates and no random ids."""
+    assert svg(RISING, 640, 360) == drawn
+
+
+def test_svg_without_data_says_so():
+    assert re.search(r"<text\b[^>]*>No data yet</text>", svg(chart(("A", None, "1"))))
+
+
+def test_svg_data_uri_carries_the_svg():
+    uri = svg_data_uri(RISING, 320, 200)
+    assert uri.startswith("data:image/svg+xml;base64,")
+    assert base64.b64decode(uri.split(",", 1)[1]).decode() == svg(RISING, 320, 200)
+
+
+def test_svg_leaves_matplotlib_settings_as_it_found_them_even_in_threads(drawn):
+    before = matplotlib.rcParams["svg.fonttype"]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        drawings = list(pool.map(lambda _: svg(RISING, 640, 360), range(8)))
+    assert set(drawings) == {drawn}
+    assert matplotlib.rcParams["svg.fonttype"] == before
+
+
+# --- the style ----------------------------------------------------------------------------------
+
+
+def contrast_with_white(colour: str) -> float:
+    """WCAG 2.2 contrast ratio of a #rrggbb colour against white."""
+
+    def channel(hex_pair: str) -> float:
+        value = int(hex_pair, 16) / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return 1.05 / (luminance + 0.05)
+
+
+@pytest.mark.parametrize(
+    ("colour", "minimum"), [(ACTUAL.colour, 3), (TARGET.colour, 3), (AXIS_COLOUR, 3), (TEXT_COLOUR, 4.5)]
+)
+def test_colours_pass_wcag_contrast_against_white(colour, minimum):
+    assert contrast_with_white(colour) >= minimum

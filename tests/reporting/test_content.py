@@ -1,0 +1,51 @@
+"""What a report shows for each KPI, built into the snapshot's content."""
+
+from __future__ import annotations
+
+from reporting.content import build, chart_from, digest
+
+
+def kpi(content, code):
+    return next(k for p in content["priorities"] for k in p["kpis"] if k["code"] == code)
+
+
+def test_each_priority_holds_the_kpis_linked_anywhere_beneath_it(reported):
+    content = build(reported["period"], kind="draft", status_label="Draft for CMT")
+    by_priority = {p["code"]: [k["code"] for k in p["kpis"]] for p in content["priorities"]}
+    assert by_priority == {"P1": ["NODATA", "S1-01"], "P2": ["CNT-01", "S2-01"]}
+
+
+def test_an_approved_figure_is_shown_with_its_data_period_target_rag_and_direction(reported):
+    row = kpi(build(reported["period"], kind="draft", status_label="Draft for CMT"), "S1-01")
+    assert (row["value_text"], row["data_period_label"], row["target_text"]) == ("82.5%", "2025/26 Q2", "80.0%")
+    assert (row["rag_label"], row["direction_label"]) == ("Green", "Improving")
+    assert row["provisional"] is True
+    assert row["status_text"] == "Provisional: approved, not yet published"
+    assert [p[0] for p in row["chart"]["points"]][-2:] == ["2025/26 Q1", "2025/26 Q2"]
+
+
+def test_a_return_not_yet_approved_shows_the_latest_approved_figure_and_is_listed(reported):
+    content = build(reported["period"], kind="draft", status_label="Draft for CMT")
+    row = kpi(content, "S2-01")
+    assert (row["value_text"], row["data_period_label"]) == ("78.0%", "2025/26 Q1")
+    assert row["status"] == "missing"
+    assert {"code": "S2-01", "title": reported["s2"].title, "state": "Draft"} in content["unapproved"]
+
+
+def test_a_kpi_with_no_data_says_so(reported):
+    row = kpi(build(reported["period"], kind="draft", status_label="Draft for CMT"), "NODATA")
+    assert (row["value_text"], row["status_text"], row["rag_label"]) == ("no data", "No data yet", "No value")
+    assert row["chart"]["points"] == []
+
+
+def test_breakdown_counts_below_five_are_published_as_fewer_than_5(reported):
+    row = kpi(build(reported["period"], kind="draft", status_label="Draft for CMT"), "CNT-01")
+    assert row["breakdowns"] == [{"name": "Ward", "cells": [["North", "fewer than 5"], ["South", "12"]]}]
+
+
+def test_the_content_and_its_digest_are_the_same_when_built_again_at_the_same_moment(reported):
+    first = build(reported["period"], kind="draft", status_label="Draft for CMT")
+    again = build(reported["period"], kind="draft", status_label="Draft for CMT", as_at=None)
+    again["as_at"] = first["as_at"]
+    assert digest(first) == digest(again)
+    assert chart_from(kpi(first, "S1-01")).points[-1].actual == 82.5
