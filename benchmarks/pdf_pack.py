@@ -58,8 +58,10 @@ def synthetic_content() -> dict:
                     "direction_label": "Improving" if k % 3 else "Worsening",
                     "direction_last_year": "no_change",
                     "direction_last_year_label": "No change",
-                    "commentary": "Performance rose after the new triage service started.\n"
-                    "Demand stays high in the north of the borough." * (1 + k % 3),
+                    "commentary": "\n".join(
+                        ["Performance rose after the new triage service started."] * (1 + k % 3)
+                        + ["Demand stays high in the north of the borough."]
+                    ),
                     "actions": "Recruit two more assessors by December." if rag == "red" else "",
                     "benchmark_text": "West Midlands average 72.4% (2024/25)" if k % 4 == 1 else "",
                     "definition": {"version": 1, "calculation_method": "Survey", "unit": "Percentage"},
@@ -104,7 +106,7 @@ def synthetic_content() -> dict:
 
 
 def _trend(p: int, k: int) -> list[list]:
-    quarters = [f"{2022 + (q + 1) // 4}/{23 + (q + 1) // 4} Q{(q + 1) % 4 + 1}" for q in range(POINTS)]
+    quarters = [f"{2022 + (q + 2) // 4}/{23 + (q + 2) // 4} Q{(q + 2) % 4 + 1}" for q in range(POINTS)]
     return [[label, f"{60 + (p * 7 + k * 3 + q * 1.7) % 30:.1f}", "75"] for q, label in enumerate(quarters)]
 
 

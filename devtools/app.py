@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths, postgres, redis
+from .chromium import ensure_pdf_libraries
 from .console import Fatal, Interrupted, complain, display_path, failure_with_log, say
 from .ports import PORT_IN_USE_EXIT, parse_port, require_free
 from .processes import pid_file_is_stale, read_pid_file
@@ -92,6 +93,7 @@ def run(*, serve_only: bool) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     pid_file = state / "run.pid"
     check_not_running(pid_file)
+    ensure_pdf_libraries()
     require_free(ports_needed(plan))
     supervisor = Supervisor()
     supervisor.install_signal_handlers()

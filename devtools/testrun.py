@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from . import paths, postgres, redis
-from .chromium import ensure_chromium
+from .chromium import ensure_chromium, ensure_pdf_libraries
 from .console import Fatal, Interrupted, complain, say
 from .ports import require_free
 from .supervisor import Supervisor
@@ -57,6 +57,7 @@ def steps(pytest_args: list[str]) -> list[tuple[str, list[str]]]:
 
 def run(pytest_args: list[str]) -> int:
     chromium = ensure_chromium()
+    ensure_pdf_libraries()
     require_free(
         [
             (POSTGRES_PORT, "the test run's PostgreSQL", SAME_PORT_HINT),

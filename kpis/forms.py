@@ -330,3 +330,25 @@ class BreakdownForm(ServiceErrorsMixin, forms.Form):
 
     def cleaned_categories(self) -> list[str]:
         return self.cleaned_data["categories"].splitlines()
+
+
+class RevisionForm(ServiceErrorsMixin, forms.Form):
+    value = forms.DecimalField(required=False, max_digits=18, decimal_places=4, label="Revised value")
+    numerator = forms.DecimalField(required=False, max_digits=18, decimal_places=4)
+    denominator = forms.DecimalField(required=False, max_digits=18, decimal_places=4)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why the published figure is revised",
+        help_text="Shown in the next report beside the old and the new value.",
+    )
+
+    def __init__(self, *args, kpi_return: KpiReturn, **kwargs):
+        super().__init__(*args, **kwargs)
+        version = kpi_return.version
+        if version.is_ratio:
+            del self.fields["value"]
+            self.fields["numerator"].label = version.numerator_label or "Numerator"
+            self.fields["denominator"].label = version.denominator_label or "Denominator"
+        else:
+            del self.fields["numerator"]
+            del self.fields["denominator"]

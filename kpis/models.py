@@ -498,6 +498,24 @@ class BreakdownValue(models.Model):
         return f"{self.kpi_return} {self.breakdown.name}: {self.category}"
 
 
+class ReturnRevision(models.Model):
+    """A figure changed after its report was published (performance admins only, with a
+    reason). The published report keeps the old figure; the next report shows both."""
+
+    kpi_return = models.ForeignKey(KpiReturn, on_delete=models.PROTECT, related_name="revisions")
+    old_value = models.DecimalField(max_digits=18, decimal_places=4, null=True)
+    new_value = models.DecimalField(max_digits=18, decimal_places=4, null=True)
+    reason = models.TextField()
+    revised_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    revised_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["revised_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_return} revised {self.revised_at:%d %b %Y}"
+
+
 # --- Escalations -------------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("periods/<int:pk>/advance/", periods.period_advance_view, name="period-advance"),
     path("returns/", returns.my_returns, name="my-returns"),
     path("returns/<int:pk>/", returns.return_edit, name="return-edit"),
+    path("returns/<int:pk>/revise/", returns.return_revise_view, name="return-revise"),
     path("review/", returns.review_queue, name="review-queue"),
     path("review/<int:pk>/", returns.return_review, name="return-review"),
     path("escalations/", escalations.escalation_list, name="escalation-list"),

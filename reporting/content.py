@@ -10,7 +10,8 @@ Shape::
     {"council", "period": {"id", "label"}, "kind", "status_label", "as_at", "plan",
      "priorities": [{"id", "code", "title", "narrative", "summary": [[rag, label, count]],
                      "kpis": [KPI, ...]}],
-     "unapproved": [{"code", "title", "state"}], "missing_commentary": [{"code", "title"}]}
+     "unapproved": [{"code", "title", "state"}], "missing_commentary": [{"code", "title"}],
+     "revisions": [{"code", "title", "data_period_label", "old_text", "new_text", "reason", "revised_on"}]}
 
     KPI = {"code", "title", "directorate", "portfolio", "is_council_plan_measure",
            "value", "value_text", "data_period_label", "status", "status_text", "provisional",
@@ -34,9 +35,10 @@ from django.utils import timezone
 
 from core.charts import TrendChart, TrendPoint
 from core.numbers import small_count_label
-from kpis.models import ReportingPeriod, ReturnState, Unit
+from kpis.charts import unit_affixes
+from kpis.models import ReportingPeriod, ReturnRevision, ReturnState, Unit
 from kpis.results import Direction, Rag
-from reporting.models import PriorityNarrative
+from reporting.models import PriorityNarrative, Snapshot, SnapshotKind
 from reporting.selectors import KpiRow, Status, plan_for, report_rows
 
 RAG_ORDER = [Rag.RED, Rag.AMBER, Rag.GREEN, Rag.DATA_ONLY, Rag.NO_VALUE]
@@ -63,7 +65,7 @@ def build(period: ReportingPeriod, *, kind: str, status_label: str, as_at: datet
                 "title": priority.title,
                 "narrative": narratives.get(priority.pk, ""),
                 "summary": rag_summary(members),
-                "kpis": [kpi_content(row) for row in members],
+                "kpis": [kpi_content(row, published=kind == SnapshotKind.PUBLISHED) for row in members],
             }
         )
     reported = [row for row in rows if row.priority_ids]
@@ -80,6 +82,7 @@ def build(period: ReportingPeriod, *, kind: str, status_label: str, as_at: datet
             for r in reported
             if r.period_return is not None and r.period_return.state != ReturnState.APPROVED
         ],
+        "revisions": revisions_since_last_report(period),
         "missing_commentary": [
             {"code": r.kpi.code, "title": r.kpi.title}
             for r in reported
@@ -88,12 +91,52 @@ def build(period: ReportingPeriod, *, kind: str, status_label: str, as_at: datet
     }
 
 
+def revisions_since_last_report(period: ReportingPeriod) -> list[dict]:
+    """Figures revised after an earlier report was published, since the last published report:
+    the old value, the new value and the reason (DESIGN §4)."""
+    last = (
+        Snapshot.objects.published()
+        .exclude(period=period)
+        .filter(created_at__lte=timezone.now())
+        .order_by("-created_at")
+        .first()
+    )
+    revisions = ReturnRevision.objects.exclude(kpi_return__period=period).select_related(
+        "kpi_return__kpi", "kpi_return__version"
+    )
+    if last is not None:
+        revisions = revisions.filter(revised_at__gt=last.created_at)
+    return [
+        {
+            "code": r.kpi_return.kpi.code,
+            "title": r.kpi_return.kpi.title,
+            "data_period_label": r.kpi_return.data_period_label,
+            "old_text": _figure(r.kpi_return, r.old_value),
+            "new_text": _figure(r.kpi_return, r.new_value),
+            "reason": r.reason,
+            "revised_on": f"{timezone.localtime(r.revised_at):%-d %B %Y}",
+        }
+        for r in revisions.order_by("revised_at")
+    ]
+
+
+def _figure(kpi_return, value: Decimal | None) -> str:
+    if value is None:
+        return "no value"
+    prefix, suffix = unit_affixes(kpi_return.version.unit, kpi_return.version.rate_per)
+    chart = TrendChart("", (), kpi_return.kpi.decimal_places, prefix, suffix)
+    return chart.format(value)
+
+
 def rag_summary(rows: list[KpiRow]) -> list[list]:
     """[rag, label, count] for each RAG, worst first; counts are of KPIs, not people."""
     return [[rag.value, rag.short_label, sum(1 for r in rows if r.rag == rag)] for rag in RAG_ORDER]
 
 
-def kpi_content(row: KpiRow) -> dict:
+def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
+    """One KPI as the report shows it. In a report being published nothing is provisional."""
+    if published:
+        row.provisional = False
     kpi, figure, result = row.kpi, row.shown, row.result
     chart = row.chart()
     version = figure.version if figure else kpi.version_for(datetime.date.max)

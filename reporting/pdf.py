@@ -22,10 +22,12 @@ from django.template.loader import render_to_string
 from core.charts import describe, svg_data_uri
 from reporting.content import chart_from
 
-#: The chart's drawing size in CSS pixels (130 mm by 70 mm); the template shows it at this size,
-#: so matplotlib's text comes out at the size it was laid out for.
+#: The chart's drawing size in CSS pixels (130 mm by 64 mm, so two KPIs fit on a landscape page);
+#: the template shows it at this size, so matplotlib's text comes out at the size it was laid out for.
 CHART_WIDTH_PX = 491
-CHART_HEIGHT_PX = 265
+CHART_HEIGHT_PX = 240
+#: Room kept beside the chart for the figures and commentary flowing down the left.
+CHART_GAP_PX = 24
 PDF_VARIANT = "pdf/ua-1"
 #: Said instead of a chart that has nothing to draw.
 NO_CHART = "No data yet"
@@ -107,6 +109,7 @@ def _common(content: dict) -> dict:
         "draft": content["kind"] == "draft",
         "chart_width_px": CHART_WIDTH_PX,
         "chart_height_px": CHART_HEIGHT_PX,
+        "chart_gutter_px": CHART_WIDTH_PX + CHART_GAP_PX,
     }
 
 

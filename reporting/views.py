@@ -187,6 +187,7 @@ class NarrativeForm(ServiceErrorsMixin, forms.Form):
         label="Narrative",
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text="What CMT and Cabinet should know about this priority this quarter. Shown as written, as plain text.",
+        error_messages={"required": "Write the narrative for this priority"},
     )
 
 

@@ -182,6 +182,7 @@ ROUTES = (
     Route("kpis:kpi-edit", allowed=ADMINS, kwargs=lambda w: {"code": w.kpis["s1"].code}),
     Route("kpis:kpi-version-add", allowed=ADMINS, kwargs=lambda w: {"code": w.kpis["s1"].code}),
     Route("kpis:kpi-target-add", allowed=ADMINS, kwargs=lambda w: {"code": w.kpis["s1"].code}),
+    Route("kpis:return-revise", allowed=ADMINS, kwargs=lambda w: {"pk": w.kpis["return_s1"].pk}),
     Route("kpis:kpi-breakdown-add", allowed=ADMINS, kwargs=lambda w: {"code": w.kpis["s1"].code}),
     Route(
         "kpis:kpi-breakdown-edit",

@@ -1,10 +1,12 @@
 """Pages make a fixed number of queries however big the council is."""
 
+import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import OrgUnitKind
 from tests.factories import OrgUnitFactory, PlanNodeFactory, UserFactory
-from tests.querycount import assert_flat
+from tests.querycount import assert_flat, count_queries
 
 
 def get_ok(client, url):
@@ -195,3 +197,66 @@ def test_kpi_page_is_flat_as_its_history_grows(world, clients):
     grow_history(kpi, quarters[:3])()  # 3 approved returns, then 20
     url = reverse("kpis:kpi-detail", kwargs={"code": kpi.code})
     assert_flat(get_ok(clients["directorate_lead"], url), grow_history(kpi, quarters[3:20]), pinned=15)
+
+
+def grow_reported_kpis(world, n=12):
+    """Grown KPIs reported against the priority, with approved figures this period."""
+    from kpis.models import Kpi, KpiReturn
+
+    grow_more = grow_kpis(world, n)
+
+    def grow():
+        grow_more()
+        for kpi in Kpi.objects.filter(code__startswith="GROW-"):
+            kpi.council_plan_nodes.add(world.thread["priority"])
+        KpiReturn.objects.filter(kpi__code__startswith="GROW-", period=world.kpis["period"]).update(state="approved")
+
+    return grow
+
+
+@pytest.fixture
+def reported_world(world):
+    """Start from a report with something in it: S1-01 approved against the priority."""
+    from kpis.models import KpiReturn
+
+    world.kpis["s1"].council_plan_nodes.add(world.thread["priority"])
+    KpiReturn.objects.filter(pk=world.kpis["return_s1"].pk).update(state="approved", value=70)
+    return world
+
+
+@pytest.mark.parametrize(
+    ("url_name", "persona", "pinned"),
+    [
+        ("reporting:overview", "cmt", 21),
+        ("reporting:dashboard", "cmt", 22),
+        ("reporting:dashboard", "directorate_lead", 22),
+    ],
+)
+def test_dashboards_are_flat(reported_world, clients, url_name, persona, pinned):
+    assert_flat(get_ok(clients[persona], reverse(url_name)), grow_reported_kpis(reported_world), pinned=pinned)
+
+
+def test_a_report_page_is_flat(reported_world, clients):
+    from reporting.content import build, digest
+    from reporting.models import Snapshot
+
+    period = reported_world.kpis["period"]
+    made = {}
+
+    def snapshot_url():
+        content = build(period, kind="draft", status_label="Draft")
+        made["snapshot"] = Snapshot.objects.create(
+            period=period,
+            kind="draft",
+            as_at=timezone.now(),
+            status_label="Draft",
+            content=content,
+            sha256=digest(content),
+        )
+        return reverse("reporting:snapshot", args=[made["snapshot"].pk])
+
+    first = snapshot_url()
+    before = count_queries(get_ok(clients["cmt"], first))
+    grow_reported_kpis(reported_world)()
+    after = count_queries(get_ok(clients["cmt"], snapshot_url()))
+    assert before == after, f"query count grew with the KPIs in the report: {before} → {after}"

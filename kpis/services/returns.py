@@ -330,3 +330,39 @@ def return_backfill(
         actor=by, action="return:backfill", instance=current, before=before, after=model_snapshot(current), reason=note
     )
     return current
+
+
+@transaction.atomic
+def return_revise(*, by, kpi_return: KpiReturn, reason: str, value=None, numerator=None, denominator=None):
+    """Change an approved figure after its report was published: performance admins only,
+    with a reason. The published snapshot keeps the old figure; the next report shows the old
+    value, the new value and the reason."""
+    from kpis.models import ReturnRevision
+
+    if not can(by, Capability.MANAGE_KPIS):
+        raise PermissionDenied("Only performance admins revise a published figure.")
+    current = _lock(kpi_return)
+    if current.state != ReturnState.APPROVED or current.period.state != PeriodState.PUBLISHED:
+        raise TransitionRefused("Only an approved figure in a published report is revised this way.")
+    errors = check_entry(current.kpi, current.version, value=value, numerator=numerator, denominator=denominator)
+    if not reason.strip():
+        errors["reason"] = "Say why the published figure is being revised"
+    if errors:
+        raise ValidationError(errors)
+    before = model_snapshot(current)
+    old_value = current.value
+    if current.version.is_ratio:
+        current.numerator, current.denominator = numerator, denominator
+        current.value = compute(current.version, numerator, denominator).value
+    else:
+        current.value = value
+    current.revision += 1
+    current.updated_by, current.updated_at = by, timezone.now()
+    current.save()
+    revision = ReturnRevision.objects.create(
+        kpi_return=current, old_value=old_value, new_value=current.value, reason=reason, revised_by=by
+    )
+    audit_record(
+        actor=by, action="return:revise", instance=current, before=before, after=model_snapshot(current), reason=reason
+    )
+    return revision

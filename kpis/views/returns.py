@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.policy import Capability, has_capability
-from core.views import requires
-from kpis.forms import NotAvailableForm, ReturnForm, SendBackForm
+from core.views import requires, submit
+from kpis.forms import NotAvailableForm, ReturnForm, RevisionForm, SendBackForm
 from kpis.models import KpiReturn, PeriodState, ReportingPeriod, ReturnState
 from kpis.selectors import red_two_periods_running, results_for, returns_for_person
 from kpis.services import parts as return_parts
@@ -23,6 +23,7 @@ from kpis.services.returns import (
     return_allow_late,
     return_approve,
     return_mark_not_available,
+    return_revise,
     return_save,
     return_send_back,
     return_submit,
@@ -237,4 +238,42 @@ def return_review(request, pk: int):
             "parts": return_parts.for_display(kpi_return),
         },
         status=400 if send_back_form.errors else 200,
+    )
+
+
+@requires(Capability.MANAGE_KPIS)
+def return_revise_view(request, pk: int):
+    """Revise an approved figure after its report was published, with a reason."""
+    kpi_return = get_object_or_404(KpiReturn.objects.select_related("kpi", "version", "period"), pk=pk)
+    form = RevisionForm(request.POST or None, kpi_return=kpi_return)
+    try:
+        saved = submit(
+            request,
+            form,
+            lambda form: return_revise(
+                by=request.user,
+                kpi_return=kpi_return,
+                reason=form.cleaned_data["reason"],
+                **{k: form.cleaned_data.get(k) for k in ("value", "numerator", "denominator") if k in form.fields},
+            ),
+        )
+    except TransitionRefused as error:
+        messages.error(request, str(error))
+        return redirect("kpis:kpi-detail", code=kpi_return.kpi.code)
+    if saved is not None:
+        label = f"{kpi_return.kpi.code} {kpi_return.data_period_label}"
+        messages.success(request, f"{label} revised; the next report shows the old and the new value.")
+        return redirect("kpis:kpi-detail", code=kpi_return.kpi.code)
+    return render(
+        request,
+        "layouts/form_page.html",
+        {
+            "form": form,
+            "heading": f"Revise the published {kpi_return.data_period_label} figure",
+            "caption": f"{kpi_return.kpi.code} {kpi_return.kpi.title}: published as {kpi_return.value.normalize():f}"
+            if kpi_return.value is not None
+            else kpi_return.kpi.code,
+            "cancel_url": reverse("kpis:kpi-detail", kwargs={"code": kpi_return.kpi.code}),
+        },
+        status=400 if form.errors else 200,
     )

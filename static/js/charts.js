@@ -14,5 +14,13 @@
     window.Plotly.newPlot(element, spec.data, spec.layout, spec.config);
   }
 
-  document.querySelectorAll("[data-chart]").forEach(draw);
+  function drawWithin(root) {
+    root.querySelectorAll("[data-chart]").forEach(draw);
+  }
+
+  drawWithin(document);
+  // Filters swap a dashboard's results in with htmx: draw the charts that arrive.
+  document.body.addEventListener("htmx:afterSettle", function () {
+    drawWithin(document);
+  });
 })();

@@ -17,14 +17,28 @@ STAFF_NAV = ["Home", "Council Plans", "Plans", "Golden thread", "Gaps", "CIC obj
 DEMO_ROLES = {
     "imogen.hart": (
         "Performance admin",
-        [*STAFF_NAV, "My returns", "Review", "Escalations", "Periods", "Imports", "Organisation", "Audit log"],
+        [
+            *STAFF_NAV,
+            "My returns",
+            "Review",
+            "Dashboards",
+            "Reports",
+            "Escalations",
+            "Periods",
+            "Imports",
+            "Organisation",
+            "Audit log",
+        ],
     ),
-    "gareth.pryce": ("Directorate performance lead", [*STAFF_NAV, "Review", "Escalations", "Organisation"]),
-    "bernadette.quinn": ("Service lead", [*STAFF_NAV, "My returns", "Organisation"]),
-    "rosalind.adeyemi": ("CMT member", [*STAFF_NAV, "Escalations", "Organisation"]),
-    "patricia.holloway": ("Cabinet member", [*STAFF_NAV, "Escalations", "Organisation"]),
-    "ibrahim.rahman": ("Scrutiny member", ["Home", "Council Plans"]),
-    "aaliyah.campbell": (None, STAFF_NAV),
+    "gareth.pryce": (
+        "Directorate performance lead",
+        [*STAFF_NAV, "Review", "Dashboards", "Reports", "Escalations", "Organisation"],
+    ),
+    "bernadette.quinn": ("Service lead", [*STAFF_NAV, "My returns", "Dashboards", "Reports", "Organisation"]),
+    "rosalind.adeyemi": ("CMT member", [*STAFF_NAV, "Dashboards", "Reports", "Escalations", "Organisation"]),
+    "patricia.holloway": ("Cabinet member", [*STAFF_NAV, "Dashboards", "Reports", "Escalations", "Organisation"]),
+    "ibrahim.rahman": ("Scrutiny member", ["Home", "Council Plans", "Reports"]),
+    "aaliyah.campbell": (None, [*STAFF_NAV, "Reports"]),
 }
 
 

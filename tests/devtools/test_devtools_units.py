@@ -319,3 +319,15 @@ def test_missing_chromium_without_root_says_how_to_install_it(tmp_path, monkeypa
     monkeypatch.setattr(chromium.os, "geteuid", lambda: 1000)
     with pytest.raises(Fatal, match=r"apt-get install chromium"):
         chromium.ensure_chromium()
+
+
+def test_missing_pdf_libraries_are_named_when_they_cannot_be_installed(monkeypatch):
+    import ctypes.util
+
+    from devtools import chromium
+    from devtools.console import Fatal
+
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None if name == "pangoft2-1.0" else name)
+    monkeypatch.setattr(chromium.os, "geteuid", lambda: 1000)
+    with pytest.raises(Fatal, match="sudo apt-get install libpango"):
+        chromium.ensure_pdf_libraries()

@@ -49,3 +49,9 @@ def test_the_content_and_its_digest_are_the_same_when_built_again_at_the_same_mo
     again["as_at"] = first["as_at"]
     assert digest(first) == digest(again)
     assert chart_from(kpi(first, "S1-01")).points[-1].actual == 82.5
+
+
+def test_nothing_is_provisional_in_a_report_being_published(reported):
+    row = kpi(build(reported["period"], kind="published", status_label="Published"), "S1-01")
+    assert row["provisional"] is False
+    assert "Provisional" not in row["status_text"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.urls import reverse
 from pypdf import PdfReader
@@ -190,3 +191,40 @@ def test_a_failed_build_is_reported_on_the_page_not_left_spinning(world, admin, 
     assert "The PDFs could not be built" in page
     assert "the fonts are missing" in page
     assert "hx-trigger" not in page  # no more polling
+
+
+def test_a_figure_revised_after_publication_shows_old_new_and_why_in_the_next_report(world, admin, ready, client):
+    from kpis.models import ReportingPeriod
+    from kpis.services.returns import return_revise
+
+    published = report_publish(by=admin, period=ready["period"])
+    kpi_return = KpiReturn.objects.get(kpi=ready["s1"], period=ready["period"])
+    with pytest.raises(ValidationError) as error:
+        return_revise(by=admin, kpi_return=kpi_return, reason=" ", value=Decimal(85))
+    assert "reason" in error.value.message_dict
+    with pytest.raises(PermissionDenied):
+        return_revise(by=world.people["service_lead"], kpi_return=kpi_return, reason="Typo", value=Decimal(85))
+    client.force_login(admin)
+    response = client.post(
+        reverse("kpis:return-revise", args=[kpi_return.pk]), {"value": "85", "reason": "Late cases were added"}
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="return:revise", reason="Late cases were added").exists()
+    assert Snapshot.objects.get(pk=published.pk).content == published.content
+    following = ReportingPeriod.objects.create(
+        year=2025, quarter=3, state=PeriodState.DRAFT_REPORT, **ReportingPeriod.default_dates(2025, 3)
+    )
+    draft = draft_build(by=admin, period=following)
+    assert draft.content["revisions"] == [
+        {
+            "code": "S1-01",
+            "title": ready["s1"].title,
+            "data_period_label": "2025/26 Q2",
+            "old_text": "82.5%",
+            "new_text": "85.0%",
+            "reason": "Late cases were added",
+            "revised_on": draft.content["revisions"][0]["revised_on"],
+        }
+    ]
+    page = client.get(reverse("reporting:snapshot", args=[draft.pk])).content.decode()
+    assert "Figures revised since the last report" in page

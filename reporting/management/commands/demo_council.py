@@ -119,6 +119,7 @@ class Command(BaseCommand):
             created += self.load_plans()
             created += self.load_golden_thread()
             created += self.load_kpis()
+            created += self.load_reports()
         self.write_sign_ins()
         self.stdout.write(f"Demo council ready ({created} records added).")
 
@@ -502,6 +503,38 @@ class Command(BaseCommand):
                 return_approve(by=lead, kpi_return=kpi_return)
             elif state == "returned" and lead:
                 return_send_back(by=lead, kpi_return=kpi_return, reason="Please add the actions you are taking.")
+
+    # --- reports ------------------------------------------------------------------------
+
+    def load_reports(self) -> int:
+        """The quarter before the open one, published with invented priority narratives, so
+        scrutiny members have a report to read. Its PDFs are made by the worker."""
+        from reporting.models import Snapshot
+        from reporting.selectors import plan_for
+        from reporting.services import draft_build, narrative_save, report_publish
+
+        if Snapshot.objects.exists():
+            return 0
+        current = ReportingPeriod.objects.current_open()
+        if current is None:
+            return 0
+        year, quarter = current.previous()
+        period = ReportingPeriod.objects.filter(year=year, quarter=quarter, state=PeriodState.CLOSED).first()
+        plan = plan_for(period) if period else None
+        if plan is None:
+            return 0
+        period_advance(by=None, period=period, to=PeriodState.DRAFT_REPORT)
+        for priority in plan.nodes.active().priorities():
+            narrative_save(
+                by=None,
+                period=period,
+                node=priority,
+                text=f"Demo narrative, invented for the demonstration: progress on {priority.title.lower()} "
+                "this quarter, with the measures below.",
+            )
+        draft_build(by=None, period=period)
+        report_publish(by=None, period=period)
+        return 1
 
     # --- sign-ins -----------------------------------------------------------------------
 

@@ -1,0 +1,196 @@
+"""Dashboards and the report pack at scale. Prints, in one run:
+
+1. queries per page (council overview, a priority's dashboard, a snapshot) with 10 KPIs and
+   with 500: they must be equal;
+2. with 500 KPIs (125 a priority, 12 quarters of approved history each): p50/p95 latency of
+   the priority dashboard and the overview against a trivial page (ratios);
+3. the whole PDF pack for 100 KPIs built from the database: reading the figures into the
+   snapshot's content, the charts, and WeasyPrint, with WeasyPrint alone on the same final
+   HTML as the baseline.
+
+    DATABASE_URL=postgres://pmf@127.0.0.1:55432/pmf .venv/bin/python benchmarks/dashboards.py
+
+It makes and drops its own database (``<name>_bench``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from decimal import Decimal
+
+from common import configure, print_table, signed_in_client, timed, with_bench_database
+
+PRIORITIES = 4
+HISTORY = 12
+
+
+def seed(council_kpis: int, state: dict) -> None:
+    """Add KPIs (with history, targets and an approved current return) up to ``council_kpis``."""
+    from kpis.models import Kpi, KpiReturn, KpiVersion, ReportingPeriod, ReturnState, Target
+
+    have = Kpi.objects.count()
+    service, owner, nodes, periods = state["service"], state["owner"], state["nodes"], state["periods"]
+    kpis = Kpi.objects.bulk_create(
+        [
+            Kpi(
+                code=f"K{i:04d}",
+                title=f"Measure {i} of the council's performance",
+                definition="A benchmark measure",
+                owning_service=service,
+                owner=owner,
+                decimal_places=1,
+                tolerance_type="absolute",
+                tolerance_amount=Decimal("2"),
+                is_council_plan_measure=bool(i % 3 == 0),
+                portfolio=f"Portfolio {i % 5}",
+            )
+            for i in range(have, council_kpis)
+        ]
+    )
+    versions = KpiVersion.objects.bulk_create(
+        [
+            KpiVersion(kpi=k, number=1, effective_from=datetime.date(2010, 4, 1), calculation_method="x", unit="percentage")
+            for k in kpis
+        ]
+    )
+    through = Kpi.council_plan_nodes.through
+    through.objects.bulk_create(
+        [through(kpi_id=k.pk, plannode_id=nodes[i % PRIORITIES].pk) for i, k in enumerate(kpis)]
+    )
+    returns, targets = [], []
+    for i, (kpi, version) in enumerate(zip(kpis, versions, strict=True)):
+        for n, period in enumerate(periods):
+            value = Decimal(60 + (i % 20) + n)
+            returns.append(
+                KpiReturn(
+                    kpi=kpi,
+                    period=period,
+                    version=version,
+                    data_period_label=period.label,
+                    data_period_start=period.start,
+                    data_period_end=period.end,
+                    value=value,
+                    commentary="On track with the plan." if i % 2 else "",
+                    state=ReturnState.APPROVED,
+                )
+            )
+            targets.append(Target(kpi=kpi, for_date=period.end, value=Decimal(70)))
+    KpiReturn.objects.bulk_create(returns)
+    Target.objects.bulk_create(targets)
+    assert ReportingPeriod.objects.count() == HISTORY
+
+
+def base() -> dict:
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import OrgUnit, Role, RoleAssignment, User
+    from kpis.models import PeriodState, ReportingPeriod
+    from planning.models import CouncilPlan, PlanNode
+
+    council = OrgUnit.objects.create(kind="council", code="C", name="Council")
+    directorate = OrgUnit.objects.create(kind="directorate", code="D", name="Directorate", parent=council)
+    service = OrgUnit.objects.create(kind="service", code="S", name="Service", parent=directorate)
+    password = make_password("benchmark-password")
+    cmt = User.objects.create(username="cmt", password=password, last_name="CMT")
+    RoleAssignment.objects.create(user=cmt, role=Role.CMT)
+    owner = User.objects.create(username="owner", password=password, last_name="Owner")
+    periods = []
+    for n in range(HISTORY):
+        year, quarter = 2023 + (n // 4), n % 4 + 1
+        last = n == HISTORY - 1
+        periods.append(
+            ReportingPeriod.objects.create(
+                year=year,
+                quarter=quarter,
+                state=PeriodState.OPEN if last else PeriodState.PUBLISHED,
+                **ReportingPeriod.default_dates(year, quarter),
+            )
+        )
+    plan = CouncilPlan.objects.create(
+        title="Council Plan",
+        start_date=datetime.date(2023, 4, 1),
+        end_date=datetime.date(2030, 3, 31),
+        level_names=["Priority", "Outcome", "Marker"],
+    )
+    nodes = [PlanNode.objects.create(plan=plan, code=f"P{n + 1}", title=f"Priority {n + 1}") for n in range(PRIORITIES)]
+    return {"cmt": cmt, "service": service, "owner": owner, "nodes": nodes, "periods": periods}
+
+
+def queries(client, url: str) -> int:
+    return timed(client, url, runs=1, warm_up=1)[2]
+
+
+def snapshot_url(period) -> str:
+    from django.utils import timezone
+
+    from reporting.content import build, digest
+    from reporting.models import Snapshot
+
+    content = build(period, kind="draft", status_label="Draft for CMT")
+    snapshot = Snapshot.objects.create(
+        period=period, kind="draft", as_at=timezone.now(), status_label="Draft", content=content, sha256=digest(content)
+    )
+    return f"/reports/{snapshot.pk}/"
+
+
+def pack_for_100(state: dict) -> None:
+    from reporting import pdf
+    from reporting.content import build
+
+    period = state["periods"][-1]
+    started = time.perf_counter()
+    content = build(period, kind="draft", status_label="Draft for CMT")
+    read = time.perf_counter() - started
+    charts_started = time.perf_counter()
+    charts = pdf.chart_images(content)
+    charts_seconds = time.perf_counter() - charts_started
+    html = pdf.pack_html(content, charts=charts)
+    render_started = time.perf_counter()
+    pdf.write_pdf(html)
+    whole = time.perf_counter() - started
+    render = time.perf_counter() - render_started
+    weasy_started = time.perf_counter()
+    pdf.write_pdf(html)
+    weasy = time.perf_counter() - weasy_started
+    kpis = sum(len(p["kpis"]) for p in content["priorities"])
+    print(f"\nWhole pack for {kpis} KPIs from the database")
+    print(f"  read figures into the snapshot content  {read:6.2f} s")
+    print(f"  charts (matplotlib SVG)                 {charts_seconds:6.2f} s")
+    print(f"  WeasyPrint                              {render:6.2f} s")
+    print(f"  total                                   {whole:6.2f} s (goal <= 10 s)")
+    print(f"  WeasyPrint alone on the same HTML       {weasy:6.2f} s; total is {whole / weasy:.2f}x that")
+
+
+def run(_bench: str) -> None:
+    state = base()
+    client = signed_in_client(state["cmt"])
+    priority = state["nodes"][0].pk
+    urls = {
+        "overview": "/dashboards/",
+        "priority dashboard": f"/dashboards/kpis/?priority={priority}",
+    }
+    seed(10, state)
+    small = {name: queries(client, url) for name, url in urls.items()}
+    small["snapshot page"] = queries(client, snapshot_url(state["periods"][-1]))
+    seed(100, state)
+    pack_for_100(state)
+    seed(500, state)
+    large = {name: queries(client, url) for name, url in urls.items()}
+    large["snapshot page"] = queries(client, snapshot_url(state["periods"][-1]))
+    print(f"\n{'queries per page':30} {'10 KPIs':>8} {'500 KPIs':>9}")
+    for name in small:
+        print(f"{name:30} {small[name]:8d} {large[name]:9d}{'' if small[name] == large[name] else '  GREW'}")
+    print("\n500 KPIs, 125 a priority, 12 quarters of history each:")
+    print_table(
+        [
+            ("trivial page (accessibility statement)", timed(client, "/accessibility/")),
+            ("priority dashboard (125 KPIs, each with a chart)", timed(client, urls["priority dashboard"], runs=10)),
+            ("council overview (4 priorities, 500 KPIs)", timed(client, urls["overview"], runs=10)),
+        ]
+    )
+
+
+if __name__ == "__main__":
+    configure()
+    with_bench_database(run)
