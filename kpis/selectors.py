@@ -47,6 +47,16 @@ def results_for(returns: list[KpiReturn]) -> dict[int, Result]:
     earlier = (
         KpiReturn.objects.filter(kpi_id__in=kpi_ids, state=ReturnState.APPROVED, value__isnull=False)
         .select_related("version")
+        # Only what judging and comparing need: this reads every approved value of the KPIs.
+        .only(
+            "kpi_id",
+            "version_id",
+            "value",
+            "data_period_end",
+            "data_period_label",
+            "version__polarity",
+            "version__cumulative_basis",
+        )
         .order_by("kpi_id", "-data_period_end")
     )
     history: dict[int, list[KpiReturn]] = {}

@@ -20,6 +20,7 @@ from kpis.charts import unit_affixes
 from kpis.models import (
     Benchmark,
     BreakdownValue,
+    CumulativeBasis,
     Kpi,
     KpiReturn,
     PeriodState,
@@ -120,21 +121,28 @@ def report_rows(
         ).order_by("code")
     )
     kpi_ids = [k.pk for k in kpi_list]
-    approved_by_kpi: dict[int, list[KpiReturn]] = defaultdict(list)
-    for approved in (
-        KpiReturn.objects.filter(
-            kpi_id__in=kpi_ids, state=ReturnState.APPROVED, value__isnull=False, data_period_end__lte=period.end
-        )
-        .select_related("version", "period")
-        .order_by("kpi_id", "data_period_end")
+    approved = KpiReturn.objects.filter(
+        kpi_id__in=kpi_ids, state=ReturnState.APPROVED, value__isnull=False, data_period_end__lte=period.end
+    )
+    # The trend needs only numbers and labels: read as tuples, not model instances.
+    history: dict[int, list[tuple]] = defaultdict(list)
+    for kpi_id, end, label, value, basis in approved.order_by("kpi_id", "data_period_end").values_list(
+        "kpi_id", "data_period_end", "data_period_label", "value", "version__cumulative_basis"
     ):
-        approved_by_kpi[approved.kpi_id].append(approved)
+        history[kpi_id].append((end, label, value, basis != CumulativeBasis.NONE))
+    latest = {
+        r.kpi_id: r
+        for r in approved.select_related("version", "period").order_by("kpi_id", "-data_period_end").distinct("kpi_id")
+    }
     this_period = {
         r.kpi_id: r
         for r in KpiReturn.objects.filter(kpi_id__in=kpi_ids, period=period).select_related("version", "period")
     }
     targets: dict[tuple[int, datetime.date, bool], Decimal] = {
-        (t.kpi_id, t.for_date, t.is_year_to_date): t.value for t in Target.objects.filter(kpi_id__in=kpi_ids)
+        (kpi_id, for_date, ytd): value
+        for kpi_id, for_date, ytd, value in Target.objects.filter(kpi_id__in=kpi_ids).values_list(
+            "kpi_id", "for_date", "is_year_to_date", "value"
+        )
     }
     benchmarks = {
         b.kpi_id: b
@@ -147,8 +155,8 @@ def report_rows(
         current = this_period.get(kpi.pk)
         if current is not None and current.state == ReturnState.APPROVED and current.value is not None:
             shown[kpi.pk] = current
-        elif approved_by_kpi.get(kpi.pk):
-            shown[kpi.pk] = approved_by_kpi[kpi.pk][-1]
+        elif kpi.pk in latest:
+            shown[kpi.pk] = latest[kpi.pk]
     kpi_by_id = {k.pk: k for k in kpi_list}
     for kpi_return in [*shown.values(), *this_period.values()]:
         kpi_return.kpi = kpi_by_id[kpi_return.kpi_id]  # the loaded KPI: no query per row
@@ -175,7 +183,7 @@ def report_rows(
                 provisional=bool(
                     figure is not None and figure.period_id == period.pk and period.state != PeriodState.PUBLISHED
                 ),
-                trend=_trend(kpi, approved_by_kpi.get(kpi.pk, []), targets),
+                trend=_trend(kpi.pk, history.get(kpi.pk, []), targets),
                 benchmark=benchmarks.get(kpi.pk),
                 breakdowns=list(cells[figure.pk].items()) if figure else [],
                 priority_ids={roots[n.pk].pk for n in kpi.council_plan_nodes.all() if n.pk in roots},
@@ -194,12 +202,13 @@ def _status(current: KpiReturn | None, figure: KpiReturn | None) -> str:
     return Status.NOT_DUE if figure is not None else Status.NO_DATA
 
 
-def _trend(kpi: Kpi, approved: list[KpiReturn], targets: dict) -> list[TrendPoint]:
+def _trend(kpi_id: int, history: list[tuple], targets: dict) -> list[TrendPoint]:
+    """The last approved values, oldest first, each with the target it is judged against (a
+    cumulative value against its year-to-date target)."""
     points = []
-    for past in approved[-TREND_LENGTH:]:
-        cumulative = past.version.is_cumulative
-        target = targets.get((kpi.pk, past.data_period_end, cumulative))
+    for end, label, value, cumulative in history[-TREND_LENGTH:]:
+        target = targets.get((kpi_id, end, cumulative))
         if target is None and not cumulative:
-            target = targets.get((kpi.pk, past.data_period_end, True))
-        points.append(TrendPoint(past.data_period_label, past.value, target))
+            target = targets.get((kpi_id, end, True))
+        points.append(TrendPoint(label, value, target))
     return points

@@ -8,6 +8,7 @@ from collections import Counter
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,6 +28,8 @@ from reporting.models import ReportFile, Snapshot, SnapshotKind
 from reporting.selectors import plan_for, report_rows
 from reporting.services import draft_build, narrative_save, report_publish
 
+#: KPIs a dashboard page shows, each with its chart; the RAG counts cover every KPI matched.
+DASHBOARD_PAGE_SIZE = 20
 IMPROVING = {Direction.IMPROVING}
 WORSENING = {Direction.WORSENING}
 
@@ -123,7 +126,10 @@ def dashboard(request):
         rows = [r for r in rows if chosen["priority"] in r.priority_ids]
     if chosen.get("rag"):
         rows = [r for r in rows if r.rag.value == chosen["rag"]]
-    cards = [(kpi_content(row), row.chart()) for row in rows]
+    page = Paginator(rows, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    cards = [(kpi_content(row), row.chart()) for row in page]
+    query = request.GET.copy()
+    query.pop("page", None)
     return render_page(
         request,
         "reporting/dashboard.html",
@@ -132,6 +138,8 @@ def dashboard(request):
             "plan": plan,
             "filters": filters,
             "cards": cards,
+            "page": page,
+            "query": query.urlencode(),
             "summary": rag_summary(rows),
             "heading": _dashboard_heading(chosen, priorities),
         },

@@ -227,9 +227,9 @@ def reported_world(world):
 @pytest.mark.parametrize(
     ("url_name", "persona", "pinned"),
     [
-        ("reporting:overview", "cmt", 21),
-        ("reporting:dashboard", "cmt", 22),
-        ("reporting:dashboard", "directorate_lead", 22),
+        ("reporting:overview", "cmt", 22),
+        ("reporting:dashboard", "cmt", 23),
+        ("reporting:dashboard", "directorate_lead", 23),
     ],
 )
 def test_dashboards_are_flat(reported_world, clients, url_name, persona, pinned):
