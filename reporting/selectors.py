@@ -90,6 +90,12 @@ def plan_for(period: ReportingPeriod) -> CouncilPlan | None:
     return CouncilPlan.objects.current(period.end)
 
 
+def subtree_ids(plan: CouncilPlan, priority_id: int) -> list[int]:
+    """The ids of a priority and every node beneath it."""
+    roots = priority_of(list(plan.nodes.all()))
+    return [node_id for node_id, root in roots.items() if root.pk == priority_id]
+
+
 def priority_of(nodes: list[PlanNode]) -> dict[int, PlanNode]:
     """Each node's priority (its top-level ancestor), from the plan's nodes loaded once."""
     by_id = {n.pk: n for n in nodes}
@@ -107,8 +113,10 @@ def report_rows(
     *,
     plan: CouncilPlan | None,
     kpis=None,
+    detail: bool = True,
 ) -> tuple[list[PlanNode], list[KpiRow]]:
-    """The plan's priorities, and a row per active KPI (or per KPI in ``kpis``, a queryset)."""
+    """The plan's priorities, and a row per active KPI (or per KPI in ``kpis``, a queryset).
+    Without ``detail`` (a summary page) the trends, benchmarks and breakdowns are not read."""
     nodes = list(plan.nodes.active().order_by("depth", "order", "code")) if plan else []
     roots = priority_of(nodes)
     priorities = [n for n in nodes if n.depth == 0]
@@ -126,8 +134,12 @@ def report_rows(
     )
     # The trend needs only numbers and labels: read as tuples, not model instances.
     history: dict[int, list[tuple]] = defaultdict(list)
-    for kpi_id, end, label, value, basis in approved.order_by("kpi_id", "data_period_end").values_list(
-        "kpi_id", "data_period_end", "data_period_label", "value", "version__cumulative_basis"
+    for kpi_id, end, label, value, basis in (
+        approved.order_by("kpi_id", "data_period_end").values_list(
+            "kpi_id", "data_period_end", "data_period_label", "value", "version__cumulative_basis"
+        )
+        if detail
+        else []
     ):
         history[kpi_id].append((end, label, value, basis != CumulativeBasis.NONE))
     latest = {
@@ -138,18 +150,26 @@ def report_rows(
         r.kpi_id: r
         for r in KpiReturn.objects.filter(kpi_id__in=kpi_ids, period=period).select_related("version", "period")
     }
-    targets: dict[tuple[int, datetime.date, bool], Decimal] = {
-        (kpi_id, for_date, ytd): value
-        for kpi_id, for_date, ytd, value in Target.objects.filter(kpi_id__in=kpi_ids).values_list(
-            "kpi_id", "for_date", "is_year_to_date", "value"
-        )
-    }
-    benchmarks = {
-        b.kpi_id: b
-        for b in Benchmark.objects.filter(kpi_id__in=kpi_ids)
-        .order_by("kpi_id", "-period_end", "comparator")
-        .distinct("kpi_id")
-    }
+    targets: dict[tuple[int, datetime.date, bool], Decimal] = (
+        {
+            (kpi_id, for_date, ytd): value
+            for kpi_id, for_date, ytd, value in Target.objects.filter(kpi_id__in=kpi_ids).values_list(
+                "kpi_id", "for_date", "is_year_to_date", "value"
+            )
+        }
+        if detail
+        else {}
+    )
+    benchmarks = (
+        {
+            b.kpi_id: b
+            for b in Benchmark.objects.filter(kpi_id__in=kpi_ids)
+            .order_by("kpi_id", "-period_end", "comparator")
+            .distinct("kpi_id")
+        }
+        if detail
+        else {}
+    )
     shown: dict[int, KpiReturn] = {}
     for kpi in kpi_list:
         current = this_period.get(kpi.pk)
@@ -162,8 +182,10 @@ def report_rows(
         kpi_return.kpi = kpi_by_id[kpi_return.kpi_id]  # the loaded KPI: no query per row
     results = results_for(list(shown.values()))
     cells: dict[int, dict[str, list[tuple[str, Decimal]]]] = defaultdict(lambda: defaultdict(list))
-    for value in BreakdownValue.objects.filter(kpi_return__in=[r.pk for r in shown.values()]).select_related(
-        "breakdown"
+    for value in (
+        BreakdownValue.objects.filter(kpi_return__in=[r.pk for r in shown.values()]).select_related("breakdown")
+        if detail
+        else []
     ):
         order = value.breakdown.categories
         cells[value.kpi_return_id][value.breakdown.name].append((value.category, value.value))

@@ -25,7 +25,7 @@ from planning.forms import ServiceErrorsMixin
 from planning.models import PlanNode
 from reporting.content import chart_from, kpi_content, rag_summary
 from reporting.models import ReportFile, Snapshot, SnapshotKind
-from reporting.selectors import plan_for, report_rows
+from reporting.selectors import plan_for, report_rows, subtree_ids
 from reporting.services import draft_build, narrative_save, report_publish
 
 #: KPIs a dashboard page shows, each with its chart; the RAG counts cover every KPI matched.
@@ -54,7 +54,9 @@ def overview(request):
     open escalations and returns outstanding."""
     period = _period(request)
     plan = plan_for(period) if period else None
-    priorities, rows = report_rows(period, plan=plan, kpis=_kpis_in_scope(request.user)) if period else ([], [])
+    priorities, rows = (
+        report_rows(period, plan=plan, kpis=_kpis_in_scope(request.user), detail=False) if period else ([], [])
+    )
     escalated = set(Escalation.objects.open().values_list("kpi_id", flat=True))
     sections = []
     for priority in priorities:
@@ -121,6 +123,8 @@ def dashboard(request):
         kpis = kpis.filter(portfolio=chosen["portfolio"])
     if chosen.get("measures"):
         kpis = kpis.filter(is_council_plan_measure=True)
+    if chosen.get("priority") and plan:
+        kpis = kpis.filter(council_plan_nodes__in=subtree_ids(plan, chosen["priority"])).distinct()
     _, rows = report_rows(period, plan=plan, kpis=kpis) if period else ([], [])
     if chosen.get("priority"):
         rows = [r for r in rows if chosen["priority"] in r.priority_ids]

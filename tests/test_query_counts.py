@@ -227,13 +227,18 @@ def reported_world(world):
 @pytest.mark.parametrize(
     ("url_name", "persona", "pinned"),
     [
-        ("reporting:overview", "cmt", 22),
+        ("reporting:overview", "cmt", 18),
         ("reporting:dashboard", "cmt", 23),
         ("reporting:dashboard", "directorate_lead", 23),
     ],
 )
 def test_dashboards_are_flat(reported_world, clients, url_name, persona, pinned):
     assert_flat(get_ok(clients[persona], reverse(url_name)), grow_reported_kpis(reported_world), pinned=pinned)
+
+
+def test_a_priority_dashboard_is_flat(reported_world, clients):
+    url = reverse("reporting:dashboard") + f"?priority={reported_world.thread['priority'].pk}"
+    assert_flat(get_ok(clients["cmt"], url), grow_reported_kpis(reported_world), pinned=24)
 
 
 def test_a_report_page_is_flat(reported_world, clients):
