@@ -40,5 +40,16 @@ def add_working_days(day: datetime.date, count: int) -> datetime.date:
     return current
 
 
+def working_days_before(day: datetime.date, count: int) -> datetime.date:
+    """The working day ``count`` working days before ``day``."""
+    current = day
+    remaining = count
+    while remaining > 0:
+        current -= datetime.timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
 def first_working_day_after(day: datetime.date) -> datetime.date:
     return add_working_days(day, 1)

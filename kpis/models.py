@@ -96,6 +96,9 @@ class ReportingPeriod(models.Model):
     return_deadline = models.DateField()
     review_deadline = models.DateField()
     publish_on = models.DateField(null=True, blank=True)
+    historic = models.BooleanField(
+        default=False, help_text="Made to hold history reported before this service; the cycle leaves it alone."
+    )
 
     objects = ReportingPeriodQuerySet.as_manager()
 

@@ -283,6 +283,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
+    "cycle-tick": {"task": "reporting.tasks.cycle_tick", "schedule": float(os.environ.get("PMF_TICK_SECONDS", "30"))},
 }
 
 EMAIL_BACKEND = (

@@ -163,3 +163,74 @@ class PriorityNarrative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period.label} narrative for {self.node.code}"
+
+
+# --- The quarterly cycle -------------------------------------------------------------------
+
+
+class StepState(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Not needed"
+    FAILED = "failed", "Failed"
+
+
+class CycleStep(models.Model):
+    """One step of a period's cycle (``reporting.cycle``): when it is due, and what happened.
+    Its unique key makes each step happen once, however many ticks or workers try."""
+
+    period = models.ForeignKey("kpis.ReportingPeriod", on_delete=models.CASCADE, related_name="cycle_steps")
+    key = models.CharField(max_length=40, help_text="open, remind-5, remind-1, close, chase:<date>, ...")
+    due_at = models.DateTimeField()
+    due_fixed = models.BooleanField(
+        default=False, help_text="Set by hand (the demo's compressed cycle); not recomputed from the period's dates."
+    )
+    state = models.CharField(max_length=10, choices=StepState.choices, default=StepState.WAITING)
+    done_at = models.DateTimeField(null=True, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["period_id", "due_at", "key"]
+        constraints = [models.UniqueConstraint(fields=["period", "key"], name="one_step_per_key_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.period.label} {self.key}"
+
+
+class Notification(models.Model):
+    """One person's message for one day, listing everything outstanding for them: never one
+    message per KPI. Shown in the app, and emailed once."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notifications")
+    day = models.DateField()
+    subject = models.CharField(max_length=200)
+    items = models.JSONField(default=list, help_text="Lines, each [text, link].")
+    created_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="one_notification_per_person_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.day}: {self.subject}"
+
+
+class OutboxMessage(models.Model):
+    """Work for the worker, written in the same transaction as the change that needs it, so
+    a change saves while Redis is down and the work is sent when it is back (the tick drains
+    what is left)."""
+
+    task = models.CharField(max_length=120)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["sent_at"], name="outbox_unsent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.kwargs}"

@@ -20,6 +20,7 @@ from kpis.workflow import TransitionRefused
 from planning.models import PlanNode
 from reporting import content as report_content
 from reporting.models import PdfBuild, PriorityNarrative, Snapshot, SnapshotKind
+from reporting.outbox import enqueue
 from reporting.selectors import plan_for
 
 DRAFT_LABEL = "Draft for CMT"
@@ -51,10 +52,7 @@ def _snapshot(*, by, period: ReportingPeriod, kind: str, status_label: str) -> S
 
 
 def _queue_pdfs(snapshot: Snapshot) -> None:
-    from reporting.tasks import build_pdfs
-
-    snapshot_id = snapshot.pk
-    transaction.on_commit(lambda: build_pdfs.delay(snapshot_id))
+    enqueue("reporting.tasks.build_pdfs", snapshot_id=snapshot.pk)
 
 
 @transaction.atomic

@@ -21,3 +21,11 @@ def build_pdfs(self, snapshot_id: int) -> int:
             raise
         raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
     return build.files_done if build else 0
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def cycle_tick() -> dict:
+    """Celery beat's half-minute tick: every due step of the cycle, once (reporting.cycle)."""
+    from reporting.cycle import tick
+
+    return tick()

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import OrgUnit, OrgUnitKind, within_paths_q
@@ -24,7 +25,8 @@ from kpis.workflow import TransitionRefused
 from planning.forms import ServiceErrorsMixin
 from planning.models import PlanNode
 from reporting.content import chart_from, kpi_content, rag_summary
-from reporting.models import ReportFile, Snapshot, SnapshotKind
+from reporting.cycle import plan, run_step, sync_steps
+from reporting.models import CycleStep, Notification, ReportFile, Snapshot, SnapshotKind, StepState
 from reporting.selectors import plan_for, report_rows, subtree_ids
 from reporting.services import draft_build, narrative_save, report_publish
 
@@ -323,3 +325,45 @@ def file_download(request, pk: int):
     response["Content-Disposition"] = f'attachment; filename="{report_file.filename}"'
     response["X-Content-SHA256"] = report_file.sha256
     return response
+
+
+# --- The cycle and notifications ---------------------------------------------------------------
+
+
+@requires(Capability.MANAGE_PERIODS)
+def cycle(request, pk: int):
+    """The period's cycle as a timeline: each step done, next or failed, when, and what it did."""
+    period = get_object_or_404(ReportingPeriod, pk=pk)
+    if request.method == "POST":
+        step = get_object_or_404(CycleStep, pk=request.POST.get("step", "0") or 0, period=period)
+        if step.due_at > timezone.now() and request.POST.get("early") != "yes":
+            messages.error(request, "That step is not due yet.")
+        elif run_step(step.pk, by=request.user):
+            step.refresh_from_db()
+            messages.success(request, f"Done: {step.summary}")
+        else:
+            step.refresh_from_db()
+            messages.error(request, step.error or "That step had already been done.")
+        return redirect("reporting:cycle", pk=period.pk)
+    steps = sync_steps(period) if period.state != PeriodState.PUBLISHED else list(period.cycle_steps.all())
+    titles = {p.key: p.title for p in plan(period)}
+    now = timezone.now()
+    upcoming = next((s for s in sorted(steps, key=lambda s: s.due_at) if s.state == StepState.WAITING), None)
+    return render(
+        request,
+        "reporting/cycle.html",
+        {
+            "period": period,
+            "steps": [(s, titles.get(s.key, s.key), s.due_at <= now) for s in sorted(steps, key=lambda s: s.due_at)],
+            "upcoming": upcoming,
+        },
+    )
+
+
+@requires(Capability.VIEW_HOME)
+def notification_list(request):
+    return render(
+        request,
+        "reporting/notifications.html",
+        {"notifications": Notification.objects.filter(user=request.user)[:60]},
+    )

@@ -39,6 +39,16 @@ ROUTES = (
         hidden_from_scoped=lambda w: [w.kpis["s2"].title],
     ),
     Route("reporting:report-list", allowed=EVERYONE),
+    Route("reporting:notifications", allowed=EVERYONE),
+    Route("reporting:cycle", allowed=ADMINS, kwargs=lambda w: {"pk": w.kpis["period"].pk}),
+    Route(
+        "reporting:cycle",
+        allowed=ADMINS,
+        kwargs=lambda w: {"pk": w.kpis["period"].pk},
+        method="post",
+        data={"step": "0"},
+        ok_status=404,
+    ),
     Route("reporting:report", allowed=DRAFT_READERS, kwargs=lambda w: {"pk": w.kpis["period"].pk}),
     Route(
         "reporting:narrative-edit",

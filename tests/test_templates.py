@@ -127,6 +127,8 @@ def test_every_template_renders(world, clients):
         expect=400,
     )
     visit(clients["scrutiny"], reverse("reporting:report-list"))
+    visit(clients["scrutiny"], reverse("reporting:notifications"))
+    visit(admin, reverse("reporting:cycle", kwargs={"pk": kpis["period"].pk}))
     visit(clients["cmt"], reverse("reporting:snapshot", kwargs={"pk": kpis["draft_snapshot"].pk}))
     visit(clients["cmt"], reverse("reporting:snapshot-progress", kwargs={"pk": kpis["published_snapshot"].pk}))
     kpis["s1"].council_plan_nodes.add(thread["priority"])

@@ -23,38 +23,41 @@ def test_database_url() -> str:
     return urlunsplit(parts._replace(path=f"/{connection.settings_dict['NAME']}"))
 
 
-@contextlib.contextmanager
-def running_worker():
-    from pmf.celery import app
-
-    app.control.purge()  # tasks queued by earlier tests are not this test's business
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "pmf",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--without-gossip",
-        ],
+def _start(args: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "pmf", *args],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": test_database_url()},
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
     try:
-        yield worker
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextlib.contextmanager
+def running_worker(*, beat_schedule: Path | None = None, tick_seconds: float = 1):
+    """A worker (and, given a schedule file, Celery beat ticking every ``tick_seconds``)."""
+    from pmf.celery import app
+
+    app.control.purge()  # tasks queued by earlier tests are not this test's business
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "PMF_TICK_SECONDS": str(tick_seconds)}
+    processes = [_start(["worker", "--pool=solo", "--loglevel=WARNING", "--without-gossip"], env)]
+    if beat_schedule is not None:
+        processes.append(_start(["beat", "--loglevel=WARNING", "--schedule", str(beat_schedule)], env))
+    try:
+        yield processes[0]
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
+        for process in reversed(processes):
+            _stop(process)
 
 
 def wait_for(condition, *, worker, timeout: float = 60, what: str = "the worker") -> None:

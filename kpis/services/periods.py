@@ -34,7 +34,7 @@ def period_create(*, by, year: int, quarter: int, historic: bool = False, **date
     values = ReportingPeriod.default_dates(year, quarter)
     values.update({k: v for k, v in dates.items() if v})
     state = PeriodState.CLOSED if historic else PeriodState.SCHEDULED
-    period = ReportingPeriod(year=year, quarter=quarter, state=state, **values)
+    period = ReportingPeriod(year=year, quarter=quarter, state=state, historic=historic, **values)
     period.full_clean()
     period.save()
     audit_record(actor=by, action="create", instance=period, after=model_snapshot(period))

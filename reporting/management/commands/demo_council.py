@@ -28,12 +28,12 @@ from accounts.services import (
     user_create,
     user_set_line_manager,
 )
-from kpis.calendar import quarter_bounds
+from kpis.calendar import add_working_days, quarter_bounds
 from kpis.data_periods import DataPeriod
 from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod
 from kpis.results import round_half_up
 from kpis.services.dictionary import benchmark_set, kpi_create, target_set
-from kpis.services.periods import period_advance, period_create
+from kpis.services.periods import period_advance, period_create, period_update_dates
 from kpis.services.returns import return_backfill
 from planning.models import (
     CouncilPlan,
@@ -450,6 +450,16 @@ class Command(BaseCommand):
                 )
                 created += 1
         current = period(open_year, open_quarter, historic=False)
+        # The demo's open period is mid-cycle today, so the cycle does not close it at once.
+        deadline = add_working_days(today, 10)
+        period_update_dates(
+            by=None,
+            period=current,
+            opens_on=min(current.opens_on, today),
+            return_deadline=deadline,
+            review_deadline=add_working_days(deadline, 5),
+            publish_on=add_working_days(deadline, 15),
+        )
         period_advance(by=None, period=current, to=PeriodState.OPEN)
         self.demo_states(current, kpis)
         return created

@@ -1,0 +1,160 @@
+"""The quarterly cycle: the steps and their days, each done once however often the tick runs,
+one message per person per day, and a period run from opening to publication."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from kpis.models import PeriodState, ReportingPeriod
+from reporting.cycle import at_step_hour, ensure_periods, plan, run_step, sync_steps, tick
+from reporting.models import CycleStep, Notification, OutboxMessage, Snapshot, SnapshotKind, StepState
+
+
+def moment(day: datetime.date, hour: int = 9) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def test_the_steps_fall_on_working_days_from_the_periods_dates():
+    period = ReportingPeriod(year=2025, quarter=3, **ReportingPeriod.default_dates(2025, 3))
+    period.publish_on = datetime.date(2026, 3, 12)
+    steps = {s.key: s.due for s in plan(period)}
+    assert steps["open"] == datetime.date(2026, 1, 2)  # 1 January is a bank holiday
+    assert period.return_deadline == datetime.date(2026, 1, 23)
+    assert steps["remind-5"] == datetime.date(2026, 1, 16)
+    assert steps["remind-1"] == datetime.date(2026, 1, 22)
+    assert steps["close"] == datetime.date(2026, 1, 24)
+    assert steps["draft-report"] == period.review_deadline == datetime.date(2026, 1, 30)
+    assert [k for k in steps if k.startswith("chase:")] == [
+        f"chase:2026-01-{d}" for d in ("26", "27", "28", "29", "30")
+    ]
+    assert steps["publish"] == datetime.date(2026, 3, 12)
+
+
+def test_the_next_four_quarters_are_made_ahead_once(db):
+    made = ensure_periods(datetime.date(2025, 11, 3))
+    assert [p.label for p in made] == ["2025/26 Q3", "2025/26 Q4", "2026/27 Q1", "2026/27 Q2", "2026/27 Q3"]
+    assert ensure_periods(datetime.date(2025, 11, 3)) == []
+
+
+def test_changing_a_periods_dates_moves_its_waiting_steps(world):
+    period = world.kpis["period"]
+    sync_steps(period)
+    ReportingPeriod.objects.filter(pk=period.pk).update(return_deadline=period.return_deadline + datetime.timedelta(7))
+    period.refresh_from_db()
+    sync_steps(period)
+    close = CycleStep.objects.get(period=period, key="close")
+    assert close.due_at == at_step_hour(period.return_deadline + datetime.timedelta(days=1))
+
+
+@pytest.fixture
+def scheduled(world, reported):
+    """The reported world's period put back to scheduled, with dates in January 2026."""
+    period = reported["period"]
+    ReportingPeriod.objects.filter(pk=period.pk).update(
+        state=PeriodState.SCHEDULED, publish_on=datetime.date(2026, 2, 10), **ReportingPeriod.default_dates(2025, 2)
+    )
+    period.refresh_from_db()
+    return period
+
+
+def test_a_period_runs_from_open_to_published_each_step_once(world, scheduled):
+    period = scheduled
+    days = {s.key: s.due for s in plan(period)}
+    tick(moment(days["open"]))
+    period.refresh_from_db()
+    assert period.state == PeriodState.OPEN
+    assert tick(moment(days["open"]))["steps"] == []  # the same tick again does nothing
+    tick(moment(days["remind-5"]))
+    reminded = Notification.objects.filter(day=days["remind-5"])
+    assert reminded.count() == 2  # service_lead (three KPIs) and s2.person: one message each
+    lead = reminded.get(user=world.people["service_lead"])
+    assert len(lead.items) == len({tuple(i) for i in lead.items}) >= 1
+    assert len(mail.outbox) == 0 or all(m.to for m in mail.outbox)
+    emailed = Notification.objects.filter(emailed_at__isnull=False).count()
+    tick(moment(days["remind-5"], 10))
+    assert Notification.objects.filter(emailed_at__isnull=False).count() == emailed  # never twice
+    tick(moment(days["close"]))
+    period.refresh_from_db()
+    assert period.state == PeriodState.CLOSED
+    first_chase = next(k for k in days if k.startswith("chase:"))
+    tick(moment(days[first_chase]))
+    chased = Notification.objects.get(user=world.people["directorate_lead"], day=days[first_chase])
+    assert any("Overdue in your directorate" in text for text, _ in chased.items)
+    tick(moment(days["draft-report"]))
+    period.refresh_from_db()
+    assert period.state == PeriodState.DRAFT_REPORT
+    assert Snapshot.objects.filter(period=period, kind=SnapshotKind.DRAFT).count() == 1
+    assert Notification.objects.filter(user=world.people["cmt"], day=days["draft-report"]).exists()
+    tick(moment(days["publish"]))
+    tick(moment(days["publish"], 11))
+    period.refresh_from_db()
+    assert period.state == PeriodState.PUBLISHED
+    assert Snapshot.objects.filter(period=period, kind=SnapshotKind.PUBLISHED).count() == 1
+    told = Notification.objects.get(user=world.people["scrutiny"], day=days["publish"])
+    assert told.items[0][0] == f"The {period.label} report is published"
+    summaries = dict(CycleStep.objects.filter(period=period).values_list("key", "summary"))
+    assert summaries["remind-5"].startswith("Reminders sent to 2 people")
+    ours = set(Snapshot.objects.filter(period=period).values_list("pk", flat=True))
+    builds = [m.kwargs["snapshot_id"] for m in OutboxMessage.objects.filter(task="reporting.tasks.build_pdfs")]
+    assert len([b for b in builds if b in ours]) == 2, (builds, ours)  # the draft, then the published report
+
+
+def test_a_missed_tick_catches_up(world, scheduled):
+    days = {s.key: s.due for s in plan(scheduled)}
+    done = tick(moment(days["close"]))["steps"]
+    ours = [s.removeprefix(f"{scheduled.label} ") for s in done if s.startswith(scheduled.label)]
+    assert ours[:4] == ["open", "remind-5", "remind-1", "close"]
+    assert all(step.startswith(("chase:", "review:")) for step in ours[4:])  # due the same morning
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_running_one_step_do_it_once(world, scheduled):
+    sync_steps(scheduled)
+    step = CycleStep.objects.get(period=scheduled, key="open")
+    results, barrier = [], threading.Barrier(2)
+
+    def worker():
+        barrier.wait()
+        try:
+            results.append(run_step(step.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, True]
+    step.refresh_from_db()
+    assert (step.state, step.attempts) == (StepState.DONE, 1)
+
+
+def test_a_step_that_cannot_run_yet_waits_with_its_reason(world, scheduled):
+    sync_steps(scheduled)
+    step = CycleStep.objects.get(period=scheduled, key="publish")
+    assert run_step(step.pk) is False
+    step.refresh_from_db()
+    assert step.state == StepState.WAITING
+    assert "the draft report comes first" in step.error
+
+
+def test_the_admin_runs_a_due_step_from_the_cycle_page(client, world, scheduled):
+    from django.urls import reverse
+
+    sync_steps(scheduled)
+    step = CycleStep.objects.get(period=scheduled, key="open")
+    client.force_login(world.people["performance_admin"])
+    page = client.get(reverse("reporting:cycle", args=[scheduled.pk])).content.decode()
+    assert "Open the period for returns" in page
+    response = client.post(reverse("reporting:cycle", args=[scheduled.pk]), {"step": step.pk})
+    assert response.status_code == 302
+    step.refresh_from_db()
+    assert step.state == StepState.DONE
+    assert step.summary.startswith("Opened")
