@@ -43,13 +43,27 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def worker_env(**extra: str) -> dict:
+    return {**os.environ, "DATABASE_URL": test_database_url(), **extra}
+
+
+def start_worker(**extra_env: str) -> subprocess.Popen:
+    """A worker in its own process group, so a test can kill the group like a lost machine."""
+    return _start(["worker", "--pool=solo", "--loglevel=WARNING", "--without-gossip"], worker_env(**extra_env))
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
 @contextlib.contextmanager
 def running_worker(*, beat_schedule: Path | None = None, tick_seconds: float = 1):
     """A worker (and, given a schedule file, Celery beat ticking every ``tick_seconds``)."""
     from pmf.celery import app
 
     app.control.purge()  # tasks queued by earlier tests are not this test's business
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "PMF_TICK_SECONDS": str(tick_seconds)}
+    env = worker_env(PMF_TICK_SECONDS=str(tick_seconds))
     processes = [_start(["worker", "--pool=solo", "--loglevel=WARNING", "--without-gossip"], env)]
     if beat_schedule is not None:
         processes.append(_start(["beat", "--loglevel=WARNING", "--schedule", str(beat_schedule)], env))

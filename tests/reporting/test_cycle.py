@@ -158,3 +158,29 @@ def test_the_admin_runs_a_due_step_from_the_cycle_page(client, world, scheduled)
     step.refresh_from_db()
     assert step.state == StepState.DONE
     assert step.summary.startswith("Opened")
+
+
+def test_a_failing_email_is_tried_again_and_sent_once(world, monkeypatch):
+    from django.db import transaction
+
+    from reporting import notifications
+
+    with transaction.atomic():
+        notifications.add(world.people["cmt"], datetime.date(2026, 1, 5), [("The draft report is ready", "/x/")])
+        notifications.add(world.people["cmt"], datetime.date(2026, 1, 5), [("The draft report is ready", "/x/")])
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise ConnectionRefusedError("SMTP down")
+        return 1
+
+    monkeypatch.setattr(notifications, "send_mail", flaky)
+    now = moment(datetime.date(2026, 1, 5))
+    assert notifications.send_due(now) == 0
+    assert notifications.send_due(now) == 1
+    assert notifications.send_due(now) == 0
+    assert len(calls) == 2
+    notification = Notification.objects.get(user=world.people["cmt"])
+    assert notification.items == [["The draft report is ready", "/x/"]]  # the same line once
