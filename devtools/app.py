@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,12 @@ def make_plan(environ: dict[str, str]) -> Plan:
         web_port=parse_port(environ.get("PMF_PORT") or str(DEFAULT_WEB_PORT), "PMF_PORT"),
         env=env,
     )
+
+
+def manage(args: list[str]) -> int:
+    """Run ``manage.py`` with the environment the local service runs with."""
+    plan = make_plan(dict(os.environ))
+    return subprocess.run([sys.executable, str(paths.ROOT / "manage.py"), *args], env=plan.env, check=False).returncode
 
 
 def ports_needed(plan: Plan) -> list[tuple[int, str, str]]:

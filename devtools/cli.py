@@ -11,6 +11,8 @@ USAGE = """\
 Usage:
   python3 run.py              set up (first run only) and run Performance locally
   python3 run.py test [ARGS]  set up, then lint and test; ARGS are passed to pytest
+  python3 run.py manage ARGS  a manage.py command against the running local service
+                              (for example `python3 run.py manage demo_cycle`)
 
 Environment: PMF_PORT (web port, default 8000); DATABASE_URL and REDIS_URL together
 to use your own PostgreSQL and Redis instead of the embedded ones.
@@ -26,6 +28,8 @@ def parse(argv: list[str]) -> tuple[str, list[str]]:
         return "help", []
     if first == "test":
         return "test", rest
+    if first == "manage" and rest:
+        return "manage", rest
     if first in ("run", "serve") and not rest:
         return first, []
     raise Fatal(f"Unknown command: {' '.join(argv)}\n\n{USAGE}", code=2)
@@ -49,9 +53,11 @@ def main(argv: list[str]) -> int:
 
 
 def dispatch(command: str, extra: list[str], argv: list[str]) -> int:
-    if command in ("run", "test") and not bootstrap.already_reexecuted():
+    if command in ("run", "test", "manage") and not bootstrap.already_reexecuted():
         bootstrap.prepare(dev=command == "test")
         bootstrap.reexec(argv)
     if command == "test":
         return testrun.run(extra)
+    if command == "manage":
+        return app.manage(extra)
     return app.run(serve_only=command == "serve")

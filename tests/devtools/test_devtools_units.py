@@ -276,6 +276,7 @@ def test_command_line_parsing():
     assert cli.parse([]) == ("run", [])
     assert cli.parse(["test", "-k", "foo", "-x"]) == ("test", ["-k", "foo", "-x"])
     assert cli.parse(["serve"]) == ("serve", [])
+    assert cli.parse(["manage", "demo_cycle"]) == ("manage", ["demo_cycle"])
     with pytest.raises(Fatal) as caught:
         cli.parse(["sevre"])
     assert caught.value.code == 2

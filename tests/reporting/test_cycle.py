@@ -184,3 +184,19 @@ def test_a_failing_email_is_tried_again_and_sent_once(world, monkeypatch):
     assert len(calls) == 2
     notification = Notification.objects.get(user=world.people["cmt"])
     assert notification.items == [["The draft report is ready", "/x/"]]  # the same line once
+
+
+def test_the_demo_cycle_runs_the_open_periods_steps_in_the_next_minutes(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("demo_cycle", minutes_apart=0.5, stdout=out)
+    period = world.kpis["period"]
+    waiting = CycleStep.objects.filter(period=period, state=StepState.WAITING).order_by("due_at")
+    kinds = [s.key.split(":", 1)[0] for s in waiting]
+    assert kinds == ["open", "remind-5", "remind-1", "close", "chase", "review", "draft-report", "publish"]
+    assert all(s.due_fixed for s in waiting)
+    assert waiting.last().due_at - timezone.now() < datetime.timedelta(minutes=5)
+    assert "runs over the next 4 minutes" in out.getvalue()

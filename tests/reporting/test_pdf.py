@@ -1,0 +1,152 @@
+"""The point-in-time PDF dashboards, read back as a reader and a screen reader would: the
+figures in the text, the tags and the charts' descriptions in the structure tree."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from core.charts import describe
+from reporting.content import build, chart_from
+from reporting.pdf import chart_images, pack_html, priority_html, render_pack, render_priority
+from tests.reporting.conftest import SCRIPT
+
+
+@pytest.fixture
+def draft(reported):
+    return build(reported["period"], kind="draft", status_label="Draft for CMT")
+
+
+@pytest.fixture
+def published(reported):
+    return build(reported["period"], kind="published", status_label="Published to Cabinet 14 January 2026")
+
+
+def pages(data: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def priority(content: dict, code: str) -> dict:
+    return next(p for p in content["priorities"] if p["code"] == code)
+
+
+def structure_elements(data: bytes) -> list:
+    """Every element of the PDF's structure tree, depth first."""
+    root = PdfReader(io.BytesIO(data)).trailer["/Root"]
+    found, stack = [], [root["/StructTreeRoot"].get_object()]
+    while stack:
+        node = stack.pop()
+        if "/S" in node:
+            found.append(node)
+        kids = node.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object()
+            if hasattr(kid, "get") and kid.get("/Type") != "/OBJR":
+                stack.append(kid)
+    return found
+
+
+@pytest.mark.parametrize("code", ["P1", "P2"])
+def test_a_priority_pdf_shows_each_of_its_kpis_value_and_rag(draft, code):
+    text = "\n".join(pages(render_priority(draft, code)))
+    for kpi in priority(draft, code)["kpis"]:
+        assert kpi["code"] in text
+        assert kpi["value_text"] in text
+        assert kpi["rag_label"] in text
+    other = "P2" if code == "P1" else "P1"
+    assert not any(kpi["code"] in text for kpi in priority(draft, other)["kpis"])
+    assert "2025/26 Q2" in text
+    assert "Draft for CMT" in text
+
+
+def test_the_pack_has_a_cover_then_contents_with_each_priority_s_page_number(draft):
+    text = pages(render_pack(draft))
+    cover, contents = text[0], text[1]
+    assert "Quarterly performance report" in cover
+    assert draft["council"] in cover
+    assert draft["period"]["label"] in cover
+    assert "Draft for CMT" in cover
+    assert re.search(r"As at \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d", cover)
+    assert "Contents" in contents
+    for section in draft["priorities"]:
+        listed = re.search(rf"{section['code']} {re.escape(section['title'])}[ .]*(\d+)", contents)
+        assert listed, section["code"]
+        first_kpi = section["kpis"][0]["code"]
+        page = next(number for number, page in enumerate(text, start=1) if number > 2 and first_kpi in page)
+        assert int(listed[1]) == page
+    assert 4 <= len(text) <= 10
+    assert all(re.search(rf"Page {n} of {len(text)}", page) for n, page in enumerate(text, start=1))
+
+
+def test_every_page_carries_the_council_period_and_status_in_its_footer(draft):
+    for page in pages(render_pack(draft)):
+        assert f"{draft['council']} · 2025/26 Q2 · Draft for CMT" in page
+
+
+def test_the_pdf_is_tagged_and_each_chart_has_its_description_as_alt_text(draft):
+    data = render_priority(draft, "P1")
+    catalog = PdfReader(io.BytesIO(data)).trailer["/Root"]
+    assert "/StructTreeRoot" in catalog
+    assert catalog["/MarkInfo"]["/Marked"] is True
+    assert catalog["/Lang"] == "en-GB"
+    assert PdfReader(io.BytesIO(data)).metadata.title.endswith("2025/26 Q2")
+    elements = structure_elements(data)
+    figures = [e for e in elements if e["/S"] == "/Figure"]
+    charted = [kpi for kpi in priority(draft, "P1")["kpis"] if kpi["chart"]["points"]]
+    assert [str(f["/Alt"]) for f in figures] == [describe(chart_from(kpi)) for kpi in charted]
+    tags = {str(e["/S"]) for e in elements}
+    assert {"/H1", "/H2", "/H3", "/Table", "/TH", "/TD"} <= tags
+
+
+def test_a_draft_says_draft_on_every_page(draft):
+    text = pages(render_pack(draft))
+    assert all("DRAFT" in page for page in text)
+
+
+def test_a_published_report_has_no_draft_watermark(published):
+    text = pages(render_pack(published))
+    assert not any("DRAFT" in page for page in text)
+    assert "Published to Cabinet 14 January 2026" in text[0]
+
+
+def test_commentary_and_narrative_are_shown_as_text_never_as_markup(draft):
+    priority(draft, "P1")["narrative"] = "First line\nSecond line <b>not bold</b>"
+    html = priority_html(draft, "P1")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Better than planned" in html
+    assert "First line<br>Second line &lt;b&gt;not bold&lt;/b&gt;" in html
+    text = "\n".join(pages(render_priority(draft, "P1")))
+    assert SCRIPT in text
+    assert "Second line <b>not bold</b>" in text
+
+
+def test_a_kpi_with_no_data_says_no_data_yet_instead_of_a_chart(draft):
+    charts = chart_images(draft)
+    assert charts["NODATA"].src is None
+    html = priority_html(draft, "P1", charts)
+    no_data = html[html.index("NODATA") : html.index("S1-01")]
+    assert "No data yet" in no_data
+    assert "<img" not in no_data
+    text = "\n".join(pages(render_priority(draft, "P1", charts)))
+    assert "No data yet" in text
+
+
+def test_small_counts_in_a_breakdown_show_as_fewer_than_5(draft):
+    text = "\n".join(pages(render_priority(draft, "P2")))
+    assert re.search(r"North\s+fewer than 5", text)
+    assert re.search(r"South\s+12", text)
+
+
+def test_the_same_content_renders_to_the_same_bytes_with_or_without_shared_charts(draft):
+    charts = chart_images(draft)
+    first = render_priority(draft, "P2")
+    assert render_priority(draft, "P2", charts) == first
+    assert pack_html(draft, charts) == pack_html(draft)
+
+
+def test_an_unknown_priority_is_refused(draft):
+    with pytest.raises(KeyError):
+        priority_html(draft, "P9")
