@@ -159,6 +159,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL") or EMBEDDED_REDIS_URL
 
+# Each process keeps its own small cache (dashboard results, keyed by the newest audit record,
+# so a cached page is never out of date); nothing depends on it surviving a restart.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pmf"}}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

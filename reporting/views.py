@@ -3,22 +3,29 @@ and reports as snapshots with their PDFs."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.models import OrgUnit, OrgUnitKind, within_paths_q
 from accounts.policy import Capability, has_capability, scoped_unit_paths
+from audit.models import AuditEvent
 from core.forms import GovukFormMixin
-from core.views import render_page, requires, submit
+from core.views import requires, submit
 from kpis.models import Escalation, Kpi, PeriodState, ReportingPeriod, ReturnState
 from kpis.results import Direction, Rag
 from kpis.workflow import TransitionRefused
@@ -32,6 +39,8 @@ from reporting.services import draft_build, narrative_save, report_publish
 
 #: KPIs a dashboard page shows, each with its chart; the RAG counts cover every KPI matched.
 DASHBOARD_PAGE_SIZE = 20
+#: The results are kept this long, keyed so that any audited change makes a new entry.
+DASHBOARD_CACHE_SECONDS = 300
 IMPROVING = {Direction.IMPROVING}
 WORSENING = {Direction.WORSENING}
 
@@ -118,6 +127,44 @@ def dashboard(request):
     priorities = list(plan.nodes.active().priorities()) if plan else []
     filters = DashboardFilters(request.GET or None, priorities=priorities)
     chosen = filters.cleaned_data if filters.is_valid() else {}
+    key = _results_key(request, period)
+    results = cache.get(key)
+    if results is None:
+        results = render_to_string(
+            "reporting/_dashboard_results.html", _dashboard_results(request, period, plan, priorities, chosen), request
+        )
+        cache.set(key, results, DASHBOARD_CACHE_SECONDS)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(results)
+    else:
+        response = render(
+            request,
+            "reporting/dashboard.html",
+            {
+                "period": period,
+                "filters": filters,
+                "heading": _dashboard_heading(chosen, priorities),
+                "results": mark_safe(results),  # noqa: S308 - our own template, rendered above
+            },
+        )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _results_key(request, period) -> str:
+    """What the results depend on: the period and its state, the person's scope, the filters,
+    and the newest audit record. Every change to governed data is audited, so any change makes
+    a new key and the figures stay live."""
+    newest = AuditEvent.objects.aggregate(newest=Max("id"))["newest"]
+    paths = scoped_unit_paths(request.user, Capability.VIEW_DASHBOARDS)
+    scope = "all" if paths is None else ",".join(sorted(paths))
+    params = sorted((k, v) for k, values in request.GET.lists() for v in values)
+    state = f"{period.pk}:{period.state}" if period else "none"
+    raw = f"{state}|{newest}|{scope}|{params}"
+    return "dashboard:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _dashboard_results(request, period, plan, priorities, chosen: dict) -> dict:
     kpis = _kpis_in_scope(request.user)
     if chosen.get("directorate"):
         kpis = kpis.filter(owning_service__parent_id=chosen["directorate"])
@@ -133,24 +180,15 @@ def dashboard(request):
     if chosen.get("rag"):
         rows = [r for r in rows if r.rag.value == chosen["rag"]]
     page = Paginator(rows, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
-    cards = [(kpi_content(row), row.chart()) for row in page]
     query = request.GET.copy()
     query.pop("page", None)
-    return render_page(
-        request,
-        "reporting/dashboard.html",
-        {
-            "period": period,
-            "plan": plan,
-            "filters": filters,
-            "cards": cards,
-            "page": page,
-            "query": query.urlencode(),
-            "summary": rag_summary(rows),
-            "heading": _dashboard_heading(chosen, priorities),
-        },
-        partial="results",
-    )
+    return {
+        "cards": [(kpi_content(row), row.chart()) for row in page],
+        "page": page,
+        "query": query.urlencode(),
+        "summary": rag_summary(rows),
+        "heading": _dashboard_heading(chosen, priorities),
+    }
 
 
 def _dashboard_heading(chosen: dict, priorities: list[PlanNode]) -> str:

@@ -216,3 +216,11 @@ def client_for(world: World, persona: str) -> Client:
 @pytest.fixture
 def clients(world) -> dict[str, Client]:
     return {persona: client_for(world, persona) for persona in PERSONAS}
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: database ids repeat between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
