@@ -65,31 +65,11 @@ def overview(request):
     open escalations and returns outstanding."""
     period = _period(request)
     plan = plan_for(period) if period else None
-    priorities, rows = (
-        report_rows(period, plan=plan, kpis=_kpis_in_scope(request.user), detail=False) if period else ([], [])
-    )
-    escalated = set(Escalation.objects.open().values_list("kpi_id", flat=True))
-    sections = []
-    for priority in priorities:
-        members = [r for r in rows if priority.pk in r.priority_ids]
-        directions = Counter(r.result.direction for r in members if r.result)
-        sections.append(
-            {
-                "priority": priority,
-                "kpis": len(members),
-                "summary": rag_summary(members),
-                "improving": sum(n for d, n in directions.items() if d in IMPROVING),
-                "worsening": sum(n for d, n in directions.items() if d in WORSENING),
-                "no_change": directions.get(Direction.NO_CHANGE, 0),
-                "escalations": sum(1 for r in members if r.kpi.pk in escalated),
-                "outstanding": sum(
-                    1
-                    for r in members
-                    if r.period_return is not None
-                    and r.period_return.state not in {ReturnState.APPROVED, ReturnState.NOT_AVAILABLE}
-                ),
-            }
-        )
+    key = _results_key(request, period, "overview")
+    sections = cache.get(key)
+    if sections is None:
+        sections = _overview_sections(request, period, plan)
+        cache.set(key, sections, DASHBOARD_CACHE_SECONDS)
     return render(
         request,
         "reporting/overview.html",
@@ -127,7 +107,7 @@ def dashboard(request):
     priorities = list(plan.nodes.active().priorities()) if plan else []
     filters = DashboardFilters(request.GET or None, priorities=priorities)
     chosen = filters.cleaned_data if filters.is_valid() else {}
-    key = _results_key(request, period)
+    key = _results_key(request, period, "dashboard")
     results = cache.get(key)
     if results is None:
         results = render_to_string(
@@ -151,7 +131,36 @@ def dashboard(request):
     return response
 
 
-def _results_key(request, period) -> str:
+def _overview_sections(request, period, plan) -> list[dict]:
+    priorities, rows = (
+        report_rows(period, plan=plan, kpis=_kpis_in_scope(request.user), detail=False) if period else ([], [])
+    )
+    escalated = set(Escalation.objects.open().values_list("kpi_id", flat=True))
+    sections = []
+    for priority in priorities:
+        members = [r for r in rows if priority.pk in r.priority_ids]
+        directions = Counter(r.result.direction for r in members if r.result)
+        sections.append(
+            {
+                "priority": priority,
+                "kpis": len(members),
+                "summary": rag_summary(members),
+                "improving": sum(n for d, n in directions.items() if d in IMPROVING),
+                "worsening": sum(n for d, n in directions.items() if d in WORSENING),
+                "no_change": directions.get(Direction.NO_CHANGE, 0),
+                "escalations": sum(1 for r in members if r.kpi.pk in escalated),
+                "outstanding": sum(
+                    1
+                    for r in members
+                    if r.period_return is not None
+                    and r.period_return.state not in {ReturnState.APPROVED, ReturnState.NOT_AVAILABLE}
+                ),
+            }
+        )
+    return sections
+
+
+def _results_key(request, period, page: str = "dashboard") -> str:
     """What the results depend on: the period and its state, the person's scope, the filters,
     and the newest audit record. Every change to governed data is audited, so any change makes
     a new key and the figures stay live."""
@@ -161,7 +170,7 @@ def _results_key(request, period) -> str:
     params = sorted((k, v) for k, values in request.GET.lists() for v in values)
     state = f"{period.pk}:{period.state}" if period else "none"
     raw = f"{state}|{newest}|{scope}|{params}"
-    return "dashboard:" + hashlib.sha256(raw.encode()).hexdigest()
+    return f"{page}:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _dashboard_results(request, period, plan, priorities, chosen: dict) -> dict:

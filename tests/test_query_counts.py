@@ -227,7 +227,7 @@ def reported_world(world):
 @pytest.mark.parametrize(
     ("url_name", "persona", "pinned"),
     [
-        ("reporting:overview", "cmt", 18),
+        ("reporting:overview", "cmt", 19),
         ("reporting:dashboard", "cmt", 24),
         ("reporting:dashboard", "directorate_lead", 24),
     ],
