@@ -90,7 +90,7 @@ def test_the_pdf_is_tagged_and_each_chart_has_its_description_as_alt_text(draft)
     data = render_priority(draft, "P1")
     catalog = PdfReader(io.BytesIO(data)).trailer["/Root"]
     assert "/StructTreeRoot" in catalog
-    assert catalog["/MarkInfo"]["/Marked"] is True
+    assert bool(catalog["/MarkInfo"]["/Marked"])
     assert catalog["/Lang"] == "en-GB"
     assert PdfReader(io.BytesIO(data)).metadata.title.endswith("2025/26 Q2")
     elements = structure_elements(data)

@@ -228,3 +228,8 @@ def test_a_figure_revised_after_publication_shows_old_new_and_why_in_the_next_re
     ]
     page = client.get(reverse("reporting:snapshot", args=[draft.pk])).content.decode()
     assert "Figures revised since the last report" in page
+    from reporting.pdf import render_pack
+
+    text = pdf_text(render_pack(draft.content))
+    assert "Figures revised since the last report" in text
+    assert "Late cases were added" in text
