@@ -263,6 +263,8 @@ SVG_RC = {
 _SVG_LOCK = threading.Lock()
 #: More labels than this along the bottom and only every n-th is written.
 MAX_X_LABELS = 16
+#: At most this many gaps between the value axis's round values.
+Y_TICKS = 4
 #: Labels too long to sit side by side slope down from their ticks, as plotly.js slopes them.
 SLANT_DEGREES = 30
 
@@ -294,6 +296,8 @@ def svg_data_uri(chart: TrendChart, width_px: int = 640, height_px: int = 360) -
 
 
 def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     axes = figure.add_subplot()
     positions = range(len(chart.points))
     _draw_series(axes, positions, ACTUAL, [point.actual for point in chart.points])
@@ -308,6 +312,8 @@ def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> Non
     axes.set_xlabel("Data period")
     axes.set_ylabel(chart.axis_title)
     axes.yaxis.set_major_formatter(f"{chart.prefix}{{x:,.{chart.decimal_places}f}}{chart.suffix}")
+    # A few round values on the value axis: each tick costs time to draw and to paint in a PDF.
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=Y_TICKS, min_n_ticks=2))
     axes.grid(axis="y", color=GRID_COLOUR, linewidth=POINTS_PER_PX)
     axes.set_axisbelow(True)
     axes.spines[["top", "right"]].set_visible(False)
