@@ -9,6 +9,7 @@ people who cannot see either drawing (ADR 0010).
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import math
 import threading
@@ -269,15 +270,34 @@ Y_TICKS = 4
 SLANT_DEGREES = 30
 
 
+_DRAWING = threading.local()
+
+
+@contextlib.contextmanager
+def drawing():
+    """Hold the lock and matplotlib's settings while drawing many charts: entering the settings
+    deep-copies all of matplotlib's, which cost as much as drawing a chart. Nests freely."""
+    if getattr(_DRAWING, "active", False):
+        yield
+        return
+    import matplotlib
+
+    with _SVG_LOCK, matplotlib.rc_context(SVG_RC):
+        _DRAWING.active = True
+        try:
+            yield
+        finally:
+            _DRAWING.active = False
+
+
 def svg(chart: TrendChart, width_px: int = 640, height_px: int = 360) -> str:
     """The chart as an SVG element to embed in a PDF's HTML, drawn like ``plotly_spec`` draws it.
     Uses matplotlib's object API, not pyplot, so it needs no display and keeps no global figures.
     Not for pages under the site's CSP: matplotlib writes ``style`` attributes."""
     # Imported here: matplotlib takes a second or two to import and only PDF building needs it.
-    import matplotlib
     from matplotlib.figure import Figure
 
-    with _SVG_LOCK, matplotlib.rc_context(SVG_RC):
+    with drawing():
         figure = Figure(figsize=(width_px / PX_PER_INCH, height_px / PX_PER_INCH))
         if chart.has_data:
             _draw_trend(figure, chart, width_px, height_px)
@@ -317,6 +337,9 @@ def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> Non
     axes.grid(axis="y", color=GRID_COLOUR, linewidth=POINTS_PER_PX)
     axes.set_axisbelow(True)
     axes.spines[["top", "right"]].set_visible(False)
+    # No tick marks: the labels and the gridlines say it all, and each mark is one more element
+    # for WeasyPrint to paint in every chart of the pack.
+    axes.tick_params(length=0)
     axes.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False, borderaxespad=0.2)
     _leave_margins(figure, chart, labels, slanted, width_px, height_px)
 

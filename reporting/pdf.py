@@ -20,7 +20,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from core.charts import describe, svg_data_uri
+from core.charts import describe, drawing, svg_data_uri
 from reporting.content import chart_from
 
 #: The chart's drawing size in CSS pixels (130 mm by 64 mm, so two KPIs fit on a landscape page);
@@ -73,12 +73,13 @@ def chart_images(content: dict, priority_code: str | None = None) -> Charts:
     priorities; only ``priority_code``'s when given. Pass the result to several renders of
     the same content to draw the charts only once."""
     charts: Charts = {}
-    for priority in content["priorities"]:
-        if priority_code is not None and priority["code"] != priority_code:
-            continue
-        for kpi in priority["kpis"]:
-            if kpi["code"] not in charts:
-                charts[kpi["code"]] = chart_image(kpi)
+    with drawing():  # matplotlib's settings entered once for all of them
+        for priority in content["priorities"]:
+            if priority_code is not None and priority["code"] != priority_code:
+                continue
+            for kpi in priority["kpis"]:
+                if kpi["code"] not in charts:
+                    charts[kpi["code"]] = chart_image(kpi)
     return charts
 
 
