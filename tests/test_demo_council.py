@@ -59,3 +59,15 @@ def test_writes_the_sign_ins_for_the_run_command(demo):
     for label in ("Performance admin", "Service lead", "Directorate performance lead", "CMT member", "Scrutiny member"):
         assert label in text
     assert "Employee with no performance role" in text
+
+
+def test_the_demo_has_a_published_report_for_scrutiny(db, settings, tmp_path):
+    from django.core.management import call_command
+
+    from reporting.models import Snapshot, SnapshotKind
+
+    settings.VAR_DIR = tmp_path
+    call_command("demo_council", verbosity=0)
+    published = Snapshot.objects.get(kind=SnapshotKind.PUBLISHED)
+    assert any(priority["kpis"] for priority in published.content["priorities"])
+    assert all(priority["narrative"] for priority in published.content["priorities"])

@@ -517,7 +517,7 @@ class Command(BaseCommand):
     # --- reports ------------------------------------------------------------------------
 
     def load_reports(self) -> int:
-        """The quarter before the open one, published with invented priority narratives, so
+        """The latest quarter of history published, with invented priority narratives, so
         scrutiny members have a report to read. Its PDFs are made by the worker."""
         from reporting.models import Snapshot
         from reporting.selectors import plan_for
@@ -525,14 +525,20 @@ class Command(BaseCommand):
 
         if Snapshot.objects.exists():
             return 0
-        current = ReportingPeriod.objects.current_open()
-        if current is None:
+        # The latest quarter of loaded history that the current Council Plan covers.
+        period = next(
+            (
+                p
+                for p in ReportingPeriod.objects.filter(state=PeriodState.CLOSED, historic=True).order_by(
+                    "-year", "-quarter"
+                )
+                if plan_for(p) is not None
+            ),
+            None,
+        )
+        if period is None:
             return 0
-        year, quarter = current.previous()
-        period = ReportingPeriod.objects.filter(year=year, quarter=quarter, state=PeriodState.CLOSED).first()
-        plan = plan_for(period) if period else None
-        if plan is None:
-            return 0
+        plan = plan_for(period)
         period_advance(by=None, period=period, to=PeriodState.DRAFT_REPORT)
         for priority in plan.nodes.active().priorities():
             narrative_save(
