@@ -302,6 +302,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "performance@localhost")
+#: The site's address, for links in emails (the local one when running the demo).
+PMF_BASE_URL = os.environ.get("PMF_BASE_URL") or ("http://127.0.0.1:8000" if DEBUG else "")
 
 LOGGING = {
     "version": 1,

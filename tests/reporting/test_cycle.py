@@ -160,7 +160,8 @@ def test_the_admin_runs_a_due_step_from_the_cycle_page(client, world, scheduled)
     assert step.summary.startswith("Opened")
 
 
-def test_a_failing_email_is_tried_again_and_sent_once(world, monkeypatch):
+def test_a_failing_email_is_tried_again_and_sent_once(world, monkeypatch, settings):
+    settings.PMF_BASE_URL = "https://performance.example.gov.uk"
     from django.db import transaction
 
     from reporting import notifications
@@ -184,6 +185,7 @@ def test_a_failing_email_is_tried_again_and_sent_once(world, monkeypatch):
     assert len(calls) == 2
     notification = Notification.objects.get(user=world.people["cmt"])
     assert notification.items == [["The draft report is ready", "/x/"]]  # the same line once
+    assert "https://performance.example.gov.uk/x/" in calls[1][1]  # the link in the email is whole
 
 
 def test_the_demo_cycle_runs_the_open_periods_steps_in_the_next_minutes(world):

@@ -46,4 +46,7 @@ class Command(BaseCommand):
             due = start + datetime.timedelta(minutes=minutes_apart * index)
             CycleStep.objects.filter(pk=step.pk).update(due_at=due, due_fixed=True)
             self.stdout.write(f"{due:%H:%M:%S}  {step.key}")
-        self.stdout.write(f"The {period.label} cycle runs over the next {minutes_apart * len(kept):.0f} minutes.")
+        minutes = minutes_apart * len(kept)
+        self.stdout.write(
+            f"The {period.label} cycle runs over the next {minutes:.0f} minute{'s' if round(minutes) != 1 else ''}."
+        )
