@@ -65,7 +65,7 @@ def overview(request):
     open escalations and returns outstanding."""
     period = _period(request)
     plan = plan_for(period) if period else None
-    key = _results_key(request, period, "overview")
+    key = _results_key(request, "overview")
     sections = cache.get(key)
     if sections is None:
         sections = _overview_sections(request, period, plan)
@@ -102,33 +102,38 @@ def dashboard(request):
     """Each KPI with its latest value and data period, target, RAG, direction of travel, trend,
     commentary and benchmark. The filters live in the URL, so a view can be bookmarked; with
     htmx only the results are swapped."""
+    key = _results_key(request, "dashboard")
+    page = cache.get(key)
+    if page is None:
+        page = _dashboard_page(request)
+        cache.set(key, page, DASHBOARD_CACHE_SECONDS)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(page["results"])
+    else:
+        # Both fragments are our own templates, rendered (and escaped) by _dashboard_page.
+        shown = {**page, "filters": mark_safe(page["filters"]), "results": mark_safe(page["results"])}  # noqa: S308
+        response = render(request, "reporting/dashboard.html", shown)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _dashboard_page(request) -> dict:
+    """The dashboard's filters and results as HTML, with what the page around them shows."""
     period = _period(request)
     plan = plan_for(period) if period else None
     priorities = list(plan.nodes.active().priorities()) if plan else []
     filters = DashboardFilters(request.GET or None, priorities=priorities)
     chosen = filters.cleaned_data if filters.is_valid() else {}
-    key = _results_key(request, period, "dashboard")
-    results = cache.get(key)
-    if results is None:
-        results = render_to_string(
-            "reporting/_dashboard_results.html", _dashboard_results(request, period, plan, priorities, chosen), request
-        )
-        cache.set(key, results, DASHBOARD_CACHE_SECONDS)
-    if getattr(request, "htmx", False):
-        response = HttpResponse(results)
-    else:
-        response = render(
-            request,
-            "reporting/dashboard.html",
-            {
-                "period": period,
-                "filters": filters,
-                "heading": _dashboard_heading(chosen, priorities),
-                "results": mark_safe(results),  # noqa: S308 - our own template, rendered above
-            },
-        )
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    results = _dashboard_results(request, period, plan, priorities, chosen)
+    return {
+        "period_label": period.label if period else "",
+        "provisional": bool(period and period.state != PeriodState.PUBLISHED),
+        "heading": results["heading"],
+        "filters": render_to_string(
+            "reporting/_dashboard_filters.html", {"filters": filters, "period": period}, request
+        ),
+        "results": render_to_string("reporting/_dashboard_results.html", results, request),
+    }
 
 
 def _overview_sections(request, period, plan) -> list[dict]:
@@ -160,16 +165,15 @@ def _overview_sections(request, period, plan) -> list[dict]:
     return sections
 
 
-def _results_key(request, period, page: str = "dashboard") -> str:
-    """What the results depend on: the period and its state, the person's scope, the filters,
-    and the newest audit record. Every change to governed data is audited, so any change makes
-    a new key and the figures stay live."""
+def _results_key(request, page: str) -> str:
+    """What a cached page depends on: the newest audit record, the person's scope and the
+    query. Every change to governed data (figures, periods and their states, plans, the
+    organisation) is audited, so any change makes a new key and the figures stay live."""
     newest = AuditEvent.objects.aggregate(newest=Max("id"))["newest"]
     paths = scoped_unit_paths(request.user, Capability.VIEW_DASHBOARDS)
     scope = "all" if paths is None else ",".join(sorted(paths))
     params = sorted((k, v) for k, values in request.GET.lists() for v in values)
-    state = f"{period.pk}:{period.state}" if period else "none"
-    raw = f"{state}|{newest}|{scope}|{params}"
+    raw = f"{newest}|{scope}|{params}"
     return f"{page}:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
