@@ -92,6 +92,19 @@ def audit_record(
     )
 
 
+def audit_saved(*, actor, instance: models.Model, before: dict | None, reason: str = "") -> AuditEvent:
+    """Record a create-or-update: ``before`` is the snapshot taken before the change, or None
+    when the instance is new."""
+    return audit_record(
+        actor=actor,
+        action="update" if before else "create",
+        instance=instance,
+        before=before,
+        after=model_snapshot(instance),
+        reason=reason,
+    )
+
+
 def audit_record_many(
     *, actor, action: str, changes: Iterable[tuple[models.Model, dict | None, dict | None]], reason: str = ""
 ) -> list[AuditEvent]:

@@ -31,11 +31,12 @@ def kpi_trend(kpi: Kpi, returns: list[KpiReturn], results: dict[int, Result]) ->
         decimal_places=kpi.decimal_places,
         prefix=prefix,
         suffix=suffix,
-        axis_title=_axis_title(version),
+        axis_title=axis_title(version),
     )
 
 
-def _axis_title(version: KpiVersion | None) -> str:
+def axis_title(version: KpiVersion | None) -> str:
+    """The value axis's title: the unit, or "Rate per 10,000"."""
     if version is None:
         return "Value"
     if version.unit == Unit.RATE and version.rate_per:

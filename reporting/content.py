@@ -37,11 +37,9 @@ from core.charts import TrendChart, TrendPoint
 from core.numbers import small_count_label
 from kpis.charts import unit_affixes
 from kpis.models import ReportingPeriod, ReturnRevision, ReturnState, Unit
-from kpis.results import Direction, Rag
+from kpis.results import Direction
 from reporting.models import PriorityNarrative, Snapshot, SnapshotKind
-from reporting.selectors import KpiRow, Status, plan_for, report_rows
-
-RAG_ORDER = [Rag.RED, Rag.AMBER, Rag.GREEN, Rag.DATA_ONLY, Rag.NO_VALUE]
+from reporting.selectors import KpiRow, Status, plan_for, rag_summary, report_rows
 
 
 def digest(content: dict) -> str:
@@ -94,13 +92,7 @@ def build(period: ReportingPeriod, *, kind: str, status_label: str, as_at: datet
 def revisions_since_last_report(period: ReportingPeriod) -> list[dict]:
     """Figures revised after an earlier report was published, since the last published report:
     the old value, the new value and the reason (DESIGN §4)."""
-    last = (
-        Snapshot.objects.published()
-        .exclude(period=period)
-        .filter(created_at__lte=timezone.now())
-        .order_by("-created_at")
-        .first()
-    )
+    last = Snapshot.objects.published().exclude(period=period).order_by("-created_at").first()
     revisions = ReturnRevision.objects.exclude(kpi_return__period=period).select_related(
         "kpi_return__kpi", "kpi_return__version"
     )
@@ -128,15 +120,9 @@ def _figure(kpi_return, value: Decimal | None) -> str:
     return chart.format(value)
 
 
-def rag_summary(rows: list[KpiRow]) -> list[list]:
-    """[rag, label, count] for each RAG, worst first; counts are of KPIs, not people."""
-    return [[rag.value, rag.short_label, sum(1 for r in rows if r.rag == rag)] for rag in RAG_ORDER]
-
-
 def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
     """One KPI as the report shows it. In a report being published nothing is provisional."""
-    if published:
-        row.provisional = False
+    provisional = row.provisional and not published
     kpi, figure, result = row.kpi, row.shown, row.result
     chart = row.chart()
     version = figure.version if figure else kpi.version_for(datetime.date.max)
@@ -155,8 +141,8 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
         "value_text": chart.format(value) if value is not None else "no data",
         "data_period_label": figure.data_period_label if figure else "",
         "status": row.status,
-        "status_text": status_text(row),
-        "provisional": row.provisional,
+        "status_text": status_text(row, provisional),
+        "provisional": provisional,
         "target_text": chart.format(result.target) if result and result.target is not None else "no target",
         "timescale": timescale(row, chart),
         "rag": rag.value,
@@ -205,7 +191,7 @@ def chart_from(content: dict) -> TrendChart:
     )
 
 
-def status_text(row: KpiRow) -> str:
+def status_text(row: KpiRow, provisional: bool) -> str:
     if row.status == Status.NOT_AVAILABLE:
         when = row.next_update
         return f"Not yet available - next update {when:%-d %B %Y}" if when else "Not yet available"
@@ -215,7 +201,7 @@ def status_text(row: KpiRow) -> str:
         return "No data yet"
     if row.status == Status.NOT_DUE:
         return "Latest available figure"
-    return "Provisional: approved, not yet published" if row.provisional else ""
+    return "Provisional: approved, not yet published" if provisional else ""
 
 
 def timescale(row: KpiRow, chart: TrendChart) -> str:

@@ -154,13 +154,15 @@ def tick(now: datetime.datetime | None = None) -> dict:
     return done
 
 
-def run_step(step_id: int, *, now: datetime.datetime | None = None, by=None) -> bool:
-    """Do one step if it is still waiting; True if this call did it. Locked, so a second
-    worker waits, then finds it done."""
+def run_step(step_id: int, *, now: datetime.datetime | None = None, by=None, early: bool = False) -> bool:
+    """Do one step if it is still waiting (and due, unless ``early``); True if this call did
+    it. Locked, so a second worker waits, then finds it done."""
     now = now or timezone.now()
     with transaction.atomic():
         step = CycleStep.objects.select_for_update().select_related("period").get(pk=step_id)
         if step.state in {StepState.DONE, StepState.SKIPPED}:
+            return False
+        if step.due_at > now and not early:
             return False
         step.attempts += 1
         started = time.perf_counter()

@@ -9,18 +9,19 @@ the PDFs show the same figures. It runs a fixed number of queries however many K
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Prefetch
 
 from core.charts import TrendChart, TrendPoint
-from kpis.charts import unit_affixes
+from kpis.charts import axis_title, unit_affixes
 from kpis.models import (
     Benchmark,
     BreakdownValue,
     CumulativeBasis,
+    Escalation,
     Kpi,
     KpiReturn,
     PeriodState,
@@ -29,7 +30,7 @@ from kpis.models import (
     Target,
     Unit,
 )
-from kpis.results import Rag
+from kpis.results import Direction, Rag
 from kpis.selectors import Result, results_for
 from planning.models import CouncilPlan, PlanNode
 
@@ -81,7 +82,7 @@ class KpiRow:
             decimal_places=self.kpi.decimal_places,
             prefix=prefix,
             suffix=suffix,
-            axis_title=version.get_unit_display() if version else "Value",
+            axis_title=axis_title(version),
         )
 
 
@@ -234,3 +235,58 @@ def _trend(kpi_id: int, history: list[tuple], targets: dict) -> list[TrendPoint]
             target = targets.get((kpi_id, end, True))
         points.append(TrendPoint(label, value, target))
     return points
+
+
+RAG_ORDER = [Rag.RED, Rag.AMBER, Rag.GREEN, Rag.DATA_ONLY, Rag.NO_VALUE]
+
+
+def rag_summary(rows: list[KpiRow]) -> list[list]:
+    """[rag, label, count] for each RAG, worst first; counts are of KPIs, not people."""
+    return [[rag.value, rag.short_label, sum(1 for r in rows if r.rag == rag)] for rag in RAG_ORDER]
+
+
+def dashboard_rows(period: ReportingPeriod, plan: CouncilPlan | None, kpis, chosen: dict) -> list[KpiRow]:
+    """The rows a dashboard shows for its filters (priority, directorate, portfolio, Council
+    Plan measures only, RAG). ``kpis`` is the person's scope."""
+    if chosen.get("directorate"):
+        kpis = kpis.filter(owning_service__parent_id=chosen["directorate"])
+    if chosen.get("portfolio"):
+        kpis = kpis.filter(portfolio=chosen["portfolio"])
+    if chosen.get("measures"):
+        kpis = kpis.filter(is_council_plan_measure=True)
+    if chosen.get("priority") and plan:
+        kpis = kpis.filter(council_plan_nodes__in=subtree_ids(plan, chosen["priority"])).distinct()
+    _, rows = report_rows(period, plan=plan, kpis=kpis)
+    if chosen.get("priority"):
+        rows = [r for r in rows if chosen["priority"] in r.priority_ids]
+    if chosen.get("rag"):
+        rows = [r for r in rows if r.rag.value == chosen["rag"]]
+    return rows
+
+
+def overview_sections(period: ReportingPeriod, plan: CouncilPlan | None, kpis) -> list[dict]:
+    """For each priority: KPIs by RAG and by direction, open escalations, returns outstanding."""
+    priorities, rows = report_rows(period, plan=plan, kpis=kpis, detail=False)
+    escalated = set(Escalation.objects.open().values_list("kpi_id", flat=True))
+    sections = []
+    for priority in priorities:
+        members = [r for r in rows if priority.pk in r.priority_ids]
+        directions = Counter(r.result.direction for r in members if r.result)
+        sections.append(
+            {
+                "priority": priority,
+                "kpis": len(members),
+                "summary": rag_summary(members),
+                "improving": directions.get(Direction.IMPROVING, 0),
+                "worsening": directions.get(Direction.WORSENING, 0),
+                "no_change": directions.get(Direction.NO_CHANGE, 0),
+                "escalations": sum(1 for r in members if r.kpi.pk in escalated),
+                "outstanding": sum(
+                    1
+                    for r in members
+                    if r.period_return is not None
+                    and r.period_return.state not in {ReturnState.APPROVED, ReturnState.NOT_AVAILABLE}
+                ),
+            }
+        )
+    return sections

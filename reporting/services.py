@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.policy import Capability
-from audit.services import audit_record, model_snapshot
+from audit.services import audit_record, audit_saved, model_snapshot
 from core.services import require
 from kpis.models import PeriodState, ReportingPeriod
 from kpis.services.periods import period_advance
@@ -120,11 +120,5 @@ def narrative_save(*, by, period: ReportingPeriod, node: PlanNode, text: str) ->
     narrative = narrative or PriorityNarrative(period=period, node=node)
     narrative.text, narrative.updated_by, narrative.updated_at = text, by, timezone.now()
     narrative.save()
-    audit_record(
-        actor=by,
-        action="update" if before else "create",
-        instance=narrative,
-        before=before,
-        after=model_snapshot(narrative),
-    )
+    audit_saved(actor=by, instance=narrative, before=before)
     return narrative

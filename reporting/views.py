@@ -4,7 +4,6 @@ and reports as snapshots with their PDFs."""
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 
 from django import forms
 from django.contrib import messages
@@ -26,23 +25,21 @@ from accounts.policy import Capability, has_capability, scoped_unit_paths
 from audit.models import AuditEvent
 from core.forms import GovukFormMixin
 from core.views import requires, submit
-from kpis.models import Escalation, Kpi, PeriodState, ReportingPeriod, ReturnState
-from kpis.results import Direction, Rag
+from kpis.models import Kpi, PeriodState, ReportingPeriod
+from kpis.results import Rag
 from kpis.workflow import TransitionRefused
 from planning.forms import ServiceErrorsMixin
 from planning.models import PlanNode
-from reporting.content import chart_from, kpi_content, rag_summary
+from reporting.content import chart_from, kpi_content
 from reporting.cycle import plan, run_step, sync_steps
 from reporting.models import CycleStep, Notification, ReportFile, Snapshot, SnapshotKind, StepState
-from reporting.selectors import plan_for, report_rows, subtree_ids
+from reporting.selectors import dashboard_rows, overview_sections, plan_for, rag_summary
 from reporting.services import draft_build, narrative_save, report_publish
 
 #: KPIs a dashboard page shows, each with its chart; the RAG counts cover every KPI matched.
 DASHBOARD_PAGE_SIZE = 20
 #: The results are kept this long, keyed so that any audited change makes a new entry.
 DASHBOARD_CACHE_SECONDS = 300
-IMPROVING = {Direction.IMPROVING}
-WORSENING = {Direction.WORSENING}
 
 
 def _kpis_in_scope(user):
@@ -68,7 +65,7 @@ def overview(request):
     key = _results_key(request, "overview")
     sections = cache.get(key)
     if sections is None:
-        sections = _overview_sections(request, period, plan)
+        sections = overview_sections(period, plan, _kpis_in_scope(request.user)) if period else []
         cache.set(key, sections, DASHBOARD_CACHE_SECONDS)
     return render(
         request,
@@ -136,35 +133,6 @@ def _dashboard_page(request) -> dict:
     }
 
 
-def _overview_sections(request, period, plan) -> list[dict]:
-    priorities, rows = (
-        report_rows(period, plan=plan, kpis=_kpis_in_scope(request.user), detail=False) if period else ([], [])
-    )
-    escalated = set(Escalation.objects.open().values_list("kpi_id", flat=True))
-    sections = []
-    for priority in priorities:
-        members = [r for r in rows if priority.pk in r.priority_ids]
-        directions = Counter(r.result.direction for r in members if r.result)
-        sections.append(
-            {
-                "priority": priority,
-                "kpis": len(members),
-                "summary": rag_summary(members),
-                "improving": sum(n for d, n in directions.items() if d in IMPROVING),
-                "worsening": sum(n for d, n in directions.items() if d in WORSENING),
-                "no_change": directions.get(Direction.NO_CHANGE, 0),
-                "escalations": sum(1 for r in members if r.kpi.pk in escalated),
-                "outstanding": sum(
-                    1
-                    for r in members
-                    if r.period_return is not None
-                    and r.period_return.state not in {ReturnState.APPROVED, ReturnState.NOT_AVAILABLE}
-                ),
-            }
-        )
-    return sections
-
-
 def _results_key(request, page: str) -> str:
     """What a cached page depends on: the newest audit record, the person's scope and the
     query. Every change to governed data (figures, periods and their states, plans, the
@@ -178,20 +146,7 @@ def _results_key(request, page: str) -> str:
 
 
 def _dashboard_results(request, period, plan, priorities, chosen: dict) -> dict:
-    kpis = _kpis_in_scope(request.user)
-    if chosen.get("directorate"):
-        kpis = kpis.filter(owning_service__parent_id=chosen["directorate"])
-    if chosen.get("portfolio"):
-        kpis = kpis.filter(portfolio=chosen["portfolio"])
-    if chosen.get("measures"):
-        kpis = kpis.filter(is_council_plan_measure=True)
-    if chosen.get("priority") and plan:
-        kpis = kpis.filter(council_plan_nodes__in=subtree_ids(plan, chosen["priority"])).distinct()
-    _, rows = report_rows(period, plan=plan, kpis=kpis) if period else ([], [])
-    if chosen.get("priority"):
-        rows = [r for r in rows if chosen["priority"] in r.priority_ids]
-    if chosen.get("rag"):
-        rows = [r for r in rows if r.rag.value == chosen["rag"]]
+    rows = dashboard_rows(period, plan, _kpis_in_scope(request.user), chosen) if period else []
     page = Paginator(rows, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -386,15 +341,14 @@ def cycle(request, pk: int):
     """The period's cycle as a timeline: each step done, next or failed, when, and what it did."""
     period = get_object_or_404(ReportingPeriod, pk=pk)
     if request.method == "POST":
-        step = get_object_or_404(CycleStep, pk=request.POST.get("step", "0") or 0, period=period)
-        if step.due_at > timezone.now() and request.POST.get("early") != "yes":
-            messages.error(request, "That step is not due yet.")
-        elif run_step(step.pk, by=request.user):
-            step.refresh_from_db()
+        step_id = request.POST.get("step", "")
+        step = get_object_or_404(CycleStep, pk=int(step_id) if step_id.isdigit() else 0, period=period)
+        done = run_step(step.pk, by=request.user, early=request.POST.get("early") == "yes")
+        step.refresh_from_db()
+        if done:
             messages.success(request, f"Done: {step.summary}")
         else:
-            step.refresh_from_db()
-            messages.error(request, step.error or "That step had already been done.")
+            messages.error(request, step.error or "That step is not due yet, or was already done.")
         return redirect("reporting:cycle", pk=period.pk)
     steps = sync_steps(period) if period.state != PeriodState.PUBLISHED else list(period.cycle_steps.all())
     titles = {p.key: p.title for p in plan(period)}

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.policy import Capability
-from audit.services import audit_record, model_snapshot
+from audit.services import audit_record, audit_saved, model_snapshot
 from core.services import apply_changes, require
 from kpis.models import Benchmark, Breakdown, Kpi, KpiVersion, Target
 
@@ -88,9 +88,7 @@ def target_set(*, by, kpi: Kpi, for_date, value, is_year_to_date: bool = False, 
     target.value, target.is_year_to_date, target.note = value, is_year_to_date, note
     target.full_clean()
     target.save()
-    audit_record(
-        actor=by, action="update" if before else "create", instance=target, before=before, after=model_snapshot(target)
-    )
+    audit_saved(actor=by, instance=target, before=before)
     return target
 
 
@@ -107,13 +105,7 @@ def benchmark_set(*, by, kpi: Kpi, period_end, comparator: str, data_period_labe
     benchmark.data_period_label, benchmark.value, benchmark.source = data_period_label, value, source
     benchmark.full_clean()
     benchmark.save()
-    audit_record(
-        actor=by,
-        action="update" if before else "create",
-        instance=benchmark,
-        before=before,
-        after=model_snapshot(benchmark),
-    )
+    audit_saved(actor=by, instance=benchmark, before=before)
     return benchmark
 
 
@@ -142,11 +134,5 @@ def breakdown_set(*, by, kpi: Kpi, name: str, categories: list[str], breakdown: 
     breakdown.name, breakdown.categories = name.strip(), cleaned
     breakdown.full_clean()
     breakdown.save()
-    audit_record(
-        actor=by,
-        action="update" if before else "create",
-        instance=breakdown,
-        before=before,
-        after=model_snapshot(breakdown),
-    )
+    audit_saved(actor=by, instance=breakdown, before=before)
     return breakdown

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kpis.models import ReportingPeriod
+from kpis.services.periods import period_update_dates
 from reporting.cycle import ORDER, sync_steps
 from reporting.models import CycleStep, StepState
 
@@ -27,8 +28,7 @@ class Command(BaseCommand):
         if period is None:
             raise CommandError("No period is open.")
         if not period.publish_on:
-            period.publish_on = period.review_deadline
-            period.save(update_fields=["publish_on"])
+            period = period_update_dates(by=None, period=period, publish_on=period.review_deadline)
         steps = [s for s in sync_steps(period) if s.state == StepState.WAITING]
         steps.sort(key=lambda s: (ORDER.index(s.key.split(":", 1)[0]), s.due_at))
         kept, seen = [], set()
