@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import io
 import math
+import re
 import threading
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import NamedTuple
 
 from core.numbers import round_half_up
@@ -112,6 +114,102 @@ def table_rows(chart: TrendChart) -> list[TableRow]:
     ]
 
 
+class Group(NamedTuple):
+    """A year under the points it holds, by their positions."""
+
+    label: str
+    first: int
+    last: int
+
+
+class Categories(NamedTuple):
+    """How the periods are written along the bottom: ``items`` under each point, and for
+    quarters and months each year once, under its points (``groups``), so twelve quarters read
+    "Q3 Q4 | Q1 Q2 Q3 Q4 | ..." over "2022/23 | 2023/24 | ..." rather than twelve long labels
+    crowding each other."""
+
+    items: list[str]
+    groups: list[Group]
+    title: str
+
+
+#: Labels that split into a year and a part of it: "2024/25 Q3", "2024/25 Q3 year to date",
+#: "Sep 2025". Anything else ("2024/25 outturn", "As at 31 Mar 2025") is written whole.
+_YEAR_AND_PART = (
+    re.compile(r"(?P<year>\d{4}/\d{2}) (?P<part>Q[1-4])(?P<to_date> year to date)?"),
+    re.compile(r"(?P<part>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?P<year>\d{4})"),
+)
+AXIS_TITLE = "Data period"
+
+
+def categories(chart: TrendChart) -> Categories:
+    """The period axis's labels, for both drawings."""
+    labels = [point.label for point in chart.points]
+    for pattern in _YEAR_AND_PART:
+        matches = [pattern.fullmatch(label) for label in labels]
+        if not labels or not all(matches):
+            continue
+        to_date = {bool(match.groupdict().get("to_date")) for match in matches}
+        if len(to_date) > 1:
+            break  # some year to date and some not: only the whole labels say which is which
+        groups: list[Group] = []
+        for position, match in enumerate(matches):
+            if groups and groups[-1].label == match["year"]:
+                groups[-1] = groups[-1]._replace(last=position)
+            else:
+                groups.append(Group(match["year"], position, position))
+        title = f"{AXIS_TITLE} (year to date)" if to_date == {True} else AXIS_TITLE
+        return Categories([match["part"] for match in matches], groups, title)
+    return Categories(labels, [], AXIS_TITLE)
+
+
+class ValueAxis(NamedTuple):
+    """The value axis both drawings use: its range and a few round values on it, labelled as
+    the figures are written ("72.5%", "£1,200"), never finer than the KPI's decimal places,
+    so no two labels read the same."""
+
+    low: Decimal
+    high: Decimal
+    ticks: list[Decimal]
+    labels: list[str]
+
+
+#: Round steps between the value axis's labels, times a power of ten.
+NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
+#: At most this many gaps between the value axis's round values.
+Y_TICKS = 4
+
+
+def value_axis(chart: TrendChart) -> ValueAxis:
+    """The values' span with 5% to spare each side (a flat line gets a span of two of its
+    smallest steps), and the closest round values on it that number no more than
+    ``Y_TICKS + 1``, at least one shown decimal place apart."""
+    values = [value for point in chart.points for value in (point.actual, point.target) if value is not None]
+    unit = Decimal(1).scaleb(-chart.decimal_places)
+    low, high = (min(values), max(values)) if values else (Decimal(0), Decimal(0))
+    if high - low < 2 * unit:
+        middle = (low + high) / 2
+        low, high = middle - unit, middle + unit
+    spare = (high - low) / 20
+    low, high = low - spare, high + spare
+    rough = (high - low) / Y_TICKS
+    power = Decimal(1).scaleb(rough.adjusted() - 1)
+    steps = sorted(nice * scale for nice in NICE_STEPS for scale in (power, power * 10, power * 100))
+    ticks: list[Decimal] = []
+    for step in steps:
+        if step >= unit and (step / unit) % 1 == 0:
+            ticks = _multiples(step, low, high)
+            if len(ticks) <= Y_TICKS + 1:
+                break
+    return ValueAxis(low, high, ticks, [chart.format(tick) for tick in ticks])
+
+
+def _multiples(step: Decimal, low: Decimal, high: Decimal) -> list[Decimal]:
+    first = (low / step).to_integral_value(rounding=ROUND_CEILING)
+    last = (high / step).to_integral_value(rounding=ROUND_FLOOR)
+    return [(index * step).quantize(step) + 0 for index in range(int(first), int(last) + 1)]
+
+
 # --- In words -------------------------------------------------------------------------------
 
 
@@ -173,14 +271,25 @@ def _floats(values: list[Decimal | None]) -> list[float | None]:
     return [None if value is None else float(value) for value in values]
 
 
+def _plotly_x(chart: TrendChart) -> list:
+    """The period of each point: for quarters and months, plotly.js's multicategory pairs
+    (year, part), so the screen groups the periods under their years as the PDF does."""
+    along = categories(chart)
+    if not along.groups:
+        return along.items
+    years = [group.label for group in along.groups for _ in range(group.first, group.last + 1)]
+    return [years, along.items]
+
+
 def _plotly_trace(chart: TrendChart, style: SeriesStyle, values: list[Decimal | None]) -> dict:
     number = f"{chart.prefix}%{{y:,.{chart.decimal_places}f}}{chart.suffix}"
     return {
         "type": "scatter",
         "mode": "lines+markers",
         "name": style.name,
-        "x": [point.label for point in chart.points],
+        "x": _plotly_x(chart),
         "y": _floats(values),
+        "customdata": [point.label for point in chart.points],  # the whole label, for hovering
         "connectgaps": False,
         "line": {
             "color": style.colour,
@@ -188,7 +297,7 @@ def _plotly_trace(chart: TrendChart, style: SeriesStyle, values: list[Decimal | 
             "dash": ",".join(f"{length:g}px" for length in style.dash_px) or "solid",
         },
         "marker": {"symbol": style.marker, "size": style.marker_size_px, "color": style.colour},
-        "hovertemplate": f"%{{x}}<br>{style.name}: {number}<extra></extra>",
+        "hovertemplate": f"%{{customdata}}<br>{style.name}: {number}<extra></extra>",
     }
 
 
@@ -196,6 +305,7 @@ def plotly_spec(chart: TrendChart, height_px: int = 360) -> dict:
     """Arguments for ``Plotly.newPlot``, plain JSON for ``json_script``. The chart fills the width
     of its container; it has no mode bar and cannot be zoomed or dragged, because it is read, not
     explored: hovering a point shows its value, and the table under it gives them all."""
+    along, values = categories(chart), value_axis(chart)
     data = [_plotly_trace(chart, ACTUAL, [point.actual for point in chart.points])]
     if chart.has_targets:
         data.append(_plotly_trace(chart, TARGET, [point.target for point in chart.points]))
@@ -217,13 +327,20 @@ def plotly_spec(chart: TrendChart, height_px: int = 360) -> dict:
         },
         "hovermode": "closest",
         "dragmode": False,
-        "xaxis": {**axis, "type": "category", "title": {"text": "Data period"}, "ticks": "outside", "showgrid": False},
+        "xaxis": {
+            **axis,
+            "type": "multicategory" if along.groups else "category",
+            "title": {"text": along.title},
+            "ticks": "outside",
+            "showgrid": False,
+        },
         "yaxis": {
             **axis,
             "title": {"text": chart.axis_title},
-            "tickformat": f",.{chart.decimal_places}f",
-            "tickprefix": chart.prefix,
-            "ticksuffix": chart.suffix,
+            "range": [float(values.low), float(values.high)],
+            "tickmode": "array",
+            "tickvals": _floats(values.ticks),
+            "ticktext": values.labels,
             "gridcolor": GRID_COLOUR,
             "zeroline": False,
         },
@@ -252,22 +369,20 @@ SVG_RC = {
     "font.size": FONT_SIZE_PX * POINTS_PER_PX,
     "lines.scale_dashes": False,
     "axes.edgecolor": AXIS_COLOUR,
-    "axes.labelcolor": TEXT_COLOUR,
     "text.color": TEXT_COLOUR,
-    "xtick.color": AXIS_COLOUR,
-    "ytick.color": AXIS_COLOUR,
-    "xtick.labelcolor": TEXT_COLOUR,
-    "ytick.labelcolor": TEXT_COLOUR,
 }
+#: matplotlib's Dublin Core block says only that matplotlib drew it: left out, it is one thing
+#: fewer for WeasyPrint to read in every chart.
+SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 #: rc_context swaps matplotlib's process-wide settings and restores them on the way out, so two
 #: threads drawing at once could restore each other's settings mid-drawing; one at a time.
 _SVG_LOCK = threading.Lock()
 #: More labels than this along the bottom and only every n-th is written.
 MAX_X_LABELS = 16
-#: At most this many gaps between the value axis's round values.
-Y_TICKS = 4
 #: Labels too long to sit side by side slope down from their ticks, as plotly.js slopes them.
 SLANT_DEGREES = 30
+#: Between the axis lines and their labels.
+LABEL_GAP_PX = 6
 
 
 _DRAWING = threading.local()
@@ -302,11 +417,22 @@ def svg(chart: TrendChart, width_px: int = 640, height_px: int = 360) -> str:
         if chart.has_data:
             _draw_trend(figure, chart, width_px, height_px)
         else:
-            figure.text(0.5, 0.5, "No data yet", ha="center", va="center")
+            write(figure, 0.5, 0.5, "No data yet", ha="center", va="center")
         buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
+        figure.savefig(buffer, format="svg", metadata=SVG_METADATA)
     text = buffer.getvalue()
-    return text[text.index("<svg") :]  # without the XML prolog and doctype, so it can be embedded
+    return _lean(text[text.index("<svg") :])  # without the XML prolog and doctype, so it can be embedded
+
+
+#: matplotlib writes each label in a group of its own, and a label that is not turned with a
+#: turn of nothing: each is one more element for WeasyPrint to work through, two dozen a chart.
+_LABEL_GROUP = re.compile(r'<g id="text_\d+">\s*(<text\b[^>]*>[^<]*</text>)\s*</g>')
+_NO_TURN = re.compile(r' transform="rotate\(-0 -?[\d.]+ -?[\d.]+\)"')
+
+
+def _lean(drawn: str) -> str:
+    """The SVG without what draws nothing: the same picture, fewer elements."""
+    return _LABEL_GROUP.sub(r"\1", _NO_TURN.sub("", drawn))
 
 
 def svg_data_uri(chart: TrendChart, width_px: int = 640, height_px: int = 360) -> str:
@@ -315,73 +441,217 @@ def svg_data_uri(chart: TrendChart, width_px: int = 640, height_px: int = 360) -
     return f"data:image/svg+xml;base64,{encoded}"
 
 
-def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> None:
-    from matplotlib.ticker import MaxNLocator
-
-    axes = figure.add_subplot()
-    positions = range(len(chart.points))
-    _draw_series(axes, positions, ACTUAL, [point.actual for point in chart.points])
-    if chart.has_targets:
-        _draw_series(axes, positions, TARGET, [point.target for point in chart.points])
-    axes.set_xlim(-0.5, len(chart.points) - 0.5)  # half a period either side, as plotly.js pads categories
-    step = math.ceil(len(chart.points) / MAX_X_LABELS)
-    labels = [point.label for point in chart.points][::step]
-    slanted = _labels_crowded(labels, width_px)
-    slant = {"rotation": -SLANT_DEGREES, "ha": "left", "rotation_mode": "anchor"} if slanted else {}
-    axes.set_xticks(positions[::step], labels, **slant)
-    axes.set_xlabel("Data period")
-    axes.set_ylabel(chart.axis_title)
-    axes.yaxis.set_major_formatter(f"{chart.prefix}{{x:,.{chart.decimal_places}f}}{chart.suffix}")
-    # A few round values on the value axis: each tick costs time to draw and to paint in a PDF.
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=Y_TICKS, min_n_ticks=2))
-    axes.grid(axis="y", color=GRID_COLOUR, linewidth=POINTS_PER_PX)
-    axes.set_axisbelow(True)
-    axes.spines[["top", "right"]].set_visible(False)
-    # No tick marks: the labels and the gridlines say it all, and each mark is one more element
-    # for WeasyPrint to paint in every chart of the pack.
-    axes.tick_params(length=0)
-    axes.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False, borderaxespad=0.2)
-    _leave_margins(figure, chart, labels, slanted, width_px, height_px)
-
-
-def _draw_series(axes, positions, style: SeriesStyle, values: list[Decimal | None]) -> None:
-    """One line; a missing value leaves a gap (NaN), as plotly leaves one for null."""
-    axes.plot(
-        positions,
-        [math.nan if value is None else float(value) for value in values],
-        label=style.name,
-        color=style.colour,
-        linewidth=style.line_width_px * POINTS_PER_PX,
-        linestyle=(0, tuple(length * POINTS_PER_PX for length in style.dash_px)) if style.dash_px else "solid",
-        marker=MATPLOTLIB_MARKERS[style.marker],
-        markersize=style.marker_size_px * POINTS_PER_PX,
-    )
-
-
 #: Near enough for laying out: an average character's width and a line's height.
 CHARACTER_PX = FONT_SIZE_PX * 0.6
 LINE_PX = FONT_SIZE_PX * 1.4
 EDGE_PX = 16
+#: The stretch of line drawn for each legend entry, and the room between entries.
+LEGEND_SAMPLE_PX = 32
+LEGEND_SPACE_PX = 24
+#: Sloping labels need this much room between ticks not to run into each other.
+SLANTED_SPACING_PX = FONT_SIZE_PX / math.sin(math.radians(SLANT_DEGREES))
 
 
-def _labels_crowded(labels: list[str], width_px: int) -> bool:
-    """Whether the labels would overlap side by side."""
-    return sum(len(label) + 2 for label in labels) * CHARACTER_PX > width_px * 0.85
+@dataclass(frozen=True)
+class _Layout:
+    """Where the plot sits in the figure and how the periods are written under it, worked out
+    from the labels' lengths: measuring the drawn text (matplotlib's constrained layout) would
+    double the time each chart takes."""
+
+    width_px: int
+    height_px: int
+    left_px: float
+    right_px: float
+    top_px: float
+    bottom_px: float
+    label_step: int
+    slanted: bool
+
+    @classmethod
+    def work_out(cls, along: Categories, value_labels: list[str], width_px: int, height_px: int) -> _Layout:
+        left = EDGE_PX / 2 + LINE_PX + LABEL_GAP_PX + max(len(label) for label in value_labels) * CHARACTER_PX
+        count = len(along.items)
+        per_point = (width_px - left - EDGE_PX) / count
+        widest = max(len(item) for item in along.items) * CHARACTER_PX
+        step = max(1, math.ceil(count / MAX_X_LABELS))
+        slanted = not along.groups and widest + CHARACTER_PX > per_point * step
+        angle = math.radians(SLANT_DEGREES)
+        right, drop = EDGE_PX, LINE_PX * (2 if along.groups else 1)
+        if slanted:  # the last label runs on past its point, so the plot narrows to make room
+            right = max(EDGE_PX, widest * math.cos(angle) - per_point / 2)
+            per_point = (width_px - left - right) / count
+            drop = widest * math.sin(angle) + FONT_SIZE_PX * math.cos(angle)
+        while per_point * step < (SLANTED_SPACING_PX if slanted else widest + CHARACTER_PX):
+            step += 1
+        bottom = EDGE_PX / 2 + LINE_PX + LABEL_GAP_PX + drop
+        return cls(width_px, height_px, left, right, EDGE_PX + LINE_PX, bottom, step, slanted)
+
+    @property
+    def plot_width_px(self) -> float:
+        return self.width_px - self.left_px - self.right_px
+
+    @property
+    def plot_height_px(self) -> float:
+        return self.height_px - self.top_px - self.bottom_px
+
+    def rect(self) -> tuple[float, float, float, float]:
+        """The plot as matplotlib places axes: left, bottom, width, height, as fractions."""
+        return (
+            self.left_px / self.width_px,
+            self.bottom_px / self.height_px,
+            self.plot_width_px / self.width_px,
+            self.plot_height_px / self.height_px,
+        )
 
 
-def _leave_margins(figure, chart: TrendChart, labels: list[str], slanted: bool, width_px: int, height_px: int) -> None:
-    """Room round the plot for the labels, worked out from their lengths: measuring the drawn
-    text (matplotlib's constrained layout) would double the time each chart takes."""
-    values = [value for point in chart.points for value in (point.actual, point.target) if value is not None]
-    left = (max(len(chart.format(value)) for value in values) + 1) * CHARACTER_PX + LINE_PX + EDGE_PX
-    angle = math.radians(SLANT_DEGREES)
-    last_label = len(labels[-1]) * CHARACTER_PX
-    past_last_tick = last_label * math.cos(angle) if slanted else last_label / 2
-    half_period = (width_px - left - EDGE_PX) / len(chart.points) / 2
-    drop = max(len(label) for label in labels) * CHARACTER_PX * math.sin(angle) if slanted else 0
-    figure.subplots_adjust(
-        left=left / width_px,
-        right=1 - max(EDGE_PX, past_last_tick - half_period) / width_px,
-        top=1 - (LINE_PX + EDGE_PX) / height_px,
-        bottom=(drop + 2 * LINE_PX + EDGE_PX) / height_px,
-    )
+@dataclass(frozen=True)
+class _Scale:
+    """Data to figure fractions: periods along, values up, inside the plot's rectangle."""
+
+    layout: _Layout
+    count: int
+    low: float
+    high: float
+
+    def x(self, position: float) -> float:
+        left, _, width, _ = self.layout.rect()
+        return left + (position + 0.5) / self.count * width  # half a period either side, as plotly.js pads categories
+
+    def y(self, value: float) -> float:
+        _, bottom, _, height = self.layout.rect()
+        return bottom + (value - self.low) / (self.high - self.low) * height
+
+
+def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> None:
+    """Lines, gridlines, labels and legend, each placed by ``_Layout`` straight on the figure.
+
+    Drawn for WeasyPrint to paint quickly, since painting is most of a pack's time: no
+    matplotlib axes (their ticks are five artists each, copied from a template, and were four
+    fifths of the drawing time), each kind of rule one path however many pieces it has, and each
+    line's markers one path rather than an SVG ``<use>`` per point."""
+    axis = value_axis(chart)
+    along = categories(chart)
+    layout = _Layout.work_out(along, axis.labels, width_px, height_px)
+    scale = _Scale(layout, len(chart.points), float(axis.low), float(axis.high))
+    left, bottom, width, height = layout.rect()
+    px_x, px_y = 1 / width_px, 1 / height_px
+    under = bottom - LABEL_GAP_PX * px_y  # the top of the labels under the plot
+
+    gridlines = [([left, left + width], [scale.y(float(tick))] * 2) for tick in axis.ticks]
+    _rules(figure, gridlines, color=GRID_COLOUR, linewidth=POINTS_PER_PX)
+    rule_foot = under - 2 * LINE_PX * px_y
+    year_rules = [([scale.x(group.first - 0.5)] * 2, [bottom, rule_foot]) for group in along.groups[1:]]
+    axis_lines = ([left, left, left + width], [bottom + height, bottom, bottom])
+    _rules(figure, [axis_lines, *year_rules], color=AXIS_COLOUR, linewidth=0.8)
+    for tick, label in zip(axis.ticks, axis.labels, strict=True):
+        write(figure, left - LABEL_GAP_PX * px_x, scale.y(float(tick)), label, ha="right", va="center")
+
+    series = [(ACTUAL, [point.actual for point in chart.points])]
+    if chart.has_targets:
+        series.append((TARGET, [point.target for point in chart.points]))
+    xs = [scale.x(position) for position in range(len(chart.points))]
+    for style, values in series:
+        _series(figure, style, xs, [math.nan if value is None else scale.y(float(value)) for value in values])
+
+    # The periods under the points; for quarters and months each year once under its points,
+    # between the rules, as plotly.js draws a multicategory axis.
+    slant = {"ha": "left", "va": "top", "rotation": -SLANT_DEGREES, "rotation_mode": "anchor"}
+    for position in range(0, len(along.items), layout.label_step):
+        text = slant if layout.slanted else {"ha": "center", "va": "top"}
+        write(figure, xs[position], under, along.items[position], **text)
+    room_px = layout.plot_width_px / len(along.items)
+    for group in along.groups:
+        if len(group.label) * CHARACTER_PX <= (group.last - group.first + 1) * room_px:
+            middle = (scale.x(group.first) + scale.x(group.last)) / 2
+            write(figure, middle, under - LINE_PX * px_y, group.label, ha="center", va="top")
+
+    figure.text(EDGE_PX / 2 * px_x, bottom + height / 2, chart.axis_title, rotation=90, ha="left", va="center")
+    write(figure, left + width / 2, EDGE_PX / 2 * px_y, along.title, ha="center", va="bottom")
+
+    # The legend, above the plot from its left edge: a stretch of each line with its marker.
+    x_px, y = layout.left_px, 1 - (EDGE_PX / 2 + LINE_PX / 2) * px_y
+    for style, _ in series:
+        sample = [x_px * px_x, (x_px + LEGEND_SAMPLE_PX / 2) * px_x, (x_px + LEGEND_SAMPLE_PX) * px_x]
+        _series(figure, style, sample, [y] * 3, markers_at=[1])
+        write(figure, (x_px + LEGEND_SAMPLE_PX + LABEL_GAP_PX) * px_x, y, style.name, ha="left", va="center")
+        x_px += LEGEND_SAMPLE_PX + LABEL_GAP_PX + len(style.name) * CHARACTER_PX + LEGEND_SPACE_PX
+
+
+def _rules(figure, pieces: list[tuple[list[float], list[float]]], **style) -> None:
+    """Straight pieces in figure fractions as one path: NaN between them lifts the pen."""
+    from matplotlib.lines import Line2D
+
+    if not pieces:
+        return
+    xs = [x for piece_xs, _ in pieces for x in [*piece_xs, math.nan]]
+    ys = [y for _, piece_ys in pieces for y in [*piece_ys, math.nan]]
+    figure.add_artist(Line2D(xs[:-1], ys[:-1], transform=figure.transFigure, solid_capstyle="butt", **style))
+
+
+def _series(figure, style: SeriesStyle, xs: list[float], ys: list[float], markers_at: list[int] | None = None):
+    """One line in figure fractions (NaN leaves a gap, as plotly leaves one for null) and its
+    markers, all of them one path: matplotlib's own marker shape, scaled and moved to each point."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path
+    from matplotlib.transforms import Affine2D
+
+    dashes = (0, tuple(length * POINTS_PER_PX for length in style.dash_px)) if style.dash_px else "solid"
+    width = style.line_width_px * POINTS_PER_PX
+    line = Line2D(xs, ys, transform=figure.transFigure, color=style.colour, linewidth=width, linestyle=dashes)
+    figure.add_artist(line)
+    shape = _marker_shape(style.marker)
+    width_px, height_px = figure.get_figwidth() * PX_PER_INCH, figure.get_figheight() * PX_PER_INCH
+    size = style.marker_size_px
+    shapes = [
+        shape.transformed(Affine2D().scale(size / width_px, size / height_px).translate(xs[i], ys[i]))
+        for i in (markers_at if markers_at is not None else range(len(xs)))
+        if not math.isnan(ys[i])
+    ]
+    if shapes:
+        points = Path.make_compound_path(*shapes)
+        figure.add_artist(
+            PathPatch(points, transform=figure.transFigure, facecolor=style.colour, edgecolor=style.colour, linewidth=1)
+        )
+
+
+#: A circle from four Bézier arcs (matplotlib's has eight): the same shape at a marker's size,
+#: and half the points for WeasyPrint to read at every one of a pack's two thousand markers.
+CIRCLE_KAPPA = 4 * (math.sqrt(2) - 1) / 3
+
+
+@functools.cache
+def _marker_shape(name: str):
+    """A marker's outline, one unit across for a circle as matplotlib sizes its markers."""
+    from matplotlib.markers import MarkerStyle
+    from matplotlib.path import Path
+
+    if name == "circle":
+        r, k = 0.5, 0.5 * CIRCLE_KAPPA
+        vertices = [(r, 0), (r, k), (k, r), (0, r), (-k, r), (-r, k), (-r, 0), (-r, -k), (-k, -r), (0, -r)]
+        vertices += [(k, -r), (r, -k), (r, 0), (r, 0)]
+        return Path(vertices, [Path.MOVETO] + [Path.CURVE4] * 12 + [Path.CLOSEPOLY])
+    marker = MarkerStyle(MATPLOTLIB_MARKERS[name])
+    return marker.get_path().transformed(marker.get_transform())
+
+
+def write(figure, x: float, y: float, text: str, *, ha: str, **style) -> None:
+    """Text at a point in figure fractions, always anchored at its start: for a centred or
+    right-aligned label matplotlib writes an SVG ``text-anchor``, which WeasyPrint paints by
+    wrapping the text in a form of its own, and twenty of those a chart nearly doubled the
+    pack's size. So the start is worked out here, from the width matplotlib measures."""
+    if ha != "left" and not style.get("rotation"):
+        x -= _width_px(text) / (figure.get_figwidth() * PX_PER_INCH) * (0.5 if ha == "center" else 1)
+        ha = "left"
+    figure.text(x, y, text, ha=ha, **style)
+
+
+@functools.lru_cache(maxsize=1024)
+def _width_px(text: str) -> float:
+    """A label's width in the charts' font, with matplotlib's own text measuring. Cached: the
+    same few labels ("Q1", "2024/25", "Actual") come round in every chart of a pack."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    width_pt, _, _ = text_to_path.get_text_width_height_descent(text, FontProperties(), ismath=False)
+    return width_pt / POINTS_PER_PX

@@ -13,16 +13,20 @@ import pytest
 from core.charts import (
     ACTUAL,
     AXIS_COLOUR,
+    SLANTED_SPACING_PX,
     TARGET,
     TEXT_COLOUR,
     TableRow,
     TrendChart,
     TrendPoint,
+    _Layout,  # private, and tested here
+    categories,
     describe,
     plotly_spec,
     svg,
     svg_data_uri,
     table_rows,
+    value_axis,
 )
 
 
@@ -46,6 +50,7 @@ def quarters(values, target=None):
     return chart(*((label, value, target) for label, value in zip(labels, values, strict=True)))
 
 
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 RISING = quarters(["72", "74.2", None, "79", "81.45", "78", "80", "80.5", "81", "81.5"], target="80")
 
 
@@ -122,13 +127,71 @@ def test_table_rows_format_values_and_say_no_data_for_missing_ones():
     ]
 
 
+# --- categories ---------------------------------------------------------------------------------
+
+
+def test_categories_split_quarters_into_years_and_parts():
+    along = categories(RISING)
+    assert along.items[:5] == ["Q1", "Q2", "Q3", "Q4", "Q1"]
+    assert [(group.label, group.first, group.last) for group in along.groups] == [
+        ("2023/24", 0, 3),
+        ("2024/25", 4, 7),
+        ("2025/26", 8, 9),
+    ]
+    assert along.title == "Data period"
+
+
+def test_categories_keep_mixed_year_to_date_labels_whole():
+    mixed = chart(("2024/25 Q1", "1", None), ("2024/25 Q2 year to date", "2", None))
+    assert categories(mixed).items == ["2024/25 Q1", "2024/25 Q2 year to date"]
+    assert categories(mixed).groups == []
+
+
+def test_categories_keep_outturns_and_dates_whole():
+    along = categories(chart(("2023/24 outturn", "1", None), ("As at 31 Mar 2025", "2", None)))
+    assert along.items == ["2023/24 outturn", "As at 31 Mar 2025"]
+    assert along.groups == []
+
+
+# --- value_axis ---------------------------------------------------------------------------------
+
+
+def test_value_axis_has_a_few_round_values_inside_its_range():
+    axis = value_axis(RISING)  # 72 to 81.45
+    assert axis.low < Decimal(72)
+    assert axis.high > Decimal("81.45")
+    assert 2 <= len(axis.ticks) <= 5
+    assert all(axis.low <= tick <= axis.high for tick in axis.ticks)
+    steps = {b - a for a, b in zip(axis.ticks, axis.ticks[1:], strict=False)}
+    assert len(steps) == 1
+    assert axis.labels[0].endswith("%")
+
+
+def test_value_axis_never_repeats_a_label_on_a_flat_line():
+    flat = chart(("2023/24 outturn", "5", "5"), ("2024/25 outturn", "5", "5"), places=0, suffix="")
+    axis = value_axis(flat)
+    assert axis.labels == ["4", "5", "6"]
+
+
+def test_value_axis_steps_are_at_least_a_shown_decimal_place():
+    narrow = chart(("A", "10.1", None), ("B", "10.4", None), places=1, prefix="£", suffix="")
+    axis = value_axis(narrow)
+    assert len(set(axis.labels)) == len(axis.labels)
+    assert all(tick == round(tick, 1) for tick in axis.ticks)
+
+
+def test_value_axis_writes_money_with_its_sign_before_the_pound():
+    axis = value_axis(chart(("A", "-1500", None), ("B", "2500", None), places=0, prefix="£", suffix=""))
+    assert "-£1,000" in axis.labels
+    assert "£2,000" in axis.labels
+
+
 # --- plotly_spec --------------------------------------------------------------------------------
 
 
 def test_plotly_spec_is_plain_json_with_gaps_as_null():
     spec = json.loads(json.dumps(plotly_spec(RISING)))  # Decimals would not serialise
     actual, target = spec["data"]
-    assert actual["x"][:3] == ["2023/24 Q1", "2023/24 Q2", "2023/24 Q3"]
     assert actual["y"][:3] == [72.0, 74.2, None]
     assert actual["connectgaps"] is False
     assert target["y"] == [80.0] * 10
@@ -141,11 +204,27 @@ def test_plotly_spec_is_static_responsive_and_labelled():
     layout = spec["layout"]
     assert layout["xaxis"]["title"]["text"] == "Data period"
     assert layout["yaxis"]["title"]["text"] == "Percentage"
-    assert layout["yaxis"]["ticksuffix"] == "%"
-    assert layout["yaxis"]["tickformat"] == ",.1f"
+    assert layout["yaxis"]["ticktext"] == value_axis(RISING).labels
+    assert layout["yaxis"]["tickvals"] == [float(tick) for tick in value_axis(RISING).ticks]
     assert layout["xaxis"]["fixedrange"] is layout["yaxis"]["fixedrange"] is True
     assert layout["showlegend"] is True
     assert [trace["name"] for trace in spec["data"]] == ["Actual", "Target"]
+
+
+def test_plotly_spec_groups_quarters_under_their_years_and_hovers_the_whole_label():
+    actual, _ = plotly_spec(RISING)["data"]
+    years, parts = actual["x"]
+    assert years[:5] == ["2023/24"] * 4 + ["2024/25"]
+    assert parts[:5] == ["Q1", "Q2", "Q3", "Q4", "Q1"]
+    assert actual["customdata"][:2] == ["2023/24 Q1", "2023/24 Q2"]
+    assert actual["hovertemplate"].startswith("%{customdata}<br>Actual: ")
+    assert plotly_spec(RISING)["layout"]["xaxis"]["type"] == "multicategory"
+
+
+def test_plotly_spec_writes_other_periods_whole():
+    spec = plotly_spec(chart(("2023/24 outturn", "1", None), ("2024/25 outturn", "2", None)))
+    assert spec["data"][0]["x"] == ["2023/24 outturn", "2024/25 outturn"]
+    assert spec["layout"]["xaxis"]["type"] == "category"
 
 
 def test_plotly_spec_tells_the_lines_apart_without_colour():
@@ -173,11 +252,14 @@ def test_svg_is_an_embeddable_element_of_the_size_asked(drawn):
     assert 'viewBox="0 0 480 270"' in drawn  # 640 × 360 CSS pixels, in points
 
 
+def texts(drawn: str) -> list[str]:
+    return re.findall(r"<text\b[^>]*>([^<]*)</text>", drawn)
+
+
 def test_svg_keeps_labels_as_text_not_outlines(drawn):
-    texts = re.findall(r"<text\b[^>]*>([^<]*)</text>", drawn)
-    for label in ("2023/24 Q1", "Data period", "Percentage", "Actual", "Target"):
-        assert label in texts
-    assert any(re.fullmatch(r"\d+\.\d%", text) for text in texts)  # the value axis, with its unit
+    for label in ("Q1", "2023/24", "2024/25", "Data period", "Percentage", "Actual", "Target"):
+        assert label in texts(drawn)
+    assert any(re.fullmatch(r"\d+\.\d%", text) for text in texts(drawn))  # the value axis, with its unit
     assert '<use xlink:href="#DejaVuSans' not in drawn  # glyphs drawn as paths would be <use>d
     assert "font-family: 'Arial', 'Liberation Sans', 'DejaVu Sans', sans-serif" in drawn
 
@@ -196,6 +278,41 @@ def test_svg_and_plotly_spec_use_the_same_colours_and_dashes(drawn):
 def test_svg_is_the_same_every_time(drawn):
     """A published PDF's checksum must be reproducible, so no dates and no random ids."""
     assert svg(RISING, 640, 360) == drawn
+
+
+def test_svg_writes_each_year_once_under_its_quarters(drawn):
+    assert texts(drawn).count("2023/24") == 1
+    assert texts(drawn).count("Q1") == 3  # 2023/24 Q1 to 2025/26 Q2
+    assert "2023/24 Q1" not in texts(drawn)
+
+
+def test_svg_says_year_to_date_once_in_the_axis_title():
+    ytd = chart(("2024/25 Q1 year to date", "10", "12"), ("2024/25 Q2 year to date", "21", "24"))
+    assert "Data period (year to date)" in texts(svg(ytd))
+    assert "Q2" in texts(svg(ytd))
+
+
+def test_svg_groups_months_under_their_calendar_years():
+    months = chart(("Nov 2025", "10", None), ("Dec 2025", "11", None), ("Jan 2026", "12", None))
+    assert {"Nov", "Dec", "Jan", "2025", "2026"} <= set(texts(svg(months)))
+
+
+def test_svg_writes_other_periods_whole_and_spaced_apart():
+    many = chart(*((f"12 months to {month} 2025", str(i), None) for i, month in enumerate(MONTHS)))
+    written = [text for text in texts(svg(many, 491, 240)) if text.startswith("12 months")]
+    assert 1 < len(written) < len(MONTHS)  # sloping, and only as many as fit without touching
+
+
+def test_svg_layout_keeps_sloping_labels_apart():
+    along = categories(chart(*((f"As at 1 {month} 2025", str(i), None) for i, month in enumerate(MONTHS))))
+    layout = _Layout.work_out(along, ["100.0%"], 491, 240)
+    assert layout.slanted
+    assert layout.plot_width_px / len(MONTHS) * layout.label_step >= SLANTED_SPACING_PX
+
+
+def test_svg_needs_no_clip_paths_and_carries_no_metadata(drawn):
+    assert "<clipPath" not in drawn
+    assert "<metadata" not in drawn
 
 
 def test_svg_without_data_says_so():
