@@ -58,6 +58,18 @@ def ensure_pdf_libraries() -> None:
             f"(`sudo apt-get install {' '.join(missing)}`), then try again."
         )
     install_with_apt(missing, "Pango and fonts for the PDF reports")
+    forget_matplotlib_fonts()
+
+
+def forget_matplotlib_fonts() -> None:
+    """matplotlib keeps the list of fonts it found the first time it ran, and would go on
+    measuring chart labels in DejaVu Sans while WeasyPrint paints them in the Liberation Sans
+    just installed; without the list it looks again."""
+    base = os.environ.get("MPLCONFIGDIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "matplotlib"
+    )
+    for cached in Path(base).glob("fontlist-*.json"):
+        cached.unlink(missing_ok=True)
 
 
 def install_with_apt(packages: list[str], what: str) -> None:

@@ -13,6 +13,7 @@ import pytest
 from core.charts import (
     ACTUAL,
     AXIS_COLOUR,
+    PRINT_FONTS,
     SLANTED_SPACING_PX,
     TARGET,
     TEXT_COLOUR,
@@ -22,6 +23,7 @@ from core.charts import (
     _Layout,  # private, and tested here
     categories,
     describe,
+    drawing,
     plotly_spec,
     svg,
     svg_data_uri,
@@ -308,6 +310,17 @@ def test_svg_layout_keeps_sloping_labels_apart():
     layout = _Layout.work_out(along, ["100.0%"], 491, 240)
     assert layout.slanted
     assert layout.plot_width_px / len(MONTHS) * layout.label_step >= SLANTED_SPACING_PX
+
+
+def test_labels_are_measured_in_the_font_the_pdf_paints_them_in():
+    """WeasyPrint paints chart labels in fontconfig's choice for PRINT_FONTS (Liberation Sans
+    where Arial is absent, installed by the run command); matplotlib must measure them in the
+    same font, or centred labels drift off their points."""
+    from matplotlib import font_manager
+
+    with drawing():
+        path = font_manager.findfont(font_manager.FontProperties())
+    assert font_manager.get_font(path).family_name in PRINT_FONTS[:2]
 
 
 def test_svg_needs_no_clip_paths_and_carries_no_metadata(drawn):

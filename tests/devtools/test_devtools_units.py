@@ -332,3 +332,20 @@ def test_missing_pdf_libraries_are_named_when_they_cannot_be_installed(monkeypat
     monkeypatch.setattr(chromium.os, "geteuid", lambda: 1000)
     with pytest.raises(Fatal, match="sudo apt-get install libpango"):
         chromium.ensure_pdf_libraries()
+
+
+def test_installing_fonts_makes_matplotlib_look_for_fonts_again(tmp_path, monkeypatch):
+    cache = tmp_path / "matplotlib"
+    cache.mkdir()
+    (cache / "fontlist-v390.json").write_text("{}")
+    (cache / "tex.cache").mkdir()
+    monkeypatch.setenv("MPLCONFIGDIR", str(cache))
+    installed = []
+    monkeypatch.setattr(chromium, "PDF_FONTS", tmp_path / "no-fonts-yet")
+    monkeypatch.setattr(chromium.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(chromium.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(chromium, "install_with_apt", lambda packages, what: installed.extend(packages))
+    chromium.ensure_pdf_libraries()
+    assert "fonts-liberation" in installed
+    assert not (cache / "fontlist-v390.json").exists()
+    assert (cache / "tex.cache").exists()
