@@ -134,11 +134,14 @@ class Categories(NamedTuple):
 
 
 #: Labels that split into a year and a part of it: "2024/25 Q3", "2024/25 Q3 year to date",
-#: "Sep 2025". Anything else ("2024/25 outturn", "As at 31 Mar 2025") is written whole.
+#: "Sep 2025". Anything else but years of one kind ("As at 31 Mar 2025") is written whole.
 _YEAR_AND_PART = (
     re.compile(r"(?P<year>\d{4}/\d{2}) (?P<part>Q[1-4])(?P<to_date> year to date)?"),
     re.compile(r"(?P<part>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?P<year>\d{4})"),
 )
+#: Labels that are a year and the kind of year, the same for every point: the kind is said
+#: once, in the axis title ("Data period (outturn)"), and the years fit side by side.
+_YEAR_OF_A_KIND = re.compile(r"(?P<year>\d{4}(?:/\d{2})?) (?P<kind>outturn|academic year|calendar year)")
 AXIS_TITLE = "Data period"
 
 
@@ -160,6 +163,9 @@ def categories(chart: TrendChart) -> Categories:
                 groups.append(Group(match["year"], position, position))
         title = f"{AXIS_TITLE} (year to date)" if to_date == {True} else AXIS_TITLE
         return Categories([match["part"] for match in matches], groups, title)
+    matches = [_YEAR_OF_A_KIND.fullmatch(label) for label in labels]
+    if labels and all(matches) and len({match["kind"] for match in matches}) == 1:
+        return Categories([match["year"] for match in matches], [], f"{AXIS_TITLE} ({matches[0]['kind']})")
     return Categories(labels, [], AXIS_TITLE)
 
 
@@ -441,7 +447,7 @@ def svg_data_uri(chart: TrendChart, width_px: int = 640, height_px: int = 360) -
     return f"data:image/svg+xml;base64,{encoded}"
 
 
-#: Near enough for laying out: an average character's width and a line's height.
+#: Room for a character between labels side by side, and a line's height.
 CHARACTER_PX = FONT_SIZE_PX * 0.6
 LINE_PX = FONT_SIZE_PX * 1.4
 EDGE_PX = 16
@@ -455,8 +461,9 @@ SLANTED_SPACING_PX = FONT_SIZE_PX / math.sin(math.radians(SLANT_DEGREES))
 @dataclass(frozen=True)
 class _Layout:
     """Where the plot sits in the figure and how the periods are written under it, worked out
-    from the labels' lengths: measuring the drawn text (matplotlib's constrained layout) would
-    double the time each chart takes."""
+    from the labels' widths as matplotlib measures them (each label once a process): laying
+    out the drawn figure instead (matplotlib's constrained layout) would double the time each
+    chart takes."""
 
     width_px: int
     height_px: int
@@ -469,10 +476,10 @@ class _Layout:
 
     @classmethod
     def work_out(cls, along: Categories, value_labels: list[str], width_px: int, height_px: int) -> _Layout:
-        left = EDGE_PX / 2 + LINE_PX + LABEL_GAP_PX + max(len(label) for label in value_labels) * CHARACTER_PX
+        left = EDGE_PX / 2 + LINE_PX + LABEL_GAP_PX + max(map(_width_px, value_labels))
         count = len(along.items)
         per_point = (width_px - left - EDGE_PX) / count
-        widest = max(len(item) for item in along.items) * CHARACTER_PX
+        widest = max(map(_width_px, along.items))
         step = max(1, math.ceil(count / MAX_X_LABELS))
         slanted = not along.groups and widest + CHARACTER_PX > per_point * step
         angle = math.radians(SLANT_DEGREES)
@@ -561,7 +568,7 @@ def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> Non
         write(figure, xs[position], under, along.items[position], **text)
     room_px = layout.plot_width_px / len(along.items)
     for group in along.groups:
-        if len(group.label) * CHARACTER_PX <= (group.last - group.first + 1) * room_px:
+        if _width_px(group.label) <= (group.last - group.first + 1) * room_px:
             middle = (scale.x(group.first) + scale.x(group.last)) / 2
             write(figure, middle, under - LINE_PX * px_y, group.label, ha="center", va="top")
 
@@ -574,7 +581,7 @@ def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> Non
         sample = [x_px * px_x, (x_px + LEGEND_SAMPLE_PX / 2) * px_x, (x_px + LEGEND_SAMPLE_PX) * px_x]
         _series(figure, style, sample, [y] * 3, markers_at=[1])
         write(figure, (x_px + LEGEND_SAMPLE_PX + LABEL_GAP_PX) * px_x, y, style.name, ha="left", va="center")
-        x_px += LEGEND_SAMPLE_PX + LABEL_GAP_PX + len(style.name) * CHARACTER_PX + LEGEND_SPACE_PX
+        x_px += LEGEND_SAMPLE_PX + LABEL_GAP_PX + _width_px(style.name) + LEGEND_SPACE_PX
 
 
 def _rules(figure, pieces: list[tuple[list[float], list[float]]], **style) -> None:
@@ -653,5 +660,6 @@ def _width_px(text: str) -> float:
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import text_to_path
 
-    width_pt, _, _ = text_to_path.get_text_width_height_descent(text, FontProperties(), ismath=False)
+    with drawing():  # the charts' font and size, wherever it is asked from
+        width_pt, _, _ = text_to_path.get_text_width_height_descent(text, FontProperties(), ismath=False)
     return width_pt / POINTS_PER_PX

@@ -149,6 +149,20 @@ def test_categories_keep_mixed_year_to_date_labels_whole():
     assert categories(mixed).groups == []
 
 
+@pytest.mark.parametrize(
+    ("labels", "items", "title"),
+    [
+        (["2022/23 outturn", "2023/24 outturn"], ["2022/23", "2023/24"], "Data period (outturn)"),
+        (["2022/23 academic year", "2023/24 academic year"], ["2022/23", "2023/24"], "Data period (academic year)"),
+        (["2023 calendar year", "2024 calendar year"], ["2023", "2024"], "Data period (calendar year)"),
+        (["2022/23 outturn", "2023 calendar year"], ["2022/23 outturn", "2023 calendar year"], "Data period"),
+    ],
+)
+def test_categories_say_the_kind_of_year_once_when_every_point_shares_it(labels, items, title):
+    along = categories(chart(*((label, "1", None) for label in labels)))
+    assert (along.items, along.groups, along.title) == (items, [], title)
+
+
 def test_categories_keep_outturns_and_dates_whole():
     along = categories(chart(("2023/24 outturn", "1", None), ("As at 31 Mar 2025", "2", None)))
     assert along.items == ["2023/24 outturn", "As at 31 Mar 2025"]
@@ -224,9 +238,16 @@ def test_plotly_spec_groups_quarters_under_their_years_and_hovers_the_whole_labe
 
 
 def test_plotly_spec_writes_other_periods_whole():
-    spec = plotly_spec(chart(("2023/24 outturn", "1", None), ("2024/25 outturn", "2", None)))
-    assert spec["data"][0]["x"] == ["2023/24 outturn", "2024/25 outturn"]
+    spec = plotly_spec(chart(("As at 31 Mar 2024", "1", None), ("As at 31 Mar 2025", "2", None)))
+    assert spec["data"][0]["x"] == ["As at 31 Mar 2024", "As at 31 Mar 2025"]
     assert spec["layout"]["xaxis"]["type"] == "category"
+
+
+def test_plotly_spec_says_the_kind_of_year_once():
+    spec = plotly_spec(chart(("2023/24 outturn", "1", None), ("2024/25 outturn", "2", None)))
+    assert spec["data"][0]["x"] == ["2023/24", "2024/25"]
+    assert spec["data"][0]["customdata"] == ["2023/24 outturn", "2024/25 outturn"]
+    assert spec["layout"]["xaxis"]["title"]["text"] == "Data period (outturn)"
 
 
 def test_plotly_spec_tells_the_lines_apart_without_colour():
