@@ -546,8 +546,11 @@ def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> Non
 
     gridlines = [([left, left + width], [scale.y(float(tick))] * 2) for tick in axis.ticks]
     _rules(figure, gridlines, color=GRID_COLOUR, linewidth=POINTS_PER_PX)
+    # The rules between years run down beside the parts' labels; when only every n-th label is
+    # written the labels are wider than a period, so the rules stay in the years' row.
+    rule_top = bottom if layout.label_step == 1 else under - LINE_PX * px_y
     rule_foot = under - 2 * LINE_PX * px_y
-    year_rules = [([scale.x(group.first - 0.5)] * 2, [bottom, rule_foot]) for group in along.groups[1:]]
+    year_rules = [([scale.x(group.first - 0.5)] * 2, [rule_top, rule_foot]) for group in along.groups[1:]]
     axis_lines = ([left, left, left + width], [bottom + height, bottom, bottom])
     _rules(figure, [axis_lines, *year_rules], color=AXIS_COLOUR, linewidth=0.8)
     for tick, label in zip(axis.ticks, axis.labels, strict=True):

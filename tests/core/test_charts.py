@@ -309,6 +309,25 @@ def test_svg_writes_each_year_once_under_its_quarters(drawn):
     assert "2023/24 Q1" not in texts(drawn)
 
 
+def rules_and_part_labels(drawn: str) -> tuple[list[float], float]:
+    """The tops of the rules between years (SVG y grows downwards) and the lowest baseline of
+    the labels under the points."""
+    axis_path = re.search(rf'<path d="([^"]*)" style="fill: none; stroke: {AXIS_COLOUR}', drawn).group(1)
+    moves = [float(y) for y in re.findall(r"M [\d.]+ ([\d.]+)", axis_path)][1:]  # the first is the axes
+    parts = [float(y) for y, text in re.findall(r'y="([\d.]+)"[^>]*>([A-Z][a-z]{2}|Q\d)</text>', drawn)]
+    return moves, max(parts)
+
+
+def test_svg_keeps_the_rules_between_years_clear_of_thinned_labels():
+    labels = [f"{MONTHS[(i + 3) % 12]} {2022 + (i + 3) // 12}" for i in range(40)]
+    drawn = svg(chart(*((label, str(i % 7), None) for i, label in enumerate(labels))), 491, 240)
+    tops, lowest_label = rules_and_part_labels(drawn)
+    assert len(tops) == 3  # 2022 | 2023 | 2024 | 2025
+    assert all(top > lowest_label for top in tops)
+    tops, lowest_label = rules_and_part_labels(svg(RISING, 491, 240))  # every label written
+    assert all(top < lowest_label for top in tops)
+
+
 def test_svg_says_year_to_date_once_in_the_axis_title():
     ytd = chart(("2024/25 Q1 year to date", "10", "12"), ("2024/25 Q2 year to date", "21", "24"))
     assert "Data period (year to date)" in texts(svg(ytd))
