@@ -277,23 +277,22 @@ def _floats(values: list[Decimal | None]) -> list[float | None]:
     return [None if value is None else float(value) for value in values]
 
 
-def _plotly_x(chart: TrendChart) -> list:
+def _plotly_x(along: Categories) -> list:
     """The period of each point: for quarters and months, plotly.js's multicategory pairs
     (year, part), so the screen groups the periods under their years as the PDF does."""
-    along = categories(chart)
     if not along.groups:
         return along.items
     years = [group.label for group in along.groups for _ in range(group.first, group.last + 1)]
     return [years, along.items]
 
 
-def _plotly_trace(chart: TrendChart, style: SeriesStyle, values: list[Decimal | None]) -> dict:
+def _plotly_trace(chart: TrendChart, along: Categories, style: SeriesStyle, values: list[Decimal | None]) -> dict:
     number = f"{chart.prefix}%{{y:,.{chart.decimal_places}f}}{chart.suffix}"
     return {
         "type": "scatter",
         "mode": "lines+markers",
         "name": style.name,
-        "x": _plotly_x(chart),
+        "x": _plotly_x(along),
         "y": _floats(values),
         "customdata": [point.label for point in chart.points],  # the whole label, for hovering
         "connectgaps": False,
@@ -312,9 +311,9 @@ def plotly_spec(chart: TrendChart, height_px: int = 360) -> dict:
     of its container; it has no mode bar and cannot be zoomed or dragged, because it is read, not
     explored: hovering a point shows its value, and the table under it gives them all."""
     along, values = categories(chart), value_axis(chart)
-    data = [_plotly_trace(chart, ACTUAL, [point.actual for point in chart.points])]
+    data = [_plotly_trace(chart, along, ACTUAL, [point.actual for point in chart.points])]
     if chart.has_targets:
-        data.append(_plotly_trace(chart, TARGET, [point.target for point in chart.points]))
+        data.append(_plotly_trace(chart, along, TARGET, [point.target for point in chart.points]))
     axis = {"color": TEXT_COLOUR, "linecolor": AXIS_COLOUR, "showline": True, "fixedrange": True, "automargin": True}
     layout = {
         "height": height_px,
@@ -374,7 +373,6 @@ SVG_RC = {
     "font.sans-serif": PRINT_FONTS,
     "font.size": FONT_SIZE_PX * POINTS_PER_PX,
     "lines.scale_dashes": False,
-    "axes.edgecolor": AXIS_COLOUR,
     "text.color": TEXT_COLOUR,
 }
 #: matplotlib's Dublin Core block says only that matplotlib drew it: left out, it is one thing
@@ -423,7 +421,7 @@ def svg(chart: TrendChart, width_px: int = 640, height_px: int = 360) -> str:
         if chart.has_data:
             _draw_trend(figure, chart, width_px, height_px)
         else:
-            write(figure, 0.5, 0.5, "No data yet", ha="center", va="center")
+            _write(figure, 0.5, 0.5, "No data yet", ha="center", va="center")
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata=SVG_METADATA)
     text = buffer.getvalue()
@@ -554,7 +552,7 @@ def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> Non
     axis_lines = ([left, left, left + width], [bottom + height, bottom, bottom])
     _rules(figure, [axis_lines, *year_rules], color=AXIS_COLOUR, linewidth=0.8)
     for tick, label in zip(axis.ticks, axis.labels, strict=True):
-        write(figure, left - LABEL_GAP_PX * px_x, scale.y(float(tick)), label, ha="right", va="center")
+        _write(figure, left - LABEL_GAP_PX * px_x, scale.y(float(tick)), label, ha="right", va="center")
 
     series = [(ACTUAL, [point.actual for point in chart.points])]
     if chart.has_targets:
@@ -568,22 +566,22 @@ def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> Non
     slant = {"ha": "left", "va": "top", "rotation": -SLANT_DEGREES, "rotation_mode": "anchor"}
     for position in range(0, len(along.items), layout.label_step):
         text = slant if layout.slanted else {"ha": "center", "va": "top"}
-        write(figure, xs[position], under, along.items[position], **text)
+        _write(figure, xs[position], under, along.items[position], **text)
     room_px = layout.plot_width_px / len(along.items)
     for group in along.groups:
         if _width_px(group.label) <= (group.last - group.first + 1) * room_px:
             middle = (scale.x(group.first) + scale.x(group.last)) / 2
-            write(figure, middle, under - LINE_PX * px_y, group.label, ha="center", va="top")
+            _write(figure, middle, under - LINE_PX * px_y, group.label, ha="center", va="top")
 
     figure.text(EDGE_PX / 2 * px_x, bottom + height / 2, chart.axis_title, rotation=90, ha="left", va="center")
-    write(figure, left + width / 2, EDGE_PX / 2 * px_y, along.title, ha="center", va="bottom")
+    _write(figure, left + width / 2, EDGE_PX / 2 * px_y, along.title, ha="center", va="bottom")
 
     # The legend, above the plot from its left edge: a stretch of each line with its marker.
     x_px, y = layout.left_px, 1 - (EDGE_PX / 2 + LINE_PX / 2) * px_y
     for style, _ in series:
         sample = [x_px * px_x, (x_px + LEGEND_SAMPLE_PX / 2) * px_x, (x_px + LEGEND_SAMPLE_PX) * px_x]
         _series(figure, style, sample, [y] * 3, markers_at=[1])
-        write(figure, (x_px + LEGEND_SAMPLE_PX + LABEL_GAP_PX) * px_x, y, style.name, ha="left", va="center")
+        _write(figure, (x_px + LEGEND_SAMPLE_PX + LABEL_GAP_PX) * px_x, y, style.name, ha="left", va="center")
         x_px += LEGEND_SAMPLE_PX + LABEL_GAP_PX + _width_px(style.name) + LEGEND_SPACE_PX
 
 
@@ -645,7 +643,7 @@ def _marker_shape(name: str):
     return marker.get_path().transformed(marker.get_transform())
 
 
-def write(figure, x: float, y: float, text: str, *, ha: str, **style) -> None:
+def _write(figure, x: float, y: float, text: str, *, ha: str, **style) -> None:
     """Text at a point in figure fractions, always anchored at its start: for a centred or
     right-aligned label matplotlib writes an SVG ``text-anchor``, which WeasyPrint paints by
     wrapping the text in a form of its own, and twenty of those a chart nearly doubled the

@@ -6,9 +6,9 @@ again gives the same words and numbers whatever has changed since. WeasyPrint wr
 as PDF/UA-1 (tagged, with the document's title and language), so screen reader users get
 headings, tables and the charts' descriptions, not just pictures of them.
 
-The trend charts are the costly part: matplotlib takes about 40 ms to draw one as SVG and
-WeasyPrint about 60 ms to paint it, against some 30 ms for the rest of a KPI's layout. A caller
-that renders the pack and each priority from the same content draws them once with
+The trend charts cost about as much as the rest of a KPI's layout (about 45 ms): matplotlib
+takes about 17 ms to draw one as SVG and WeasyPrint about 19 ms to paint it (ADR 0013). A
+caller that renders the pack and each priority from the same content draws them once with
 ``chart_images`` and passes the result to every render.
 """
 

@@ -19,6 +19,7 @@ Sapin and contributors) with the per-letter loop reduced to a single run.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import inspect
@@ -31,7 +32,6 @@ logger = logging.getLogger(__name__)
 UPSTREAM_SHA256 = "67a30c3e181b4a8002350771928b86b26dfef05b2706d0b3c6b46943e41af61b"
 #: Attributes that place or space glyphs one by one: text with any of them is WeasyPrint's to draw.
 PER_GLYPH = ("dx", "dy", "rotate", "letter-spacing", "textLength")
-_installed = False
 
 
 def upstream():
@@ -43,11 +43,10 @@ def upstream_sha256() -> str:
     return hashlib.sha256(inspect.getsource(upstream()).encode()).hexdigest()
 
 
+@functools.cache
 def install() -> bool:
-    """Use ``text`` for SVG text in every PDF this process renders; True if it is in use."""
-    global _installed
-    if _installed:
-        return True
+    """Use ``text`` for SVG text in every PDF this process renders; True if it is in use.
+    Decided once a process: every render calls it."""
     if upstream_sha256() != UPSTREAM_SHA256:
         logger.warning("WeasyPrint's SVG text drawing has changed: drawing chart text letter by letter")
         return False
@@ -57,7 +56,6 @@ def install() -> bool:
         if drawer is svg_module.text:
             svg_module.TAGS[tag] = text
     svg_module.text = text  # WeasyPrint compares table entries with this name to spot text
-    _installed = True
     return True
 
 
