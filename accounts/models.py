@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
+from accounts.querysets import RestrictedQuerySet, within_paths_q  # noqa: F401 - within_paths_q is shared from here
+
 
 class OrgUnitKind(models.TextChoices):
     COUNCIL = "council", "Council"
@@ -28,29 +30,11 @@ PARENT_KIND = {
 }
 
 
-class OrgUnitQuerySet(models.QuerySet):
-    def visible_to(self, user) -> OrgUnitQuerySet:
-        """The units whose pages this user may open: everything for council-wide roles,
-        otherwise the subtrees of the units their scoped roles sit on."""
-        from accounts.policy import Capability, has_capability, scoped_unit_paths
-
-        if not has_capability(user, Capability.VIEW_ORGANISATION):
-            return self.none()
-        paths = scoped_unit_paths(user, Capability.VIEW_ORGANISATION)
-        if paths is None:
-            return self
-        return self.filter(within_paths_q(paths))
+class OrgUnitQuerySet(RestrictedQuerySet):
+    scope_path = "path"
 
     def subtree_of(self, unit: OrgUnit) -> OrgUnitQuerySet:
         return self.filter(path__startswith=unit.path)
-
-
-def within_paths_q(paths: list[str], field: str = "path") -> Q:
-    """A filter matching any unit at or below one of ``paths`` (materialised paths)."""
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(**{f"{field}__startswith": path})
-    return condition
 
 
 class OrgUnit(models.Model):

@@ -1,7 +1,8 @@
 """The permission policy: one place that answers "may this user do this, and where?".
 
-Views ask ``has_capability`` before doing anything and read through ``visible_to(user)``
-querysets (which call ``scoped_unit_paths``) so an out-of-scope object is simply not found.
+Views ask ``has_capability`` before doing anything and read through
+``Model.objects.restrict(user, capability)`` (``accounts.querysets``, which asks
+``scope_of``) so an out-of-scope object is simply not found.
 Services ask ``can`` again before writing. Deny by default: a capability no role grants
 is refused.
 
@@ -187,32 +188,47 @@ def has_capability(user, capability: Capability) -> bool:
     return grant.heads_too and bool(headed_unit_paths(user))
 
 
-def scoped_unit_paths(user, capability: Capability) -> list[str] | None:
-    """Where the user may use a capability: ``None`` means council-wide, otherwise the
-    materialised paths of the units (and everything below them) their roles sit on."""
-    grant = _GRANT_BY_CAPABILITY[capability]
-    assignments = [
-        assignment
-        for assignment in role_assignments(user)
-        if grant.roles is None or Role(assignment.role) in grant.roles
-    ]
-    if grant.roles is None or any(Role(a.role) in COUNCIL_WIDE_ROLES for a in assignments):
+@dataclass(frozen=True)
+class Scope:
+    """Where a person may use a capability they hold: the whole council, or the subtrees of
+    the units their scoped roles sit on plus, for grants that reach heads of units, the units
+    they head (that unit only: a head keeps their own unit's plan, not those below it)."""
+
+    council_wide: bool = False
+    subtrees: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+
+    def covers(self, unit) -> bool:
+        if self.council_wide:
+            return True
+        return unit.path in self.units or any(unit.path.startswith(path) for path in self.subtrees)
+
+
+COUNCIL = Scope(council_wide=True)
+
+
+def scope_of(user, capability: Capability) -> Scope | None:
+    """Where the user may use ``capability``; None when no role of theirs grants it."""
+    if not has_capability(user, capability):
         return None
-    paths = {a.org_unit.path for a in assignments if a.org_unit_id}
-    if grant.heads_too:
-        paths.update(headed_unit_paths(user))
-    return sorted(paths)
+    grant = _GRANT_BY_CAPABILITY[capability]
+    if grant.roles is None:
+        return COUNCIL
+    assignments = [a for a in role_assignments(user) if Role(a.role) in grant.roles]
+    if any(Role(a.role) in COUNCIL_WIDE_ROLES for a in assignments):
+        return COUNCIL
+    subtrees = tuple(sorted({a.org_unit.path for a in assignments if a.org_unit_id}))
+    headed = tuple(sorted(set(headed_unit_paths(user)) - set(subtrees))) if grant.heads_too else ()
+    return Scope(subtrees=subtrees, units=headed)
 
 
 def can(user, capability: Capability, unit=None) -> bool:
     """May the user use ``capability`` on something owned by ``unit``? Services call this
     again after the view has, so a rule holds however the write is reached."""
-    if not has_capability(user, capability):
+    scope = scope_of(user, capability)
+    if scope is None:
         return False
-    if unit is None:
-        return True
-    paths = scoped_unit_paths(user, capability)
-    return paths is None or any(unit.path.startswith(path) for path in paths)
+    return unit is None or scope.covers(unit)
 
 
 def grants_markdown() -> str:
@@ -232,6 +248,8 @@ def grants_markdown() -> str:
                 cells.append("council" if role in COUNCIL_WIDE_ROLES else "own units")
             else:
                 cells.append("—")
-        cells.append("all" if grant.roles is None else ("heads of units: their units" if grant.heads_too else "—"))
+        cells.append(
+            "all" if grant.roles is None else ("heads of units: their own unit only" if grant.heads_too else "—")
+        )
         lines.append(f"| {grant.description} (`{grant.capability.value}`) | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -28,14 +28,14 @@ class SignOutView(auth_views.LogoutView):
 
 @requires(Capability.VIEW_ORGANISATION)
 def org_unit_list(request):
-    units = list(OrgUnit.objects.visible_to(request.user).select_related("head", "parent"))
+    units = list(OrgUnit.objects.restrict(request.user, Capability.VIEW_ORGANISATION).select_related("head", "parent"))
     return render(request, "accounts/org_unit_list.html", {"units": units})
 
 
 @requires(Capability.VIEW_ORGANISATION)
 def org_unit_detail(request, code: str):
     unit = get_object_or_404(
-        OrgUnit.objects.visible_to(request.user).select_related("head", "parent"),
+        OrgUnit.objects.restrict(request.user, Capability.VIEW_ORGANISATION).select_related("head", "parent"),
         code=code,
     )
     children = unit.children.select_related("head").order_by("name")

@@ -1,10 +1,12 @@
-"""Request-wide middleware: deny by default, and a request id for the audit trail."""
+"""Request-wide middleware: deny by default, a request id for the audit trail, and no NUL
+bytes in an address."""
 
 from __future__ import annotations
 
 import uuid
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.http import HttpResponseBadRequest
 
 from audit.context import bind_correlation_id
 
@@ -39,3 +41,28 @@ class RequestIdMiddleware:
             bind_correlation_id(None)
         response["X-Request-ID"] = request_id
         return response
+
+
+class RefuseNulBytesMiddleware:
+    """Answer 400 to an address whose path or query holds a NUL byte.
+
+    PostgreSQL cannot store NUL in text, so such a value reaching a query raises a database
+    error (a 500) wherever a view happens to use it before a form has looked at it. Refusing
+    it here, once, is the one rule; forms still validate everything else about a filter.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any("\x00" in key + value for key, value in _query_items(request)):
+            return HttpResponseBadRequest(
+                "The address holds a character that is not allowed (a NUL byte).", content_type="text/plain"
+            )
+        return self.get_response(request)
+
+
+def _query_items(request):
+    for key, values in request.GET.lists():
+        for value in values:
+            yield key, value

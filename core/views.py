@@ -12,7 +12,7 @@ from accounts.policy import Capability, has_capability
 def requires(capability: Capability):
     """Refuse (403) a signed-in user whose roles do not grant ``capability`` anywhere.
 
-    Scope is the queryset's job: the view then reads through ``visible_to(user)`` so an
+    Scope is the queryset's job: the view then reads through ``restrict(user, capability)`` so an
     object outside the user's scope is a 404, and its existence is not disclosed.
     """
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.querysets import RestrictedQuerySet
 from kpis.calendar import add_working_days, first_working_day_after, quarter_bounds
 from kpis.results import Polarity, ToleranceType
 
@@ -146,11 +147,8 @@ class ReportingPeriod(models.Model):
 # --- The data dictionary -----------------------------------------------------------------------
 
 
-class KpiQuerySet(models.QuerySet):
-    def visible_to(self, user) -> KpiQuerySet:
-        from accounts.policy import Capability, has_capability
-
-        return self if has_capability(user, Capability.VIEW_KPIS) else self.none()
+class KpiQuerySet(RestrictedQuerySet):
+    scope_path = "owning_service__path"
 
     def owned_by(self, user) -> KpiQuerySet:
         return self.filter(Q(owner=user) | Q(deputy=user))
@@ -363,29 +361,38 @@ class ReturnState(models.TextChoices):
     NOT_AVAILABLE = "not_available", "Not available"
 
 
-class KpiReturnQuerySet(models.QuerySet):
-    def visible_to(self, user) -> KpiReturnQuerySet:
-        from accounts.models import within_paths_q
-        from accounts.policy import Capability, has_capability, scoped_unit_paths
+class KpiReturnQuerySet(RestrictedQuerySet):
+    """Returns are held by their KPI's owning service."""
 
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
+    scope_path = "kpi__owning_service__path"
+
+    def reached_without_role(self, user, capability) -> Q | None:
+        """A KPI's owner and deputy see and enter its returns whatever their roles; anyone
+        may read a published figure. Nothing else of a return reaches a person outside the
+        scope of their roles: not an approved figure in a period still being reported."""
+        from accounts.policy import Capability
+
         owned = Q(kpi__owner=user) | Q(kpi__deputy=user)
-        if not has_capability(user, Capability.VIEW_RETURNS):
-            return self.filter(owned)  # a KPI's owner and deputy always see its returns
-        paths = scoped_unit_paths(user, Capability.VIEW_RETURNS)
-        if paths is None:
-            return self
-        return self.filter(within_paths_q(paths, "kpi__owning_service__path") | owned)
+        if capability == Capability.VIEW_RETURNS:
+            return owned | self.published_q()
+        if capability == Capability.ENTER_RETURNS:
+            return owned
+        return None
 
-    def reviewable_by(self, user) -> KpiReturnQuerySet:
-        from accounts.models import within_paths_q
-        from accounts.policy import Capability, has_capability, scoped_unit_paths
+    @staticmethod
+    def published_q() -> Q:
+        """Approved figures the council has published: in a published period, or history
+        loaded from reports published before this service (a historic period once closed)."""
+        return Q(state=ReturnState.APPROVED) & (
+            Q(period__state=PeriodState.PUBLISHED)
+            | Q(period__historic=True, period__state__in=[PeriodState.CLOSED, PeriodState.DRAFT_REPORT])
+        )
 
-        if not has_capability(user, Capability.REVIEW_RETURNS):
-            return self.none()
-        paths = scoped_unit_paths(user, Capability.REVIEW_RETURNS)
-        return self if paths is None else self.filter(within_paths_q(paths, "kpi__owning_service__path"))
+    def published(self) -> KpiReturnQuerySet:
+        return self.filter(self.published_q())
+
+    def owned_by(self, user) -> KpiReturnQuerySet:
+        return self.filter(Q(kpi__owner=user) | Q(kpi__deputy=user))
 
 
 class KpiReturn(models.Model):
@@ -522,15 +529,8 @@ class ReturnRevision(models.Model):
 # --- Escalations -------------------------------------------------------------------------------
 
 
-class EscalationQuerySet(models.QuerySet):
-    def visible_to(self, user) -> EscalationQuerySet:
-        from accounts.models import within_paths_q
-        from accounts.policy import Capability, has_capability, scoped_unit_paths
-
-        if not has_capability(user, Capability.VIEW_ESCALATIONS):
-            return self.none()
-        paths = scoped_unit_paths(user, Capability.VIEW_ESCALATIONS)
-        return self if paths is None else self.filter(within_paths_q(paths, "kpi__owning_service__path"))
+class EscalationQuerySet(RestrictedQuerySet):
+    scope_path = "kpi__owning_service__path"
 
     def open(self) -> EscalationQuerySet:
         return self.filter(closed_at__isnull=True)

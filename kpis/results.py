@@ -39,6 +39,9 @@ class Rag(StrEnum):
     RED = "red"
     DATA_ONLY = "data_only"
     NO_VALUE = "no_value"
+    #: The figure exists but its rules cannot judge it (a relative tolerance on a target of 0,
+    #: which every form and import refuses, but which older data may still hold).
+    CANNOT_JUDGE = "cannot_judge"
 
     @property
     def label(self) -> str:
@@ -48,13 +51,19 @@ class Rag(StrEnum):
             "red": "Red: off target",
             "data_only": "Data only",
             "no_value": "No value",
+            "cannot_judge": "Cannot be judged: a relative tolerance needs a target other than 0",
         }[self.value]
 
     @property
     def short_label(self) -> str:
-        return {"green": "Green", "amber": "Amber", "red": "Red", "data_only": "Data only", "no_value": "No value"}[
-            self.value
-        ]
+        return {
+            "green": "Green",
+            "amber": "Amber",
+            "red": "Red",
+            "data_only": "Data only",
+            "no_value": "No value",
+            "cannot_judge": "Cannot be judged",
+        }[self.value]
 
 
 class Direction(StrEnum):
@@ -109,14 +118,18 @@ def rag(
     decimal_places: int,
     tolerance: Tolerance = NO_TOLERANCE,
 ) -> Rag:
-    """Judge one value against its target."""
+    """Judge one value against its target. A figure the rules cannot judge is said to be so,
+    not raised: one such KPI must never stop a page, an export or a report that lists many."""
     if value is None:
         return Rag.NO_VALUE
     if target is None or polarity == Polarity.NONE:
         return Rag.DATA_ONLY
     value = round_half_up(value, decimal_places)
     target = round_half_up(target, decimal_places)
-    allowance = tolerance.absolute_for(target)
+    try:
+        allowance = tolerance.absolute_for(target)
+    except ToleranceRefused:
+        return Rag.CANNOT_JUDGE
     if polarity == Polarity.HIGHER_IS_BETTER:
         if value >= target:
             return Rag.GREEN

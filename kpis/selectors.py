@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q
-
 from kpis.models import Kpi, KpiReturn, KpiVersion, ReturnState, Target
 from kpis.results import Direction, Polarity, Rag, Tolerance, ToleranceType, direction, rag
 
@@ -38,9 +36,11 @@ def _judge(kpi_return: KpiReturn, targets: dict) -> tuple[Decimal | None, Rag]:
     return target, status
 
 
-def results_for(returns: list[KpiReturn]) -> dict[int, Result]:
+def results_for(returns: list[KpiReturn], among=None) -> dict[int, Result]:
     """RAG against the right target and direction against the previous approved value, for a
-    list of returns: two queries however many there are."""
+    list of returns: two queries however many there are. ``among`` is the person's scoped
+    returns (``KpiReturn.objects.restrict(...)``) when they may not see every earlier figure,
+    so a comparison never carries a figure they may not read."""
     if not returns:
         return {}
     kpi_ids = {r.kpi_id for r in returns}
@@ -48,7 +48,8 @@ def results_for(returns: list[KpiReturn]) -> dict[int, Result]:
     # become model instances (a dashboard of 125 KPIs reads some 1,500 and keeps 250).
     history: dict[int, list[tuple]] = {}
     for row in (
-        KpiReturn.objects.filter(kpi_id__in=kpi_ids, state=ReturnState.APPROVED, value__isnull=False)
+        (KpiReturn.objects.all() if among is None else among)
+        .filter(kpi_id__in=kpi_ids, state=ReturnState.APPROVED, value__isnull=False)
         .order_by("kpi_id", "-data_period_end")
         .values_list(*_PAST_FIELDS)
     ):
@@ -137,20 +138,16 @@ def _loaded(model, **values):
 
 def returns_for_person(user, period):
     """The returns a person enters: KPIs they own or deputise, and, for a service lead, the
-    KPIs of the services they lead."""
-    from accounts.models import within_paths_q
-    from accounts.policy import Capability, has_capability, scoped_unit_paths
+    KPIs of the services they lead (``enter_returns``, scoped as everywhere). A performance
+    admin may enter any return, but their own list is of the KPIs they own."""
+    from accounts.policy import Capability, scope_of
 
-    condition = Q(kpi__owner=user) | Q(kpi__deputy=user)
-    if has_capability(user, Capability.ENTER_RETURNS):
-        paths = scoped_unit_paths(user, Capability.ENTER_RETURNS)
-        if paths is not None:
-            condition |= within_paths_q(paths, "kpi__owning_service__path")
+    returns = KpiReturn.objects.restrict(user, Capability.ENTER_RETURNS)
+    scope = scope_of(user, Capability.ENTER_RETURNS)
+    if scope is not None and scope.council_wide:
+        returns = returns.owned_by(user)
     return (
-        KpiReturn.objects.filter(period=period)
-        .filter(condition)
-        .select_related("kpi__owning_service", "version", "period")
-        .order_by("kpi__code")
+        returns.filter(period=period).select_related("kpi__owning_service", "version", "period").order_by("kpi__code")
     )
 
 

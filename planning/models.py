@@ -15,15 +15,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.querysets import RestrictedQuerySet
+
 MIN_LEVELS = 3
 
 
-class CouncilPlanQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CouncilPlanQuerySet:
-        """Council Plans are published documents: every signed-in person may read them."""
-        from accounts.policy import Capability, has_capability
-
-        return self if has_capability(user, Capability.VIEW_COUNCIL_PLAN) else self.none()
+class CouncilPlanQuerySet(RestrictedQuerySet):
+    """Council Plans belong to the whole council (no unit scope)."""
 
     def current(self, today: datetime.date | None = None) -> CouncilPlan | None:
         today = today or timezone.localdate()
@@ -144,21 +142,11 @@ def financial_year_of(day: datetime.date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
-class UnitPlanQuerySet(models.QuerySet):
-    def visible_to(self, user) -> UnitPlanQuerySet:
-        """Plans are internal: every member of staff may read them; scrutiny members may not."""
-        from accounts.policy import Capability, has_capability
+class UnitPlanQuerySet(RestrictedQuerySet):
+    """Plans are held by their unit: read by every member of staff (``view_plans``), kept by
+    the roles over the unit and by the unit's own head (``edit_plans``)."""
 
-        return self if has_capability(user, Capability.VIEW_PLANS) else self.none()
-
-    def editable_by(self, user) -> UnitPlanQuerySet:
-        from accounts.models import within_paths_q
-        from accounts.policy import Capability, has_capability, scoped_unit_paths
-
-        if not has_capability(user, Capability.EDIT_PLANS):
-            return self.none()
-        paths = scoped_unit_paths(user, Capability.EDIT_PLANS)
-        return self if paths is None else self.filter(within_paths_q(paths, "unit__path"))
+    scope_path = "unit__path"
 
 
 class UnitPlan(models.Model):
@@ -209,11 +197,8 @@ class ObjectiveStatus(models.TextChoices):
     COMPLETE = "complete", "Complete"
 
 
-class ObjectiveQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ObjectiveQuerySet:
-        from accounts.policy import Capability, has_capability
-
-        return self if has_capability(user, Capability.VIEW_PLANS) else self.none()
+class ObjectiveQuerySet(RestrictedQuerySet):
+    scope_path = "plan__unit__path"
 
     def overdue(self, today: datetime.date | None = None) -> ObjectiveQuerySet:
         today = today or timezone.localdate()
@@ -313,6 +298,10 @@ class ProgressUpdate(models.Model):
         return f"{self.date:%d %b %Y}: {self.get_status_display()}"
 
 
+class RiskQuerySet(RestrictedQuerySet):
+    scope_path = "plan__unit__path"
+
+
 class Risk(models.Model):
     """A key risk to a plan, scored likelihood × impact on the usual 5 × 5 grid."""
 
@@ -322,6 +311,8 @@ class Risk(models.Model):
     impact = models.PositiveSmallIntegerField(choices=[(i, str(i)) for i in range(1, 6)])
     mitigation = models.TextField(blank=True)
     owner = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = RiskQuerySet.as_manager()
 
     class Meta:
         ordering = ["plan_id", "-likelihood", "-impact", "id"]

@@ -1,4 +1,4 @@
-"""The read-only API: every resource reads through the same ``visible_to(user)`` as the pages."""
+"""The read-only API: every resource reads through the same ``restrict(user, capability)`` as the pages."""
 
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ class OrgUnitViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = OrgUnit.objects.none()
 
     def get_queryset(self):
-        return OrgUnit.objects.visible_to(self.request.user).select_related("parent", "head")
+        return OrgUnit.objects.restrict(self.request.user, Capability.VIEW_ORGANISATION).select_related(
+            "parent", "head"
+        )
 
 
 class PlanNodeSerializer(serializers.ModelSerializer):
@@ -77,7 +79,9 @@ class CouncilPlanViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = CouncilPlan.objects.none()
 
     def get_queryset(self):
-        return CouncilPlan.objects.visible_to(self.request.user).prefetch_related("nodes__parent")
+        return CouncilPlan.objects.restrict(self.request.user, Capability.VIEW_COUNCIL_PLAN).prefetch_related(
+            "nodes__parent"
+        )
 
 
 class RoleAssignmentSerializer(serializers.ModelSerializer):
@@ -124,7 +128,7 @@ class ObjectiveViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            Objective.objects.visible_to(self.request.user)
+            Objective.objects.restrict(self.request.user, Capability.VIEW_PLANS)
             .select_related("plan__unit", "owner", "council_plan_node")
             .prefetch_related("contributes_to")
             .order_by("id")
@@ -149,7 +153,7 @@ class UnitPlanViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            UnitPlan.objects.visible_to(self.request.user)
+            UnitPlan.objects.restrict(self.request.user, Capability.VIEW_PLANS)
             .select_related("unit")
             .prefetch_related("objectives")
             .order_by("-year", "unit__path")
@@ -214,7 +218,7 @@ class KpiViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            Kpi.objects.visible_to(self.request.user)
+            Kpi.objects.restrict(self.request.user, Capability.VIEW_KPIS)
             .select_related("owning_service", "owner")
             .prefetch_related("council_plan_nodes", "versions", "targets")
             .order_by("code")
@@ -325,7 +329,7 @@ class KpiReturnViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         queryset = (
-            KpiReturn.objects.visible_to(self.request.user)
+            KpiReturn.objects.restrict(self.request.user, Capability.VIEW_RETURNS)
             .select_related("kpi", "period", "version")
             .prefetch_related(
                 "months", Prefetch("breakdown_values", queryset=BreakdownValue.objects.select_related("breakdown"))
@@ -340,7 +344,8 @@ class KpiReturnViewSet(viewsets.ReadOnlyModelViewSet):
         if instances is not None:
             many = list(instances) if kwargs.get("many") else [instances]
             kwargs.setdefault("context", self.get_serializer_context())
-            kwargs["context"]["results"] = results_for(many)
+            readable = KpiReturn.objects.restrict(self.request.user, Capability.VIEW_RETURNS)
+            kwargs["context"]["results"] = results_for(many, among=readable)
         return super().get_serializer(*args, **kwargs)
 
 
@@ -375,7 +380,7 @@ class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            Snapshot.objects.visible_to(self.request.user)
+            Snapshot.objects.restrict(self.request.user, Capability.VIEW_PUBLISHED_REPORTS)
             .select_related("period")
             .prefetch_related(Prefetch("files", queryset=ReportFile.objects.defer("pdf").order_by("kind", "key")))
         )

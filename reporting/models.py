@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.querysets import RestrictedQuerySet
+
 
 class Frozen(Exception):
     """A published snapshot or one of its files was asked to change."""
@@ -22,19 +24,19 @@ class SnapshotKind(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
-class SnapshotQuerySet(models.QuerySet):
+class SnapshotQuerySet(RestrictedQuerySet):
+    """Reports belong to the whole council: drafts for the people who read drafts, published
+    reports for everyone who reads them, whichever of the two capabilities is asked for."""
+
     def published(self) -> SnapshotQuerySet:
         return self.filter(kind=SnapshotKind.PUBLISHED)
 
-    def visible_to(self, user) -> SnapshotQuerySet:
-        """Drafts for the people who see drafts; published reports for every signed-in person."""
+    def restrict(self, user, capability) -> SnapshotQuerySet:
         from accounts.policy import Capability, has_capability
 
         if has_capability(user, Capability.VIEW_DRAFT_REPORTS):
-            return self
-        if has_capability(user, Capability.VIEW_PUBLISHED_REPORTS):
-            return self.published()
-        return self.none()
+            return super().restrict(user, Capability.VIEW_DRAFT_REPORTS)
+        return super().restrict(user, Capability.VIEW_PUBLISHED_REPORTS).published()
 
 
 class Snapshot(models.Model):

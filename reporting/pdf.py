@@ -37,7 +37,7 @@ PDF_VARIANT = "pdf/ua-1"
 NO_CHART = "No data yet"
 
 #: RAG is never told by colour alone: each has a word and a shape as well (WCAG 1.4.1).
-RAG_SYMBOLS = {"green": "✓", "amber": "▲", "red": "✕", "data_only": "–", "no_value": "–"}
+RAG_SYMBOLS = {"green": "✓", "amber": "▲", "red": "✕", "data_only": "–", "no_value": "–", "cannot_judge": "?"}
 DIRECTION_SYMBOLS = {
     "improving": "↗",
     "worsening": "↘",

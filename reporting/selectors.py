@@ -242,7 +242,11 @@ RAG_ORDER = [Rag.RED, Rag.AMBER, Rag.GREEN, Rag.DATA_ONLY, Rag.NO_VALUE]
 
 def rag_summary(rows: list[KpiRow]) -> list[list]:
     """[rag, label, count] for each RAG, worst first; counts are of KPIs, not people."""
-    return [[rag.value, rag.short_label, sum(1 for r in rows if r.rag == rag)] for rag in RAG_ORDER]
+    summary = [[rag.value, rag.short_label, sum(1 for r in rows if r.rag == rag)] for rag in RAG_ORDER]
+    unjudged = sum(1 for r in rows if r.rag == Rag.CANNOT_JUDGE)
+    if unjudged:  # only where a KPI's figure cannot be judged: it is counted, never dropped
+        summary.append([Rag.CANNOT_JUDGE.value, Rag.CANNOT_JUDGE.short_label, unjudged])
+    return summary
 
 
 def dashboard_rows(period: ReportingPeriod, plan: CouncilPlan | None, kpis, chosen: dict) -> list[KpiRow]:

@@ -20,8 +20,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from accounts.models import OrgUnit, OrgUnitKind, within_paths_q
-from accounts.policy import Capability, has_capability, scoped_unit_paths
+from accounts.models import OrgUnit, OrgUnitKind
+from accounts.policy import Capability, has_capability, scope_of
 from audit.models import AuditEvent
 from core.forms import GovukFormMixin
 from core.views import requires, submit
@@ -44,9 +44,7 @@ DASHBOARD_CACHE_SECONDS = 300
 
 def _kpis_in_scope(user):
     """Council-wide roles see every KPI; directorate and service leads their own area's."""
-    kpis = Kpi.objects.filter(is_active=True)
-    paths = scoped_unit_paths(user, Capability.VIEW_DASHBOARDS)
-    return kpis if paths is None else kpis.filter(within_paths_q(paths, "owning_service__path"))
+    return Kpi.objects.restrict(user, Capability.VIEW_DASHBOARDS).filter(is_active=True)
 
 
 def _period(request) -> ReportingPeriod | None:
@@ -138,8 +136,7 @@ def _results_key(request, page: str) -> str:
     query. Every change to governed data (figures, periods and their states, plans, the
     organisation) is audited, so any change makes a new key and the figures stay live."""
     newest = AuditEvent.objects.aggregate(newest=Max("id"))["newest"]
-    paths = scoped_unit_paths(request.user, Capability.VIEW_DASHBOARDS)
-    scope = "all" if paths is None else ",".join(sorted(paths))
+    scope = scope_of(request.user, Capability.VIEW_DASHBOARDS)
     params = sorted((k, v) for k, values in request.GET.lists() for v in values)
     raw = f"{newest}|{scope}|{params}"
     return f"{page}:" + hashlib.sha256(raw.encode()).hexdigest()
@@ -275,7 +272,9 @@ def publish_view(request, pk: int):
 
 @requires(Capability.VIEW_PUBLISHED_REPORTS)
 def report_list(request):
-    snapshots = Snapshot.objects.visible_to(request.user).select_related("period", "build")
+    snapshots = Snapshot.objects.restrict(request.user, Capability.VIEW_PUBLISHED_REPORTS).select_related(
+        "period", "build"
+    )
     periods = (
         ReportingPeriod.objects.filter(state__in=[PeriodState.DRAFT_REPORT, PeriodState.PUBLISHED])
         if has_capability(request.user, Capability.VIEW_DRAFT_REPORTS)
@@ -285,7 +284,10 @@ def report_list(request):
 
 
 def _visible_snapshot(request, pk: int) -> Snapshot:
-    return get_object_or_404(Snapshot.objects.visible_to(request.user).select_related("period", "build"), pk=pk)
+    return get_object_or_404(
+        Snapshot.objects.restrict(request.user, Capability.VIEW_PUBLISHED_REPORTS).select_related("period", "build"),
+        pk=pk,
+    )
 
 
 @requires(Capability.VIEW_PUBLISHED_REPORTS)
@@ -323,7 +325,7 @@ def snapshot_progress(request, pk: int):
 def file_download(request, pk: int):
     report_file = get_object_or_404(
         ReportFile.objects.select_related("snapshot__period").filter(
-            snapshot__in=Snapshot.objects.visible_to(request.user)
+            snapshot__in=Snapshot.objects.restrict(request.user, Capability.VIEW_PUBLISHED_REPORTS)
         ),
         pk=pk,
     )

@@ -36,6 +36,7 @@ RAG_STYLES = {
     "red": ("govuk-tag--red", "M3 3l10 10M13 3L3 13", "cross"),
     "data_only": ("govuk-tag--grey", "M3 8h10", "dash"),
     "no_value": ("govuk-tag--grey", "M3 8h10", "dash"),
+    "cannot_judge": ("govuk-tag--grey", "M8 2.5a5.5 5.5 0 1 0 0 11a5.5 5.5 0 1 0 0-11z", "circle"),
 }
 
 

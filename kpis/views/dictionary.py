@@ -22,10 +22,12 @@ from planning.models import PlanNode
 PAGE_SIZE = 100
 
 
-def _latest_approved(kpis: list[Kpi]) -> dict[int, KpiReturn]:
+def _latest_approved(kpis: list[Kpi], readable) -> dict[int, KpiReturn]:
+    """Each KPI's latest approved figure among those the person may read (``readable``):
+    published figures for everyone, live ones only within the scope of ``view_returns``."""
     latest: dict[int, KpiReturn] = {}
     approved = (
-        KpiReturn.objects.filter(kpi__in=kpis, state=ReturnState.APPROVED)
+        readable.filter(kpi__in=kpis, state=ReturnState.APPROVED)
         .select_related("version")
         .order_by("kpi_id", "-data_period_end")
     )
@@ -40,7 +42,7 @@ def _latest_approved(kpis: list[Kpi]) -> dict[int, KpiReturn]:
 @requires(Capability.VIEW_KPIS)
 def kpi_list(request):
     form = KpiFilterForm(request.GET or None)
-    kpis = Kpi.objects.visible_to(request.user).select_related("owning_service__parent", "owner")
+    kpis = Kpi.objects.restrict(request.user, Capability.VIEW_KPIS).select_related("owning_service__parent", "owner")
     filters = form.cleaned_data if form.is_valid() else {}
     if filters.get("q"):
         q = filters["q"]
@@ -60,8 +62,9 @@ def kpi_list(request):
         # Without a RAG filter only the page on show needs its results worked out.
         page = Paginator(kpis, PAGE_SIZE).get_page(request.GET.get("page"))
         kpis = list(page)
-    latest = _latest_approved(kpis)
-    results = results_for(list(latest.values()))
+    readable = KpiReturn.objects.restrict(request.user, Capability.VIEW_RETURNS)
+    latest = _latest_approved(kpis, readable)
+    results = results_for(list(latest.values()), among=readable)
     rows = []
     for kpi in kpis:
         kpi_return = latest.get(kpi.pk)
@@ -87,7 +90,9 @@ def kpi_list(request):
             "portfolios": sorted(set(Kpi.objects.exclude(portfolio="").values_list("portfolio", flat=True))),
             "frequencies": Frequency.choices,
             "nodes": PlanNode.objects.filter(kpis__isnull=False).distinct().order_by("code"),
-            "rags": [(r.value, r.short_label) for r in (Rag.GREEN, Rag.AMBER, Rag.RED, Rag.DATA_ONLY)],
+            "rags": [
+                (r.value, r.short_label) for r in (Rag.GREEN, Rag.AMBER, Rag.RED, Rag.DATA_ONLY, Rag.CANNOT_JUDGE)
+            ],
             "filters": filters,
             "can_manage": has_capability(request.user, Capability.MANAGE_KPIS),
         },
@@ -97,22 +102,22 @@ def kpi_list(request):
 @requires(Capability.VIEW_KPIS)
 def kpi_detail(request, code: str):
     kpi = get_object_or_404(
-        Kpi.objects.visible_to(request.user)
+        Kpi.objects.restrict(request.user, Capability.VIEW_KPIS)
         .select_related("owning_service__parent", "owner", "deputy")
         .prefetch_related(Prefetch("council_plan_nodes", queryset=PlanNode.objects.select_related("plan"))),
         code=code,
     )
     versions = list(kpi.versions.order_by("-effective_from"))
+    readable = KpiReturn.objects.restrict(request.user, Capability.VIEW_RETURNS)
     returns = list(
-        KpiReturn.objects.visible_to(request.user)
-        .filter(kpi=kpi)
+        readable.filter(kpi=kpi)
         .exclude(state=ReturnState.NOT_STARTED)
         .select_related("version", "period")
         .order_by("-data_period_end")
     )
     for kpi_return in returns:
         kpi_return.kpi = kpi
-    results = results_for(returns)
+    results = results_for(returns, among=readable)
     return render(
         request,
         "kpis/kpi_detail.html",

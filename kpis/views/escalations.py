@@ -23,7 +23,7 @@ from kpis.services.escalations import (
 @requires(Capability.VIEW_ESCALATIONS)
 def escalation_list(request):
     escalations = (
-        Escalation.objects.visible_to(request.user)
+        Escalation.objects.restrict(request.user, Capability.VIEW_ESCALATIONS)
         .select_related("kpi__owning_service__parent", "period", "owner", "raised_by")
         .order_by("closed_at", "due_date")
     )
@@ -34,7 +34,9 @@ def escalation_list(request):
 
 
 def _escalatable_kpi(request, code: str) -> Kpi:
-    kpi = get_object_or_404(Kpi.objects.visible_to(request.user).select_related("owning_service"), code=code)
+    kpi = get_object_or_404(
+        Kpi.objects.restrict(request.user, Capability.VIEW_KPIS).select_related("owning_service"), code=code
+    )
     if not can(request.user, Capability.ESCALATE, kpi.owning_service):
         raise Http404("No such KPI in your scope")
     return kpi
@@ -58,7 +60,7 @@ def escalation_create(request, code: str):
 @requires(Capability.VIEW_ESCALATIONS)
 def escalation_detail(request, pk: int):
     escalation = get_object_or_404(
-        Escalation.objects.visible_to(request.user).select_related(
+        Escalation.objects.restrict(request.user, Capability.VIEW_ESCALATIONS).select_related(
             "kpi__owning_service", "period", "owner", "raised_by"
         ),
         pk=pk,

@@ -63,7 +63,10 @@ def my_returns(request):
 
 def _enterable(request, pk: int) -> KpiReturn:
     kpi_return = get_object_or_404(
-        KpiReturn.objects.visible_to(request.user).select_related("kpi__owning_service", "version", "period"), pk=pk
+        KpiReturn.objects.restrict(request.user, Capability.VIEW_RETURNS).select_related(
+            "kpi__owning_service", "version", "period"
+        ),
+        pk=pk,
     )
     if not may_enter(request.user, kpi_return.kpi):
         raise PermissionDenied("You do not enter returns for this KPI.")
@@ -155,7 +158,7 @@ def review_queue(request):
     running" prompt."""
     period = _period(request)
     base = (
-        KpiReturn.objects.reviewable_by(request.user)
+        KpiReturn.objects.restrict(request.user, Capability.REVIEW_RETURNS)
         .filter(period=period)
         .select_related("kpi__owning_service", "kpi__owner", "version", "submitted_by")
         .order_by("kpi__owning_service__path", "kpi__code")
@@ -205,7 +208,9 @@ def review_queue(request):
 @requires(Capability.REVIEW_RETURNS)
 def return_review(request, pk: int):
     kpi_return = get_object_or_404(
-        KpiReturn.objects.reviewable_by(request.user).select_related("kpi__owning_service", "version", "period"),
+        KpiReturn.objects.restrict(request.user, Capability.REVIEW_RETURNS).select_related(
+            "kpi__owning_service", "version", "period"
+        ),
         pk=pk,
     )
     send_back_form = SendBackForm(request.POST if request.POST.get("action") == "send_back" else None)
@@ -244,7 +249,10 @@ def return_review(request, pk: int):
 @requires(Capability.MANAGE_KPIS)
 def return_revise_view(request, pk: int):
     """Revise an approved figure after its report was published, with a reason."""
-    kpi_return = get_object_or_404(KpiReturn.objects.select_related("kpi", "version", "period"), pk=pk)
+    kpi_return = get_object_or_404(
+        KpiReturn.objects.restrict(request.user, Capability.MANAGE_KPIS).select_related("kpi", "version", "period"),
+        pk=pk,
+    )
     form = RevisionForm(request.POST or None, kpi_return=kpi_return)
     try:
         saved = submit(

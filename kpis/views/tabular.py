@@ -46,7 +46,11 @@ RETURN_COLUMNS = [
 
 @requires(Capability.VIEW_KPIS)
 def dictionary_export(request, fmt: str):
-    kpis = Kpi.objects.visible_to(request.user).select_related("owning_service", "owner").order_by("code")
+    kpis = (
+        Kpi.objects.restrict(request.user, Capability.VIEW_KPIS)
+        .select_related("owning_service", "owner")
+        .order_by("code")
+    )
     if request.GET.get("directorate"):
         kpis = kpis.filter(owning_service__parent__code=request.GET["directorate"])
     versions = {}
@@ -78,13 +82,14 @@ def dictionary_export(request, fmt: str):
 
 @requires(Capability.VIEW_RETURNS)
 def returns_export(request, fmt: str):
-    returns = KpiReturn.objects.visible_to(request.user).select_related("kpi", "period", "version")
+    readable = KpiReturn.objects.restrict(request.user, Capability.VIEW_RETURNS)
+    returns = readable.select_related("kpi", "period", "version")
     if request.GET.get("period", "").isdigit():
         returns = returns.filter(period_id=request.GET["period"])
     if request.GET.get("state"):
         returns = returns.filter(state=request.GET["state"])
     returns = list(returns.order_by("-data_period_end", "kpi__code"))
-    results = results_for(returns)
+    results = results_for(returns, among=readable)
     rows = []
     for r in returns:
         result = results.get(r.pk)

@@ -30,7 +30,7 @@ from planning.tabular import COLUMNS, check_structure_import, structure_rows
 
 @requires(Capability.VIEW_COUNCIL_PLAN)
 def council_plan_list(request):
-    plans = CouncilPlan.objects.visible_to(request.user).annotate(
+    plans = CouncilPlan.objects.restrict(request.user, Capability.VIEW_COUNCIL_PLAN).annotate(
         node_count=Count("nodes", filter=Q(nodes__retired_at__isnull=True))
     )
     return render(
@@ -42,7 +42,7 @@ def council_plan_list(request):
 
 @requires(Capability.VIEW_COUNCIL_PLAN)
 def council_plan_detail(request, pk: int):
-    plan = get_object_or_404(CouncilPlan.objects.visible_to(request.user), pk=pk)
+    plan = get_object_or_404(CouncilPlan.objects.restrict(request.user, Capability.VIEW_COUNCIL_PLAN), pk=pk)
     can_manage = has_capability(request.user, Capability.MANAGE_COUNCIL_PLAN) and not plan.is_read_only()
     return render(
         request,
@@ -68,7 +68,7 @@ def council_plan_create_view(request):
 
 
 def _plan(request, pk: int) -> CouncilPlan:
-    return get_object_or_404(CouncilPlan.objects.visible_to(request.user), pk=pk)
+    return get_object_or_404(CouncilPlan.objects.restrict(request.user, Capability.VIEW_COUNCIL_PLAN), pk=pk)
 
 
 def _read_only_redirect(request, plan: CouncilPlan):
@@ -161,7 +161,7 @@ def plan_node_retire_view(request, pk: int, node_pk: int):
 
 @requires(Capability.MANAGE_COUNCIL_PLAN)
 def council_plan_export(request, pk: int, fmt: str):
-    plan = get_object_or_404(CouncilPlan.objects.visible_to(request.user), pk=pk)
+    plan = get_object_or_404(CouncilPlan.objects.restrict(request.user, Capability.VIEW_COUNCIL_PLAN), pk=pk)
     return download(fmt, slugify(plan.title) or "council-plan", COLUMNS, structure_rows(plan))
 
 

@@ -7,8 +7,8 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from accounts.models import OrgUnit, within_paths_q
-from accounts.policy import Capability, can, has_capability, scoped_unit_paths
+from accounts.models import OrgUnit
+from accounts.policy import Capability, can, has_capability
 from core.numbers import small_count_label
 from core.views import redirect_after_save, render_page, requires, submit
 from planning.forms import ObjectiveForm, ProgressUpdateForm, RiskForm, UnitPlanForm
@@ -26,9 +26,10 @@ from planning.services import (
 
 
 def editable_units(user):
-    paths = scoped_unit_paths(user, Capability.EDIT_PLANS)
-    units = OrgUnit.objects.filter(kind__in=["directorate", "service", "team"], is_active=True)
-    return units if paths is None else units.filter(within_paths_q(paths))
+    """The units whose plans this person keeps: the scope of ``edit_plans``, as everywhere."""
+    return OrgUnit.objects.restrict(user, Capability.EDIT_PLANS).filter(
+        kind__in=["directorate", "service", "team"], is_active=True
+    )
 
 
 @requires(Capability.VIEW_PLANS)
@@ -40,7 +41,7 @@ def plan_list(request):
     except ValueError:
         year = current
     plans = (
-        UnitPlan.objects.visible_to(request.user)
+        UnitPlan.objects.restrict(request.user, Capability.VIEW_PLANS)
         .filter(year=year)
         .select_related("unit", "unit__parent")
         .annotate(
@@ -84,7 +85,9 @@ def _objectives_for(plan: UnitPlan):
 
 @requires(Capability.VIEW_PLANS)
 def plan_detail(request, pk: int):
-    plan = get_object_or_404(UnitPlan.objects.visible_to(request.user).select_related("unit__head"), pk=pk)
+    plan = get_object_or_404(
+        UnitPlan.objects.restrict(request.user, Capability.VIEW_PLANS).select_related("unit__head"), pk=pk
+    )
     objectives = list(_objectives_for(plan))
     return render(
         request,
@@ -110,7 +113,9 @@ def _status_counts(objectives) -> list[tuple[str, int]]:
 @requires(Capability.VIEW_PLANS)
 def plan_on_a_page(request, pk: int):
     """One printable page: the plan's objectives grouped by the Council Plan priority they serve."""
-    plan = get_object_or_404(UnitPlan.objects.visible_to(request.user).select_related("unit__head"), pk=pk)
+    plan = get_object_or_404(
+        UnitPlan.objects.restrict(request.user, Capability.VIEW_PLANS).select_related("unit__head"), pk=pk
+    )
     objectives = list(_objectives_for(plan))
     priority_of = priorities_for(objectives)
     groups: dict = {}
@@ -126,7 +131,7 @@ def plan_on_a_page(request, pk: int):
 
 @requires(Capability.EDIT_PLANS)
 def plan_edit(request, pk: int):
-    plan = get_object_or_404(UnitPlan.objects.editable_by(request.user), pk=pk)
+    plan = get_object_or_404(UnitPlan.objects.restrict(request.user, Capability.EDIT_PLANS), pk=pk)
     form = UnitPlanForm(request.POST or None, instance=plan)
     saved = submit(request, form, lambda form: unit_plan_update(by=request.user, plan=plan, **form.cleaned_data))
     if saved is not None:
@@ -137,7 +142,9 @@ def plan_edit(request, pk: int):
 
 @requires(Capability.EDIT_PLANS)
 def objective_add(request, pk: int):
-    plan = get_object_or_404(UnitPlan.objects.editable_by(request.user).select_related("unit"), pk=pk)
+    plan = get_object_or_404(
+        UnitPlan.objects.restrict(request.user, Capability.EDIT_PLANS).select_related("unit"), pk=pk
+    )
     initial = {"start_date": plan.start_date, "due_date": plan.end_date, "status": ObjectiveStatus.NOT_STARTED}
     form = ObjectiveForm(request.POST or None, plan=plan, initial=initial)
     objective = submit(
@@ -154,7 +161,9 @@ def objective_add(request, pk: int):
 @requires(Capability.VIEW_PLANS)
 def objective_detail(request, pk: int):
     objective = get_object_or_404(
-        Objective.objects.visible_to(request.user).select_related("plan__unit", "owner", "council_plan_node__plan"),
+        Objective.objects.restrict(request.user, Capability.VIEW_PLANS).select_related(
+            "plan__unit", "owner", "council_plan_node__plan"
+        ),
         pk=pk,
     )
     children = (
@@ -181,8 +190,9 @@ def objective_detail(request, pk: int):
 
 
 def _editable_objective(request, pk: int) -> Objective:
-    plans = UnitPlan.objects.editable_by(request.user)
-    return get_object_or_404(Objective.objects.select_related("plan__unit").filter(plan__in=plans), pk=pk)
+    return get_object_or_404(
+        Objective.objects.restrict(request.user, Capability.EDIT_PLANS).select_related("plan__unit"), pk=pk
+    )
 
 
 @requires(Capability.EDIT_PLANS)
@@ -218,7 +228,9 @@ def progress_add(request, pk: int):
 
 @requires(Capability.EDIT_PLANS)
 def risk_add(request, pk: int):
-    plan = get_object_or_404(UnitPlan.objects.editable_by(request.user).select_related("unit"), pk=pk)
+    plan = get_object_or_404(
+        UnitPlan.objects.restrict(request.user, Capability.EDIT_PLANS).select_related("unit"), pk=pk
+    )
     form = RiskForm(request.POST or None, plan=plan)
     saved = submit(request, form, lambda form: risk_create(by=request.user, plan=plan, **form.cleaned_data))
     if saved is not None:
@@ -232,7 +244,7 @@ def risk_edit(request, pk: int):
     from planning.models import Risk
 
     risk = get_object_or_404(
-        Risk.objects.filter(plan__in=UnitPlan.objects.editable_by(request.user)).select_related("plan__unit"), pk=pk
+        Risk.objects.restrict(request.user, Capability.EDIT_PLANS).select_related("plan__unit"), pk=pk
     )
     form = RiskForm(request.POST or None, instance=risk, plan=risk.plan)
     saved = submit(request, form, lambda form: risk_update(by=request.user, risk=risk, **form.cleaned_data))

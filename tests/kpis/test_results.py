@@ -111,9 +111,16 @@ def test_zero_target_with_absolute_tolerance():
     assert judge(D("2"), D("0"), LOWER, 0, ABS, D("1")) == Rag.RED
 
 
-def test_relative_tolerance_on_a_zero_target_is_refused():
+def test_relative_tolerance_on_a_zero_target_cannot_be_judged():
+    """Said, not raised: one such KPI must not take down a page that lists many."""
+    assert judge(D("1"), D("0"), LOWER, 0, REL, D("10")) == Rag.CANNOT_JUDGE
+    assert judge(D("0"), D("0"), HIGHER, 0, REL, D("10")) == Rag.CANNOT_JUDGE
+    assert Rag.CANNOT_JUDGE.label.startswith("Cannot be judged")
+
+
+def test_relative_tolerance_on_a_zero_target_is_refused_by_the_tolerance():
     with pytest.raises(ToleranceRefused):
-        judge(D("1"), D("0"), LOWER, 0, REL, D("10"))
+        Tolerance(ToleranceType.RELATIVE, D("10")).absolute_for(D("0"))
 
 
 def test_negative_target_uses_the_size_of_the_target_for_relative_tolerance():

@@ -1,0 +1,142 @@
+"""Rules that once failed for real users: a head of unit's reach, a KPI whose figure cannot
+be judged, and NUL bytes in an address. Each test failed on the code before its fix."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts.policy import Capability, can
+from kpis.models import Kpi, KpiReturn, ReturnState, Target
+from planning.models import UnitPlan
+from tests.conftest import client_for
+from tests.factories import ObjectiveFactory, UnitPlanFactory, UserFactory
+
+# --- A head of unit keeps their own unit's plan (docs/permissions.md) -----------------------
+
+
+@pytest.fixture
+def heads(world):
+    """A chief executive heading the council and a no-role head of Service One; plans for the
+    council, Directorate One, Service One and Team One."""
+    chief = UserFactory(username="chief.executive", org_unit=world.council)
+    head_s1 = UserFactory(username="head.s1", org_unit=world.s1)
+    world.council.head = chief
+    world.council.save()
+    world.s1.head = head_s1
+    world.s1.save()
+    plans = dict(world.thread["plans"])
+    plans["C"] = UnitPlanFactory(unit=world.council)
+    plans["T1"] = UnitPlanFactory(unit=world.t1)
+    return chief, head_s1, plans
+
+
+def test_a_head_edits_their_own_units_plan_and_nothing_below_it(world, heads):
+    chief, head_s1, plans = heads
+    client = client_for_user(head_s1)
+    assert client.get(reverse("planning:plan-edit", args=[plans["S1"].pk])).status_code == 200
+    for below in ("T1", "D1", "D2"):
+        assert client.get(reverse("planning:plan-edit", args=[plans[below].pk])).status_code == 404, below
+    team_objective = ObjectiveFactory(plan=plans["T1"], owner=head_s1, council_plan_node=world.thread["priority"])
+    assert client.get(reverse("planning:objective-edit", args=[team_objective.pk])).status_code == 404
+    assert client.get(reverse("planning:objective-edit", args=[world.thread["s1_objective"].pk])).status_code == 200
+
+
+def test_the_chief_executive_keeps_the_council_plan_not_all_27(world, heads):
+    chief, _, plans = heads
+    editable = set(UnitPlan.objects.restrict(chief, Capability.EDIT_PLANS).values_list("unit__code", flat=True))
+    assert editable == {"C"}
+    assert can(chief, Capability.EDIT_PLANS, world.council)
+    assert not can(chief, Capability.EDIT_PLANS, world.d1)
+
+
+def test_a_lead_still_keeps_every_plan_in_their_area(world, heads):
+    _, _, plans = heads
+    lead = world.people["directorate_lead"]
+    editable = set(UnitPlan.objects.restrict(lead, Capability.EDIT_PLANS).values_list("unit__code", flat=True))
+    assert editable == {"D1", "S1", "T1"}
+
+
+def client_for_user(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+# --- One KPI whose figure cannot be judged never takes a page down ----------------------------
+
+
+@pytest.fixture
+def unjudgeable(world):
+    """S1-01 with a relative tolerance and a target of 0, as older data may hold (every form
+    and import now refuses the pair), and an approved figure in the open period."""
+    kpi = world.kpis["s1"]
+    Kpi.objects.filter(pk=kpi.pk).update(tolerance_type="relative", tolerance_amount=Decimal("10"))
+    kpi_return = world.kpis["return_s1"]
+    Target.objects.create(kpi=kpi, for_date=kpi_return.data_period_end, value=Decimal("0"))
+    KpiReturn.objects.filter(pk=kpi_return.pk).update(state=ReturnState.APPROVED, value=Decimal("12.5"))
+    kpi.council_plan_nodes.add(world.thread["priority"])
+    return world
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/kpis/",
+        "/kpis/?rag=cannot_judge",
+        "/kpis/S1-01/",
+        "/dashboards/",
+        "/dashboards/kpis/",
+        "/returns/export.csv",
+        "/returns/export.xlsx",
+        "/review/",
+        "/api/v1/returns/",
+    ],
+)
+def test_pages_that_list_many_kpis_stand_and_say_why(unjudgeable, url):
+    world = unjudgeable
+    period = world.kpis["period"].pk
+    separator = "&" if "?" in url else "?"
+    response = client_for(world, "performance_admin").get(f"{url}{separator}period={period}")
+    assert response.status_code == 200
+    if url.startswith(("/kpis", "/dashboards/kpis", "/api")) or url.endswith(".csv"):
+        assert b"Cannot be judged" in response.content or b"cannot_judge" in response.content
+
+
+def test_a_report_with_an_unjudgeable_kpi_builds(unjudgeable):
+    from reporting.content import build
+
+    content = build(unjudgeable.kpis["period"], kind="draft", status_label="Draft")
+    rags = {kpi["rag"] for priority in content["priorities"] for kpi in priority["kpis"]}
+    assert "cannot_judge" in rags
+
+
+# --- NUL bytes in an address ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/kpis/?directorate=%00",
+        "/kpis/export.csv?directorate=%00",
+        "/returns/export.csv?state=%00",
+        "/dashboards/kpis/?portfolio=%00",
+        "/kpis/%00/",
+        "/api/v1/kpis/%00/",
+        "/organisation/%00/",
+        "/cic/new/?employee=%00",
+        "/plans/?year=%00",
+    ],
+)
+def test_a_nul_byte_in_an_address_is_a_bad_request_not_a_crash(world, url):
+    response = client_for(world, "performance_admin").get(url)
+    assert response.status_code == 400
+    assert b"NUL" in response.content
+
+
+def test_the_rest_of_an_address_still_works(world):
+    assert client_for(world, "performance_admin").get("/kpis/?directorate=D1").status_code == 200
