@@ -111,6 +111,10 @@ class ReportFile(models.Model):
     render_seconds = models.FloatField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
+    # What the application's database role may do here (core's grant_app_role): store a file
+    # and remove a draft's, never change one.
+    app_role_grants = ("SELECT", "INSERT", "DELETE")
+
     class Meta:
         ordering = ["snapshot_id", "kind", "key"]
         constraints = [models.UniqueConstraint(fields=["snapshot", "key"], name="one_file_per_key_per_snapshot")]
