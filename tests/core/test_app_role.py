@@ -61,7 +61,7 @@ def as_app(app_role):
         yield app
 
 
-def _allowed(app, attempts: list[str], params: dict, refused) -> list[str]:
+def _allowed(app, attempts: list, params: dict, refused) -> list:
     """The statements the database let through (each must raise one of ``refused``)."""
     allowed = []
     for attempt in attempts:
@@ -73,14 +73,18 @@ def _allowed(app, attempts: list[str], params: dict, refused) -> list[str]:
     return allowed
 
 
+def _held(app, table: str) -> set[str]:
+    kinds = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+    return {kind for kind in kinds if app.execute("SELECT has_table_privilege(%s, %s)", [table, kind]).fetchone()[0]}
+
+
 @pytest.fixture
 def audited(world):
     with transaction.atomic():
         return audit_record(actor=None, action="create", instance=world.d1, after={"code": world.d1.code})
 
 
-def test_the_app_role_owns_nothing_and_holds_no_power_over_the_cluster(as_app, app_role):
-    name, _ = app_role
+def test_the_app_role_owns_nothing_and_holds_no_power_over_the_cluster(as_app):
     row = as_app.execute(
         "SELECT rolsuper, rolcreatedb, rolcreaterole, rolbypassrls, rolreplication, rolcanlogin"
         " FROM pg_roles WHERE rolname = current_user"
@@ -91,15 +95,19 @@ def test_the_app_role_owns_nothing_and_holds_no_power_over_the_cluster(as_app, a
         " WHERE r.rolname = current_user AND d.deptype = 'o'"
     ).fetchone()[0]
     assert owned == 0
-    assert (
-        as_app.execute(
-            "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = current_user"
-        ).fetchone()[0]
-        == 0
-    )
+    member_of = "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = user"
+    assert as_app.execute(member_of).fetchone()[0] == 0
+    # Nothing that could lift a trigger or empty a table, on any table; nothing to create with.
+    tables = [t for (t,) in as_app.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+    assert {t: _held(as_app, t) & {"TRUNCATE", "TRIGGER", "REFERENCES"} for t in tables} == {t: set() for t in tables}
+    assert _held(as_app, "audit_auditevent") == {"SELECT", "INSERT"}
+    assert _held(as_app, "django_migrations") == {"SELECT"}
+    creates = "SELECT has_schema_privilege('public', 'CREATE'), has_database_privilege(current_database(), 'CREATE')"
+    assert as_app.execute(creates).fetchone() == (False, False)
 
 
 def test_the_app_role_cannot_change_an_audit_record_by_any_sql(as_app, audited, world):
+    owner = connection.settings_dict["USER"]
     attempts = [
         "UPDATE audit_auditevent SET action = 'tampered' WHERE id = %(id)s",
         "DELETE FROM audit_auditevent WHERE id = %(id)s",
@@ -114,8 +122,8 @@ def test_the_app_role_cannot_change_an_audit_record_by_any_sql(as_app, audited, 
         "DROP TABLE audit_auditevent CASCADE",
         "ALTER TABLE audit_auditevent RENAME TO audit_old",
         "CREATE TABLE public.shadow (id int)",
-        "SET ROLE pmf",
-        "SET SESSION AUTHORIZATION pmf",
+        sql.SQL("SET ROLE {}").format(sql.Identifier(owner)),
+        sql.SQL("SET SESSION AUTHORIZATION {}").format(sql.Identifier(owner)),
     ]
     assert _allowed(as_app, attempts, {"id": audited.pk}, errors.InsufficientPrivilege) == []
     as_app.execute("GRANT UPDATE, DELETE, TRUNCATE ON audit_auditevent TO CURRENT_USER")  # only warns
@@ -153,6 +161,7 @@ def test_the_app_role_cannot_change_a_published_report_by_any_sql(as_app, world)
     assert list(ReportFile.objects.filter(snapshot=published).values_list("pk", "sha256")) == [
         (report_file.pk, report_file.sha256)
     ]
+    assert _held(as_app, "reporting_reportfile") == {"SELECT", "INSERT", "DELETE"}
 
 
 def test_the_app_role_can_do_the_apps_work(as_app, world, audited):

@@ -88,6 +88,8 @@ class Command(BaseCommand):
         )
         for (table,) in self.cursor.fetchall():
             withheld = [p for p in EVERY if p not in limited[table]]
+            if not withheld:
+                continue
             self._execute(
                 sql.SQL("REVOKE {} ON TABLE {} FROM {}").format(
                     sql.SQL(", ").join(map(sql.SQL, withheld)), sql.Identifier(table), who
