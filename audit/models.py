@@ -45,6 +45,10 @@ class AuditEvent(models.Model):
 
     objects = AuditEventQuerySet.as_manager()
 
+    # What the application's database role may do here (core's grant_app_role): add and read,
+    # never change or remove, behind the trigger of migration 0002.
+    app_role_grants = ("SELECT", "INSERT")
+
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id", "-at"], name="audit_object_idx")]

@@ -6,6 +6,8 @@ Two paths:
   default DEBUG to 1, migrate, load the demo council, serve with runserver.
 * Production (both set): start no services; migrate, collect static files unless
   DEBUG or PMF_PLAIN_STATIC is on, and serve with gunicorn unless DEBUG is on. No demo data.
+  With DATABASE_OWNER_URL set too, only the migration connects as the owner it names, then
+  grants the role in DATABASE_URL what the app needs (ADR 0014); the app never sees it.
 
 ``run.py serve`` (internal, used by the supervisor's own tests) skips set-up, migration and
 demo data, and only starts and supervises the processes.
@@ -19,6 +21,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from . import paths, postgres, redis
 from .chromium import ensure_pdf_libraries
@@ -46,20 +49,24 @@ class Plan:
     plain_static: bool
     web_port: int
     env: dict[str, str]
+    owner_database_url: str = ""
 
 
 def make_plan(environ: dict[str, str]) -> Plan:
     env = dict(environ, PYTHONUNBUFFERED="1")
+    owner_database_url = env.pop("DATABASE_OWNER_URL", "")
     embedded = not (environ.get("DATABASE_URL") and environ.get("REDIS_URL"))
     if embedded:
         env.update(DATABASE_URL=EMBEDDED_DATABASE_URL, REDIS_URL=EMBEDDED_REDIS_URL)
         env["DEBUG"] = environ.get("DEBUG") or "1"
+        owner_database_url = ""
     return Plan(
         embedded=embedded,
         debug=env.get("DEBUG", "").strip().lower() in YES,
         plain_static=env.get("PMF_PLAIN_STATIC", "").strip().lower() in YES,
         web_port=parse_port(environ.get("PMF_PORT") or str(DEFAULT_WEB_PORT), "PMF_PORT"),
         env=env,
+        owner_database_url=owner_database_url,
     )
 
 
@@ -138,18 +145,30 @@ def start_services(supervisor: Supervisor, state: Path, logs: Path) -> None:
     redis.start(supervisor, port=REDIS_PORT, data_dir=state / "redis", log=logs / "redis.log", persistent=True)
 
 
-def prepare_database(supervisor: Supervisor, plan: Plan, logs: Path) -> None:
-    """Migrate; demo data only into the embedded database; static files for production."""
+def database_steps(plan: Plan) -> list[tuple[str, list[str], dict[str, str]]]:
+    """Migrate; demo data only into the embedded database; static files for production. With
+    an owner URL, the migration and the grants run as the owner, and nothing else does."""
     manage = [sys.executable, str(paths.MANAGE_PY)]
-    steps = [("Updating the database (migrate)", [*manage, "migrate", "--noinput"])]
+    steps = [("Updating the database (migrate)", [*manage, "migrate", "--noinput"], plan.env)]
+    if plan.owner_database_url:
+        owner = {**plan.env, "DATABASE_URL": plan.owner_database_url}
+        app_role = unquote(urlsplit(plan.env["DATABASE_URL"]).username or "")
+        steps = [
+            ("Updating the database (migrate, as its owner)", steps[0][1], owner),
+            (f"Granting {app_role} what the app needs", [*manage, "grant_app_role", app_role], owner),
+        ]
     if plan.embedded:
-        steps.append(("Loading the demo council", [*manage, "demo_council"]))
+        steps.append(("Loading the demo council", [*manage, "demo_council"], plan.env))
     if not plan.debug and not plan.plain_static:
-        steps.append(("Collecting static files", [*manage, "collectstatic", "--noinput"]))
+        steps.append(("Collecting static files", [*manage, "collectstatic", "--noinput"], plan.env))
+    return steps
+
+
+def prepare_database(supervisor: Supervisor, plan: Plan, logs: Path) -> None:
     log = logs / "manage.log"
-    for title, argv in steps:
+    for title, argv, env in database_steps(plan):
         say(f"{title} ...")
-        code = supervisor.run_step(argv, env=plan.env, cwd=paths.ROOT, log=log)
+        code = supervisor.run_step(argv, env=env, cwd=paths.ROOT, log=log)
         if code != 0:
             raise failure_with_log(f"{title} failed (exit code {code}).", log)
 

@@ -3,7 +3,9 @@
 A snapshot holds everything the report shows (``reporting.content``) as one JSON document
 with its SHA-256. A draft snapshot is rebuilt as often as CMT asks; a published one, and the
 PDFs rendered from it, never change: the models refuse, and PostgreSQL triggers refuse
-whatever the application does (migration 0002).
+whatever the application does (migrations 0002 and 0004). A published snapshot's files are the
+ones its content lists (``planned_files``), each stored once by the worker; nothing else can
+be added.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from accounts.querysets import RestrictedQuerySet
 
 class Frozen(Exception):
     """A published snapshot or one of its files was asked to change."""
+
+
+class FileAlreadyStored(Frozen):
+    """A published report already has this file: another worker stored it first."""
 
 
 class SnapshotKind(models.TextChoices):
@@ -67,6 +73,8 @@ class Snapshot(models.Model):
     def save(self, *args, **kwargs):
         if self.pk and Snapshot.objects.filter(pk=self.pk, kind=SnapshotKind.PUBLISHED).exists():
             raise Frozen("A published snapshot cannot be changed.")
+        if self.pk and self.is_published:
+            raise Frozen("A snapshot is published when it is created: a draft cannot become the published report.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -84,6 +92,14 @@ class FileKind(models.TextChoices):
     PACK = "pack", "Whole pack"
 
 
+def planned_files(content: dict) -> list[tuple[str, str, str]]:
+    """(kind, key, title) for each PDF a snapshot has: one per priority, then the pack. The
+    content decides, so a published report's files are fixed when it is; the trigger of
+    migration 0004 reads the same two rules from the stored content."""
+    files = [(FileKind.PRIORITY, p["code"], f"{p['code']} {p['title']}") for p in content["priorities"]]
+    return [*files, (FileKind.PACK, "pack", f"The whole {content['period']['label']} pack")]
+
+
 class ReportFile(models.Model):
     """One PDF rendered from a snapshot: a priority's dashboard, or the whole pack."""
 
@@ -97,6 +113,10 @@ class ReportFile(models.Model):
     render_seconds = models.FloatField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
+    # What the application's database role may do here (core's grant_app_role): store a file
+    # and remove a draft's, never change one.
+    app_role_grants = ("SELECT", "INSERT", "DELETE")
+
     class Meta:
         ordering = ["snapshot_id", "kind", "key"]
         constraints = [models.UniqueConstraint(fields=["snapshot", "key"], name="one_file_per_key_per_snapshot")]
@@ -107,7 +127,23 @@ class ReportFile(models.Model):
     def save(self, *args, **kwargs):
         if self.pk:
             raise Frozen("A report's PDF is never changed; build a new draft instead.")
+        if self.snapshot.is_published:
+            self._refuse_unless_missing()
         super().save(*args, **kwargs)
+
+    def _refuse_unless_missing(self) -> None:
+        """A published report takes only the files its content lists that it does not have
+        yet: the worker's, while it renders them. Once they are all stored, nothing more."""
+        planned = {key: kind for kind, key, _title in planned_files(self.snapshot.content)}
+        if planned.get(self.key) != self.kind:
+            raise Frozen(
+                f"The published report has no '{self.key}' file ({self.kind}): its files are the priorities "
+                "and the pack its content lists."
+            )
+        if ReportFile.objects.filter(snapshot_id=self.snapshot_id, key=self.key).exists():
+            raise FileAlreadyStored(
+                f"The published report already has its '{self.key}' file; a published report's files never change."
+            )
 
     def delete(self, *args, **kwargs):
         if self.snapshot.is_published:

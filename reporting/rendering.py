@@ -17,15 +17,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from reporting import pdf
-from reporting.models import BuildState, FileKind, PdfBuild, ReportFile, Snapshot
+from reporting.models import BuildState, FileAlreadyStored, FileKind, PdfBuild, ReportFile, Snapshot, planned_files
 
 logger = logging.getLogger(__name__)
-
-
-def planned_files(content: dict) -> list[tuple[str, str, str]]:
-    """(kind, key, title) for each PDF a snapshot has: one per priority, then the pack."""
-    files = [(FileKind.PRIORITY, p["code"], f"{p['code']} {p['title']}") for p in content["priorities"]]
-    return [*files, (FileKind.PACK, "pack", f"The whole {content['period']['label']} pack")]
 
 
 def build_files(snapshot_id: int) -> PdfBuild | None:
@@ -86,7 +80,7 @@ def _store(snapshot: Snapshot, kind: str, key: str, title: str, data: bytes, sec
                 size=len(data),
                 render_seconds=seconds,
             )
-    except IntegrityError:
+    except (IntegrityError, FileAlreadyStored):
         logger.info("snapshot %s already has %s (built by another worker)", snapshot.pk, key)
 
 

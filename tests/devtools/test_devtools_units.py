@@ -262,6 +262,21 @@ def test_with_both_urls_no_services_start_and_debug_is_left_alone():
     assert "gunicorn" in app.web_command(plan)
 
 
+def test_with_an_owner_url_only_the_migration_and_the_grants_connect_as_the_owner():
+    owner, app_url = "postgres://pmf:secret@db/pmf", "postgres://pmf_app:other@db/pmf"
+    environ = {"DATABASE_URL": app_url, "REDIS_URL": "redis://cache/0", "DATABASE_OWNER_URL": owner}
+    plan = app.make_plan(environ)
+    assert "DATABASE_OWNER_URL" not in plan.env  # the web, worker and beat never see it
+    steps = [(argv[2:], env["DATABASE_URL"]) for _, argv, env in app.database_steps(plan)]
+    assert steps == [
+        (["migrate", "--noinput"], owner),
+        (["grant_app_role", "pmf_app"], owner),
+        (["collectstatic", "--noinput"], app_url),
+    ]
+    without = app.make_plan({"DATABASE_URL": owner, "REDIS_URL": "redis://cache/0"})
+    assert [argv[2] for _, argv, _ in app.database_steps(without)] == ["migrate", "collectstatic"]
+
+
 def test_user_debug_setting_wins_on_the_local_path():
     assert not app.make_plan({"DEBUG": "0"}).debug
     assert "runserver" in app.web_command(app.make_plan({}))

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -132,6 +132,50 @@ def test_a_published_snapshot_and_its_files_cannot_change_through_the_orm_or_the
         with pytest.raises(DatabaseError), transaction.atomic():
             attempt()
     assert Snapshot.objects.get(pk=snapshot.pk).content["priorities"]
+
+
+def _file_sql(snapshot_id: int, key: str, kind: str = "priority") -> tuple[str, list]:
+    return (
+        "INSERT INTO reporting_reportfile (snapshot_id, kind, key, title, pdf, sha256, size, render_seconds,"
+        " created_at) VALUES (%s, %s, %s, 'Forged', %s, 'x', 6, 0, now())",
+        [snapshot_id, kind, key, b"forged"],
+    )
+
+
+def test_no_file_can_be_added_to_a_published_report_once_its_files_are_complete(admin, ready):
+    snapshot = report_publish(by=admin, period=ready["period"])
+    build_files(snapshot.pk)
+    forged = {"kind": "priority", "title": "Forged", "pdf": b"forged", "sha256": "x", "size": 6}
+    with pytest.raises(Frozen, match="has no 'EXTRA' file"):
+        ReportFile.objects.create(snapshot=snapshot, key="EXTRA", **forged)
+    with pytest.raises(Frozen, match="already has its 'P1' file"):
+        ReportFile.objects.create(snapshot=snapshot, key="P1", **forged)
+    for key in ("EXTRA", "P1", "pack"):
+        with pytest.raises(DatabaseError, match="published report"), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(*_file_sql(snapshot.pk, key))
+    assert sorted(snapshot.files.values_list("key", flat=True)) == ["P1", "P2", "pack"]
+    assert not snapshot.files.filter(title="Forged").exists()
+
+
+def test_the_worker_can_still_store_a_published_reports_missing_files_and_nothing_else(admin, ready):
+    snapshot = report_publish(by=admin, period=ready["period"])
+    with pytest.raises(DatabaseError, match="has no 'EXTRA' file"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(*_file_sql(snapshot.pk, "EXTRA"))
+    with pytest.raises(DatabaseError, match="pack"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(*_file_sql(snapshot.pk, "P1", kind="pack"))
+    build = build_files(snapshot.pk)
+    assert (build.state, build.files_done) == (BuildState.DONE, 3)
+
+
+def test_a_draft_cannot_become_published_by_changing_it(admin, ready):
+    """Otherwise a draft given any files it liked could be turned into the published report."""
+    draft = draft_build(by=admin, period=ready["period"])
+    with pytest.raises(DatabaseError, match="published when it is created"), transaction.atomic():
+        Snapshot.objects.filter(pk=draft.pk).update(kind=SnapshotKind.PUBLISHED)
+    draft.kind = SnapshotKind.PUBLISHED
+    with pytest.raises(Frozen, match="published when it is created"):
+        draft.save()
+    Snapshot.objects.filter(pk=draft.pk).update(status_label="Draft for CMT, second look")
 
 
 def test_the_admin_and_the_api_offer_no_way_to_change_a_snapshot(admin, ready, client):
