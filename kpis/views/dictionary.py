@@ -95,6 +95,7 @@ def kpi_list(request):
             ],
             "filters": filters,
             "can_manage": has_capability(request.user, Capability.MANAGE_KPIS),
+            "sees_live_returns": has_capability(request.user, Capability.VIEW_RETURNS),
         },
     )
 
