@@ -62,8 +62,23 @@ class Rag(StrEnum):
             "red": "Red",
             "data_only": "Data only",
             "no_value": "No value",
-            "cannot_judge": "Cannot be judged",
+            "cannot_judge": "Not judged",
         }[self.value]
+
+    @property
+    def reason(self) -> str:
+        """Why a figure has no RAG, where a short label alone would not say."""
+        return "a relative tolerance needs a target other than 0" if self == Rag.CANNOT_JUDGE else ""
+
+    @property
+    def written(self) -> str:
+        """The short label with its reason, for exports and the PDF, where no tag is drawn."""
+        return f"{self.short_label}: {self.reason}" if self.reason else self.short_label
+
+    @classmethod
+    def filter_choices(cls) -> list[tuple[str, str]]:
+        """The RAGs a list can be filtered by, worst first (the dictionary and dashboards)."""
+        return [(r.value, r.short_label) for r in (cls.RED, cls.AMBER, cls.GREEN, cls.DATA_ONLY, cls.CANNOT_JUDGE)]
 
 
 class Direction(StrEnum):

@@ -146,7 +146,7 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
         "target_text": chart.format(result.target) if result and result.target is not None else "no target",
         "timescale": timescale(row, chart),
         "rag": rag.value,
-        "rag_label": rag.short_label,
+        "rag_label": rag.written,
         "direction": direction.value,
         "direction_label": direction.label,
         "direction_last_year": last_year.value,

@@ -79,7 +79,7 @@ class DashboardFilters(GovukFormMixin, forms.Form):
     rag = forms.ChoiceField(
         required=False,
         label="RAG",
-        choices=[("", "Any"), *[(r.value, r.short_label) for r in (Rag.RED, Rag.AMBER, Rag.GREEN, Rag.DATA_ONLY)]],
+        choices=[("", "Any"), *Rag.filter_choices()],
     )
     measures = forms.BooleanField(required=False, label="Council Plan measures only")
 

@@ -42,19 +42,21 @@ RAG_STYLES = {
 
 @register.simple_tag
 def rag_tag(result_rag):
-    """A RAG result as a tag with its word and an icon shape: never colour alone."""
+    """A RAG result as a tag with its word and an icon shape: never colour alone. A figure
+    that cannot be judged says why beside the tag."""
     if result_rag is None:
         return ""
     colour, path, shape = RAG_STYLES[result_rag.value]
     filled = ' fill="currentColor"' if shape == "triangle" else ' fill="none" stroke="currentColor" stroke-width="2.5"'
     return format_html(
         '<strong class="govuk-tag pmf-rag pmf-rag--{} {}"><svg class="pmf-rag__icon" viewBox="0 0 16 16" '
-        'aria-hidden="true" focusable="false"><path d="{}"{}/></svg>{}</strong>',
+        'aria-hidden="true" focusable="false"><path d="{}"{}/></svg>{}</strong>{}',
         result_rag.value,
         colour,
         path,
         mark_safe(filled),  # noqa: S308 - a constant from this module, not input
         result_rag.short_label,
+        format_html(' <span class="govuk-body-s">({})</span>', result_rag.reason) if result_rag.reason else "",
     )
 
 

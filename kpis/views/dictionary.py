@@ -90,9 +90,7 @@ def kpi_list(request):
             "portfolios": sorted(set(Kpi.objects.exclude(portfolio="").values_list("portfolio", flat=True))),
             "frequencies": Frequency.choices,
             "nodes": PlanNode.objects.filter(kpis__isnull=False).distinct().order_by("code"),
-            "rags": [
-                (r.value, r.short_label) for r in (Rag.GREEN, Rag.AMBER, Rag.RED, Rag.DATA_ONLY, Rag.CANNOT_JUDGE)
-            ],
+            "rags": Rag.filter_choices(),
             "filters": filters,
             "can_manage": has_capability(request.user, Capability.MANAGE_KPIS),
             "sees_live_returns": has_capability(request.user, Capability.VIEW_RETURNS),

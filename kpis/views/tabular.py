@@ -101,7 +101,7 @@ def returns_export(request, fmt: str):
                 r.data_period_label,
                 r.value,
                 result.target if result else None,
-                result.rag.short_label if result else "",
+                result.rag.written if result else "",
                 result.direction.label if result else "",
                 r.get_state_display(),
                 r.commentary,

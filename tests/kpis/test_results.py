@@ -116,6 +116,7 @@ def test_relative_tolerance_on_a_zero_target_cannot_be_judged():
     assert judge(D("1"), D("0"), LOWER, 0, REL, D("10")) == Rag.CANNOT_JUDGE
     assert judge(D("0"), D("0"), HIGHER, 0, REL, D("10")) == Rag.CANNOT_JUDGE
     assert Rag.CANNOT_JUDGE.label.startswith("Cannot be judged")
+    assert Rag.CANNOT_JUDGE.written == "Not judged: a relative tolerance needs a target other than 0"
 
 
 def test_relative_tolerance_on_a_zero_target_is_refused_by_the_tolerance():
