@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from accounts.querysets import RestrictedQuerySet, within_paths_q  # noqa: F401 - within_paths_q is shared from here
+from accounts.roles import Role
 
 
 class OrgUnitKind(models.TextChoices):
@@ -140,15 +141,6 @@ class User(AbstractUser):
             raise ValidationError({"line_manager": "Nobody can be their own line manager."})
 
 
-class Role(models.TextChoices):
-    PERFORMANCE_ADMIN = "performance_admin", "Performance admin"
-    DIRECTORATE_LEAD = "directorate_lead", "Directorate performance lead"
-    SERVICE_LEAD = "service_lead", "Service lead"
-    CMT = "cmt", "CMT member"
-    CABINET = "cabinet", "Cabinet member"
-    SCRUTINY = "scrutiny", "Scrutiny member"
-
-
 #: Which kind of unit a scoped role sits on; council-wide roles sit on none.
 ROLE_SCOPE_KIND = {
     Role.PERFORMANCE_ADMIN: None,
@@ -158,11 +150,6 @@ ROLE_SCOPE_KIND = {
     Role.CABINET: None,
     Role.SCRUTINY: None,
 }
-
-
-class RoleAssignmentQuerySet(models.QuerySet):
-    def for_user(self, user) -> RoleAssignmentQuerySet:
-        return self.filter(user=user).select_related("org_unit")
 
 
 class RoleAssignment(models.Model):
@@ -176,8 +163,6 @@ class RoleAssignment(models.Model):
         OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="role_assignments"
     )
     portfolio = models.CharField(max_length=200, blank=True)
-
-    objects = RoleAssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["user_id", "role"]

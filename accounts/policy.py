@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from accounts.models import Role, RoleAssignment
+from accounts.roles import Role
 
 
 class Capability(StrEnum):
@@ -147,13 +147,13 @@ _GRANT_BY_CAPABILITY = {grant.capability: grant for grant in GRANTS}
 COUNCIL_WIDE_ROLES = frozenset({Role.PERFORMANCE_ADMIN, Role.CMT, Role.CABINET, Role.SCRUTINY})
 
 
-def role_assignments(user) -> list[RoleAssignment]:
+def role_assignments(user) -> list:
     """The user's role assignments, loaded once per user object (i.e. once per request)."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_pmf_role_assignments", None)
     if cached is None:
-        cached = list(RoleAssignment.objects.for_user(user))
+        cached = list(user.role_assignments.select_related("org_unit"))
         user._pmf_role_assignments = cached
     return cached
 
@@ -168,9 +168,7 @@ def headed_unit_paths(user) -> list[str]:
         return []
     cached = getattr(user, "_pmf_headed_paths", None)
     if cached is None:
-        from accounts.models import OrgUnit
-
-        cached = list(OrgUnit.objects.filter(head=user).values_list("path", flat=True))
+        cached = list(user.headed_units.values_list("path", flat=True))
         user._pmf_headed_paths = cached
     return cached
 
