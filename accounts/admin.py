@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from accounts.admin_base import ReadOnlyAdmin
 from accounts.models import OrgUnit, RoleAssignment, User
-from core.admin import ReadOnlyAdmin
 
 
 @admin.register(User)

@@ -7,10 +7,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import get_object_or_404, render
 from django.utils.decorators import method_decorator
 
+from accounts.decorators import requires
 from accounts.forms import SignInForm
 from accounts.models import OrgUnit, RoleAssignment, User
 from accounts.policy import Capability
-from core.views import requires
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from accounts.admin_base import ReadOnlyAdmin
 from audit.models import AuditEvent
-from core.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)

@@ -1,6 +1,6 @@
 """The correlation id that ties audit records to the request or Celery task that wrote them.
 
-Set by ``core.middleware.RequestIdMiddleware`` for web requests and by the Celery
+Set by ``pmf.middleware.RequestIdMiddleware`` for web requests and by the Celery
 ``task_prerun`` signal for tasks; read by ``audit.services`` when it writes a record.
 """
 

@@ -11,25 +11,6 @@ from django.contrib import admin
 from accounts.policy import Capability, has_capability
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Look, don't touch: every governed model is registered through this."""
-
-    def has_view_permission(self, request, obj=None):
-        return has_capability(request.user, Capability.USE_ADMIN)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_module_permission(self, request):
-        return has_capability(request.user, Capability.USE_ADMIN)
-
-
 def _admin_site_has_permission(request) -> bool:
     return request.user.is_active and has_capability(request.user, Capability.USE_ADMIN)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,8 +30,10 @@ def _send_quietly(message_id: int) -> None:
 
 
 def send(message_id: int) -> bool:
-    """Send one message if it is still unsent; True if this call sent it."""
-    from pmf.celery import app
+    """Send one message if it is still unsent; True if this call sent it. The Celery app is
+    the current one (the project package makes its app current on import), so this module
+    does not reach up into the project package."""
+    app = current_app
 
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()

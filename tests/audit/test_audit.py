@@ -6,10 +6,10 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from accounts.models import OrgUnitKind, Role
-from accounts.services import org_unit_create, role_assignment_create, user_create, user_set_line_manager
 from audit.models import AuditEvent
 from audit.services import AuditOutsideTransaction, audit_record, audit_record_many, model_snapshot
-from core.middleware import RequestIdMiddleware
+from organisation.services import org_unit_create, role_assignment_create, user_create, user_set_line_manager
+from pmf.middleware import RequestIdMiddleware
 
 
 def test_service_write_records_who_what_before_and_after(world):

@@ -21,13 +21,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import OrgUnit, RoleAssignment, User
-from accounts.services import (
-    org_unit_create,
-    org_unit_set_head,
-    role_assignment_create,
-    user_create,
-    user_set_line_manager,
-)
 from kpis.calendar import add_working_days, quarter_bounds
 from kpis.data_periods import DataPeriod
 from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod
@@ -35,6 +28,13 @@ from kpis.results import round_half_up
 from kpis.services.dictionary import benchmark_set, kpi_create, target_set
 from kpis.services.periods import period_advance, period_create, period_update_dates
 from kpis.services.returns import return_backfill
+from organisation.services import (
+    org_unit_create,
+    org_unit_set_head,
+    role_assignment_create,
+    user_create,
+    user_set_line_manager,
+)
 from planning.models import (
     CouncilPlan,
     Objective,

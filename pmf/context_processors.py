@@ -7,7 +7,7 @@ from django.conf import settings
 
 def service(request) -> dict:
     from accounts.policy import role_assignments
-    from core.navigation import navigation_for
+    from pmf.navigation import navigation_for
 
     return {
         "service_name": settings.SERVICE_NAME,
