@@ -1,0 +1,48 @@
+"""The read-only API for reports: snapshots as frozen, with each PDF's checksum and link."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.urls import reverse
+from rest_framework import serializers, viewsets
+
+from accounts.api import HasCapability
+from accounts.policy import Capability
+from reporting.models import ReportFile, Snapshot
+
+
+class ReportFileSerializer(serializers.ModelSerializer):
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportFile
+        fields = ["id", "kind", "key", "title", "sha256", "size", "created_at", "download"]
+
+    def get_download(self, obj) -> str:
+        return self.context["request"].build_absolute_uri(reverse("reporting:file-download", args=[obj.pk]))
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    period = serializers.CharField(source="period.label", read_only=True)
+    files = ReportFileSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Snapshot
+        fields = ["id", "period", "kind", "status_label", "as_at", "sha256", "files", "content"]
+
+
+class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
+    """Quarterly reports as frozen: drafts for CMT, Cabinet and performance admins; published
+    ones for everyone, scrutiny members included. Each PDF with its checksum and link."""
+
+    permission_classes = [HasCapability]
+    required_capability = Capability.VIEW_PUBLISHED_REPORTS
+    serializer_class = SnapshotSerializer
+    queryset = Snapshot.objects.none()
+
+    def get_queryset(self):
+        return (
+            Snapshot.objects.restrict(self.request.user, Capability.VIEW_PUBLISHED_REPORTS)
+            .select_related("period")
+            .prefetch_related(Prefetch("files", queryset=ReportFile.objects.defer("pdf").order_by("kind", "key")))
+        )
