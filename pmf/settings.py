@@ -191,10 +191,17 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Sign-in throttling: five failures for one user name from one address lock it for 15 minutes.
+# Sign-in throttling (accounts.throttling): five failures for one user name from one address,
+# or twenty from one address whatever the user names, pause sign-in there for 15 minutes.
+# The address is REMOTE_ADDR, or behind PMF_TRUSTED_PROXIES proxies of ours, the one the
+# outermost of them put in X-Forwarded-For.
 AXES_FAILURE_LIMIT = int(os.environ.get("PMF_SIGN_IN_FAILURE_LIMIT", "5"))
+PMF_SIGN_IN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("PMF_SIGN_IN_ADDRESS_FAILURE_LIMIT", "20"))
+PMF_TRUSTED_PROXIES = int(os.environ.get("PMF_TRUSTED_PROXIES", "0"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.throttling.SignInThrottle"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
