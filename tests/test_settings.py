@@ -5,6 +5,7 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -49,3 +50,58 @@ def test_debug_must_be_a_clear_yes_or_no():
     result = run_manage("check", env_overrides={**PRODUCTION, "DEBUG": "maybe"})
     assert result.returncode != 0
     assert "DEBUG must be" in result.stderr
+
+
+@pytest.fixture
+def test_database_url(db, settings) -> str:
+    """The test database, so that a subprocess reaches a database that exists."""
+    database = settings.DATABASES["default"]
+    user = (
+        f"{quote(database['USER'])}:{quote(database['PASSWORD'])}" if database["PASSWORD"] else quote(database["USER"])
+    )
+    return f"postgres://{user}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+
+
+def probe(path: str, host: str, **env: str) -> list[str]:
+    """GET ``path`` with the given Host through Django's full stack under production settings."""
+    script = HEALTH_PROBE.format(path=path, host=host)
+    result = run_manage("shell", "--no-imports", "-c", script, env_overrides={**PRODUCTION, "PMF_HTTPS": "1", **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split(maxsplit=1)
+
+
+HEALTH_PROBE = """
+from django.test import Client
+response = Client().get({path!r}, HTTP_HOST={host!r})
+print(response.status_code, response.content.decode())
+"""
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "web:8000", "localhost"])
+def test_health_answers_the_compose_check_under_production_settings(host, test_database_url):
+    """The container's health check calls http://127.0.0.1:8000/health/: neither a host
+    outside ALLOWED_HOSTS nor plain HTTP may turn it away."""
+    status, body = probe("/health/", host, DATABASE_URL=test_database_url)
+    assert status == "200", body
+    assert '"database": "ok"' in body
+    assert '"redis": "ok"' in body
+
+
+def test_health_names_redis_when_it_is_down(test_database_url):
+    status, body = probe(
+        "/health/", "127.0.0.1:8000", DATABASE_URL=test_database_url, REDIS_URL="redis://127.0.0.1:9/0"
+    )
+    assert status == "503", body
+    assert '"redis": "down"' in body
+    assert '"database": "ok"' in body
+
+
+def test_health_names_the_database_when_it_is_down():
+    status, body = probe("/health/", "127.0.0.1:8000", DATABASE_URL="postgres://nobody@127.0.0.1:9/none")
+    assert status == "503", body
+    assert '"database": "down"' in body
+
+
+def test_other_pages_still_refuse_an_unknown_host_and_redirect_to_https():
+    assert probe("/accounts/sign-in/", "web:8000")[0] == "400"
+    assert probe("/accounts/sign-in/", "performance.example.gov.uk")[0] == "301"
