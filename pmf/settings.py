@@ -2,11 +2,14 @@
 
 Two modes:
 
-* Local (``DEBUG=1``, set by ``python3 run.py``): embedded PostgreSQL and Redis on fixed
-  local ports, a development secret key.
 * Production (``DEBUG`` unset or ``0``): refuses to start without ``SECRET_KEY`` and
-  ``ALLOWED_HOSTS``; HTTPS-only cookies, HSTS and redirects unless ``PMF_HTTPS=0``
-  (used by the test suite, which serves plain HTTP on localhost).
+  ``ALLOWED_HOSTS``; HTTPS-only cookies, HSTS and redirects unless ``PMF_HTTPS=0``.
+  The demo (``python3 run.py``) runs in this mode too, over plain HTTP on 127.0.0.1: the
+  run command gives it the embedded PostgreSQL and Redis URLs with their passwords, a
+  secret key kept in ``var/secrets/``, ``PMF_HTTPS=0`` and ``PMF_PLAIN_STATIC=1``.
+  The test suite serves plain HTTP on localhost the same way.
+* Debug (``DEBUG=1``, for a developer who asks, e.g. ``PMF_DEBUG=1 python3 run.py``):
+  Django's debug pages, a development secret key if none is given.
 """
 
 from __future__ import annotations

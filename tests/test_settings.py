@@ -105,3 +105,36 @@ def test_health_names_the_database_when_it_is_down():
 def test_other_pages_still_refuse_an_unknown_host_and_redirect_to_https():
     assert probe("/accounts/sign-in/", "web:8000")[0] == "400"
     assert probe("/accounts/sign-in/", "performance.example.gov.uk")[0] == "301"
+
+
+def test_the_demo_serves_the_normal_error_pages_and_its_static_files(test_database_url):
+    """Settings as ``python3 run.py`` gives them to the demo: DEBUG off, so a 404 does not
+    list the URL map (nor a 500 the environment), and static files still served over HTTP."""
+    from devtools import app
+    from devtools.credentials import throwaway
+
+    plan = app.make_plan({}, throwaway())
+    env = {**plan.env, "DATABASE_URL": test_database_url, "REDIS_URL": os.environ["REDIS_URL"]}
+    script = """
+from django.conf import settings
+from django.test import Client
+client = Client()
+missing = client.get("/no-such-page/", HTTP_HOST="127.0.0.1:8000")
+static = client.get("/static/js/charts.js", HTTP_HOST="127.0.0.1:8000")
+print(settings.DEBUG, missing.status_code, static.status_code)
+print(missing.content.decode())
+"""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    first_line, page = result.stdout.split("\n", 1)
+    assert first_line.split() == ["False", "404", "200"]
+    assert "URLconf" not in page
+    assert "accounts/sign-in/" not in page
+    assert "Page not found" in page
