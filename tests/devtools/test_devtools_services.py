@@ -168,3 +168,34 @@ def test_data_left_in_a_now_closed_var_is_moved_where_the_service_user_can_reach
     assert (placed / "dump.rdb").read_text() == "kept"
     assert not old.exists()
     assert unprivileged.can_reach(run_as, placed.parent)
+
+
+def test_the_test_runs_services_ask_for_the_passwords_its_environment_carries(tmp_path, supervisor, monkeypatch):
+    """``python3 run.py test``'s own PostgreSQL and Redis (here on free ports): the URLs the
+    tests get carry the run's passwords, and nothing gets in without them."""
+    from urllib.parse import unquote, urlsplit
+
+    from devtools import testrun
+
+    monkeypatch.setattr(testrun, "POSTGRES_PORT", free_port())
+    monkeypatch.setattr(testrun, "REDIS_PORT", free_port())
+    monkeypatch.setattr(testrun.paths, "VAR", tmp_path / "var")  # not the running test run's logs
+    secrets = credentials.throwaway()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    throwaway: list[Path] = [scratch]
+    try:
+        testrun.start_services(supervisor, scratch, throwaway, secrets)
+        env = testrun.test_environment("/usr/bin/chromium", secrets)
+        database, cache = urlsplit(env["DATABASE_URL"]), urlsplit(env["REDIS_URL"])
+        assert unquote(database.password) == secrets.postgres_password
+        assert unquote(cache.password) == secrets.redis_password
+        assert ask_redis(cache.port, "PING").startswith(b"-NOAUTH")
+        assert redis.answers_ping(cache.port, unquote(cache.password))
+        layout = postgres.choose_layout(scratch / "postgres", outside_name="test-postgres")
+        assert not connects(layout, database.port, None)
+        assert connects(layout, database.port, unquote(database.password))
+    finally:
+        supervisor.stop_all()
+        for folder in throwaway:
+            shutil.rmtree(folder, ignore_errors=True)
