@@ -78,14 +78,15 @@ def choose_layout(data_dir: Path, *, outside_name: str) -> Layout:
     bin_dir = install / "bin"
     if run_as is None:
         return Layout(bin_dir, data_dir, None)
-    if not unprivileged.can_reach(run_as, bin_dir, bin_dir / "postgres"):
+    programs_copied = not unprivileged.can_reach(run_as, bin_dir, bin_dir / "postgres")
+    if programs_copied:
         outside = unprivileged.outside_folder(ROOT)
         unprivileged.ensure_root_owned_folder(outside)
         sources = {"pgserver/pginstall": install, "pgserver.libs": libs}
         unprivileged.stage_copy(sources, outside / "programs", version)
         bin_dir = outside / "programs" / "pgserver" / "pginstall" / "bin"
     placed = unprivileged.data_folder(run_as, data_dir, outside_name)
-    if placed != data_dir or bin_dir.parent.parent.parent != install.parent:
+    if placed != data_dir or programs_copied:
         say(f"PostgreSQL runs as {run_as.name}; its data are in {placed}.")
     return Layout(bin_dir, placed, run_as)
 

@@ -9,6 +9,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -181,8 +182,9 @@ def test_the_test_runs_services_ask_for_the_passwords_its_environment_carries(tm
     monkeypatch.setattr(testrun, "REDIS_PORT", free_port())
     monkeypatch.setattr(testrun.paths, "VAR", tmp_path / "var")  # not the running test run's logs
     secrets = credentials.throwaway()
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
+    # Where the real run makes its scratch folder, so the data stay in it and never in the
+    # /var/tmp folders that the running test run may be using.
+    scratch = Path(tempfile.mkdtemp(prefix="pmf-devtools-test-"))
     throwaway: list[Path] = [scratch]
     try:
         testrun.start_services(supervisor, scratch, throwaway, secrets)
@@ -192,6 +194,7 @@ def test_the_test_runs_services_ask_for_the_passwords_its_environment_carries(tm
         assert unquote(cache.password) == secrets.redis_password
         assert ask_redis(cache.port, "PING").startswith(b"-NOAUTH")
         assert redis.answers_ping(cache.port, unquote(cache.password))
+        assert throwaway == [scratch]
         layout = postgres.choose_layout(scratch / "postgres", outside_name="test-postgres")
         assert not connects(layout, database.port, None)
         assert connects(layout, database.port, unquote(database.password))
