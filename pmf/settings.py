@@ -24,6 +24,9 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
+# Placeholders, so that settings load without the variables (the image build's collectstatic).
+# The embedded servers ask for passwords (kept in var/secrets/); `python3 run.py` hands each
+# process the full URLs, and `python3 run.py manage ...` runs a manage.py command with them.
 EMBEDDED_DATABASE_URL = "postgres://pmf@127.0.0.1:55432/pmf"
 EMBEDDED_REDIS_URL = "redis://127.0.0.1:56379/0"
 
