@@ -2,8 +2,11 @@
 
 Two paths:
 
-* Local (DATABASE_URL and REDIS_URL not both set): start the embedded PostgreSQL and Redis,
-  default DEBUG to 1, migrate, load the demo council, serve with runserver.
+* Local (DATABASE_URL and REDIS_URL not both set): start the embedded PostgreSQL and Redis
+  (each asks for a generated password), migrate, load the demo council, and serve with
+  gunicorn over plain HTTP on 127.0.0.1, with DEBUG off: the normal error pages, static
+  files from WhiteNoise, a secret key kept in ``var/secrets/``. ``DEBUG=1`` (or
+  ``PMF_DEBUG=1``) asks for Django's debug pages and runserver instead.
 * Production (both set): start no services; migrate, collect static files unless
   DEBUG or PMF_PLAIN_STATIC is on, and serve with gunicorn unless DEBUG is on. No demo data.
   With DATABASE_OWNER_URL set too, only the migration connects as the owner it names, then
@@ -11,6 +14,9 @@ Two paths:
 
 ``run.py serve`` (internal, used by the supervisor's own tests) skips set-up, migration and
 demo data, and only starts and supervises the processes.
+
+``var/`` (and the state folder) are kept at 0700 and everything written is private to us
+(umask 077): logs, mail, uploaded files and secrets are nobody else's to read.
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from . import paths, postgres, redis
+from . import credentials, paths, postgres, redis
 from .chromium import ensure_pdf_libraries
 from .console import Fatal, Interrupted, complain, display_path, failure_with_log, say
+from .credentials import Credentials
 from .ports import PORT_IN_USE_EXIT, parse_port, require_free
 from .processes import pid_file_is_stale, read_pid_file
 from .supervisor import TIER_APP, Supervisor
@@ -33,8 +40,7 @@ from .supervisor import TIER_APP, Supervisor
 POSTGRES_PORT = 55432
 REDIS_PORT = 56379
 DEFAULT_WEB_PORT = 8000
-EMBEDDED_DATABASE_URL = f"postgres://pmf@127.0.0.1:{POSTGRES_PORT}/pmf"
-EMBEDDED_REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/0"
+PRIVATE_UMASK = 0o077
 WEB_READY_TIMEOUT = 90.0
 YES = {"1", "true", "yes", "on"}
 EARLIER_RUN = "If an earlier `python3 run.py` is still running, stop it with Ctrl-C in its terminal."
@@ -52,27 +58,55 @@ class Plan:
     owner_database_url: str = ""
 
 
-def make_plan(environ: dict[str, str]) -> Plan:
+def make_plan(environ: dict[str, str], secrets: Credentials) -> Plan:
+    """What to run with. On the local path the demo is served like production over plain
+    HTTP on loopback; each setting below is a default that the environment overrides."""
     env = dict(environ, PYTHONUNBUFFERED="1")
     owner_database_url = env.pop("DATABASE_OWNER_URL", "")
     embedded = not (environ.get("DATABASE_URL") and environ.get("REDIS_URL"))
+    web_port = parse_port(environ.get("PMF_PORT") or str(DEFAULT_WEB_PORT), "PMF_PORT")
     if embedded:
-        env.update(DATABASE_URL=EMBEDDED_DATABASE_URL, REDIS_URL=EMBEDDED_REDIS_URL)
-        env["DEBUG"] = environ.get("DEBUG") or "1"
+        env.update(
+            DATABASE_URL=postgres.database_url(POSTGRES_PORT, secrets.postgres_password),
+            REDIS_URL=redis.redis_url(REDIS_PORT, secrets.redis_password),
+        )
+        local = {
+            "DEBUG": "1" if environ.get("PMF_DEBUG", "").strip().lower() in YES else "0",
+            "SECRET_KEY": secrets.secret_key,
+            "ALLOWED_HOSTS": "localhost,127.0.0.1",
+            "PMF_HTTPS": "0",
+            "PMF_PLAIN_STATIC": "1",
+            "PMF_BASE_URL": f"http://127.0.0.1:{web_port}",
+        }
+        for name, value in local.items():
+            env[name] = environ.get(name) or value
         owner_database_url = ""
     return Plan(
         embedded=embedded,
         debug=env.get("DEBUG", "").strip().lower() in YES,
         plain_static=env.get("PMF_PLAIN_STATIC", "").strip().lower() in YES,
-        web_port=parse_port(environ.get("PMF_PORT") or str(DEFAULT_WEB_PORT), "PMF_PORT"),
+        web_port=web_port,
         env=env,
         owner_database_url=owner_database_url,
     )
 
 
+def current_plan() -> Plan:
+    """The plan for this process's environment, with the local copy's kept credentials."""
+    return make_plan(dict(os.environ), credentials.load(paths.state_dir()))
+
+
+def keep_private(*folders: Path) -> None:
+    """``var/`` and the state folder at 0700; files we and our children write, 0600."""
+    os.umask(PRIVATE_UMASK)
+    for folder in folders:
+        credentials.make_private(folder)
+
+
 def manage(args: list[str]) -> int:
     """Run ``manage.py`` with the environment the local service runs with."""
-    plan = make_plan(dict(os.environ))
+    keep_private(paths.VAR, paths.state_dir())
+    plan = current_plan()
     return subprocess.run([sys.executable, str(paths.ROOT / "manage.py"), *args], env=plan.env, check=False).returncode
 
 
@@ -100,11 +134,12 @@ def check_not_running(pid_file: Path) -> None:
 
 
 def run(*, serve_only: bool) -> int:
-    plan = make_plan(dict(os.environ))
+    state, logs = paths.state_dir(), paths.log_dir()
+    keep_private(paths.VAR, state, logs)
+    secrets = credentials.load(state)
+    plan = make_plan(dict(os.environ), secrets)
     if plan.embedded and (os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL")):
         say("Only one of DATABASE_URL and REDIS_URL is set: using the embedded PostgreSQL and Redis.")
-    state, logs = paths.state_dir(), paths.log_dir()
-    logs.mkdir(parents=True, exist_ok=True)
     pid_file = state / "run.pid"
     check_not_running(pid_file)
     ensure_pdf_libraries()
@@ -114,7 +149,7 @@ def run(*, serve_only: bool) -> int:
     pid_file.write_text(f"{os.getpid()}\n")
     try:
         if plan.embedded:
-            start_services(supervisor, state, logs)
+            start_services(supervisor, state, logs, secrets)
         if not serve_only:
             prepare_database(supervisor, plan, logs)
         start_app(supervisor, plan, state, logs)
@@ -136,13 +171,16 @@ def run(*, serve_only: bool) -> int:
         say("Stopped.")
 
 
-def start_services(supervisor: Supervisor, state: Path, logs: Path) -> None:
+def start_services(supervisor: Supervisor, state: Path, logs: Path, secrets: Credentials) -> None:
     say("Starting PostgreSQL and Redis ...")
     log = logs / "postgres.log"
     layout = postgres.choose_layout(state / "postgres", outside_name="postgres")
-    postgres.initialise(layout, log=log, throwaway=False)
-    postgres.start(supervisor, layout, port=POSTGRES_PORT, log=log, throwaway=False)
-    redis.start(supervisor, port=REDIS_PORT, data_dir=state / "redis", log=logs / "redis.log", persistent=True)
+    postgres.initialise(layout, log=log, throwaway=False, password=secrets.postgres_password)
+    postgres.start(supervisor, layout, port=POSTGRES_PORT, log=log, throwaway=False, password=secrets.postgres_password)
+    cache = redis.choose_layout(state / "redis", outside_name="redis")
+    redis.start(
+        supervisor, cache, port=REDIS_PORT, log=logs / "redis.log", persistent=True, password=secrets.redis_password
+    )
 
 
 def database_steps(plan: Plan) -> list[tuple[str, list[str], dict[str, str]]]:

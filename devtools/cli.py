@@ -14,8 +14,9 @@ Usage:
   python3 run.py manage ARGS  a manage.py command against the running local service
                               (for example `python3 run.py manage demo_cycle`)
 
-Environment: PMF_PORT (web port, default 8000); DATABASE_URL and REDIS_URL together
-to use your own PostgreSQL and Redis instead of the embedded ones.
+Environment: PMF_PORT (web port, default 8000); PMF_DEBUG=1 for Django's debug pages;
+DATABASE_URL and REDIS_URL together to use your own PostgreSQL and Redis instead of the
+embedded ones.
 """
 
 

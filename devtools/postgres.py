@@ -3,21 +3,24 @@
 pgserver's own Python launcher is not used: it daemonises the server and, as root, adds a
 system user and widens folder permissions. Here ``initdb`` and ``postgres`` are run as
 plain children of the supervisor, in the foreground, as an unprivileged user when we are
-root (see ``unprivileged``).
+root (see ``unprivileged``). Every connection needs the password kept in
+``var/secrets/postgres-password`` (see ``credentials``).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
-from . import unprivileged
+from . import credentials, unprivileged
 from .console import Fatal, failure_with_log, say
 from .paths import ROOT
 from .processes import clear_if_stale
@@ -28,6 +31,9 @@ SUPERUSER = "pmf"
 DATABASE = "pmf"
 READY_TIMEOUT = 60.0
 SOCKET_PATH_LIMIT = 100  # sun_path holds 108 bytes; leave room for "/.s.PGSQL.NNNNN".
+AUTH_METHOD = "scram-sha-256"
+# A rule in pg_hba.conf that lets anyone in: "trust" as its last word (comment lines start with #).
+TRUST_METHOD = re.compile(r"(?<=\s)trust(?=\s*$)")
 THROWAWAY_SETTINGS = ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
 
 
@@ -62,36 +68,27 @@ def pgserver_files() -> tuple[Path, Path, str]:
 def choose_layout(data_dir: Path, *, outside_name: str) -> Layout:
     """Use the programs in site-packages and ``data_dir`` when the server's user can reach them.
 
-    When it cannot (we are root and the project is somewhere like /root), use a copy of
-    the programs, and for the data the folder ``outside_name``, both in a root-owned
-    folder under /var/tmp that the user can reach. Only folders we create are changed.
+    When it cannot (we are root, and ``var/`` is 0700 or the project is somewhere like
+    /root), use a copy of the programs, and for the data the folder ``outside_name``,
+    both in a root-owned folder under /var/tmp that the user can reach. Only folders we
+    create are changed.
     """
     install, libs, version = pgserver_files()
-    run_as = unprivileged.postgres_user()
+    run_as = unprivileged.service_user()
     bin_dir = install / "bin"
     if run_as is None:
         return Layout(bin_dir, data_dir, None)
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
-    programs_ok = unprivileged.can_reach(run_as, bin_dir, bin_dir / "postgres")
-    data_ok = unprivileged.can_reach(run_as, data_dir.parent)
-    if programs_ok and data_ok:
-        return Layout(bin_dir, data_dir, run_as)
-    outside = unprivileged.outside_folder(ROOT)
-    unprivileged.ensure_root_owned_folder(outside)
-    moved = []
-    if not programs_ok:
+    programs_copied = not unprivileged.can_reach(run_as, bin_dir, bin_dir / "postgres")
+    if programs_copied:
+        outside = unprivileged.outside_folder(ROOT)
+        unprivileged.ensure_root_owned_folder(outside)
         sources = {"pgserver/pginstall": install, "pgserver.libs": libs}
         unprivileged.stage_copy(sources, outside / "programs", version)
         bin_dir = outside / "programs" / "pgserver" / "pginstall" / "bin"
-        moved.append("programs")
-    if not data_ok:
-        data_dir = outside / outside_name
-        moved.append("data")
-    say(
-        f"PostgreSQL runs as {run_as.name}, who cannot reach this project's folder, "
-        f"so its {' and '.join(moved)} are kept in {outside}."
-    )
-    return Layout(bin_dir, data_dir, run_as)
+    placed = unprivileged.data_folder(run_as, data_dir, outside_name)
+    if placed != data_dir or programs_copied:
+        say(f"PostgreSQL runs as {run_as.name}; its data are in {placed}.")
+    return Layout(bin_dir, placed, run_as)
 
 
 def server_environment() -> dict[str, str]:
@@ -109,11 +106,14 @@ def client_environment() -> dict[str, str]:
     return env
 
 
-def initialise(layout: Layout, *, log: Path, throwaway: bool) -> bool:
-    """Create the cluster once (superuser ``pmf``, trust auth, UTF8, C locale).
+def initialise(layout: Layout, *, log: Path, throwaway: bool, password: str) -> bool:
+    """Create the cluster once (superuser ``pmf`` with ``password``, scram-sha-256, UTF8, C locale).
 
-    initdb writes into a side folder that is renamed into place at the end, so an
-    interrupted first run never leaves a half-made cluster. Returns whether it ran.
+    Every connection, local socket or TCP, must give the password: the server listens on
+    127.0.0.1, where any local user can reach it. initdb reads the password from a file
+    only the server's user can read, removed straight after. initdb writes into a side
+    folder that is renamed into place at the end, so an interrupted first run never
+    leaves a half-made cluster. Returns whether it ran.
     """
     data = layout.data_dir
     if (data / "PG_VERSION").exists():
@@ -130,19 +130,26 @@ def initialise(layout: Layout, *, log: Path, throwaway: bool) -> bool:
     partial.mkdir(mode=0o700, parents=True)
     if layout.run_as:
         unprivileged.hand_over(partial, layout.run_as)
-    argv = [layout.program("initdb"), "-D", str(partial), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8"]
+    password_file = partial.with_name(partial.name + ".pwfile")
+    owner = (layout.run_as.uid, layout.run_as.gid) if layout.run_as else None
+    credentials.write_private(password_file, password + "\n", owner=owner)
+    argv = [layout.program("initdb"), "-D", str(partial), "-U", SUPERUSER, f"--pwfile={password_file}"]
+    argv += [f"--auth-local={AUTH_METHOD}", f"--auth-host={AUTH_METHOD}", "-E", "UTF8"]
     argv += ["--locale=C", "--no-instructions", *(["--no-sync"] if throwaway else [])]
-    with open(log, "ab") as output:
-        result = subprocess.run(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env=server_environment(),
-            cwd=partial.parent,
-            check=False,
-            **layout.as_user(),
-        )
+    try:
+        with open(log, "ab") as output:
+            result = subprocess.run(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                env=server_environment(),
+                cwd=partial.parent,
+                check=False,
+                **layout.as_user(),
+            )
+    finally:
+        password_file.unlink(missing_ok=True)
     if result.returncode != 0:
         raise failure_with_log(f"initdb failed (exit code {result.returncode}).", log)
     if data.exists():
@@ -179,7 +186,7 @@ def is_ready(layout: Layout, port: int) -> bool:
     return result.returncode == 0
 
 
-def start(supervisor: Supervisor, layout: Layout, *, port: int, log: Path, throwaway: bool) -> Child:
+def start(supervisor: Supervisor, layout: Layout, *, port: int, log: Path, throwaway: bool, password: str) -> Child:
     """Start the server as a child, wait until it accepts connections, and make database ``pmf``."""
     if layout.run_as:
         unprivileged.hand_over(layout.data_dir, layout.run_as)
@@ -196,24 +203,60 @@ def start(supervisor: Supervisor, layout: Layout, *, port: int, log: Path, throw
         **layout.as_user(),
     )
     supervisor.wait_for(lambda: is_ready(layout, port), what="PostgreSQL", timeout=READY_TIMEOUT, log=log)
-    ensure_database(layout, port, log)
+    if trusts_connections(layout.data_dir):
+        require_password(layout, port, log, password)
+    ensure_database(layout, port, log, password)
     return child
 
 
-def ensure_database(layout: Layout, port: int, log: Path) -> None:
-    """Create database ``pmf`` unless it exists (psql's \\gexec runs the generated statement)."""
-    script = "SELECT 'CREATE DATABASE pmf' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'pmf')\\gexec\n"
+def trusts_connections(data_dir: Path) -> bool:
+    """Whether pg_hba.conf lets anyone in without a password (clusters made by earlier releases)."""
+    return any(is_trust_rule(line) for line in (data_dir / "pg_hba.conf").read_text().splitlines())
+
+
+def is_trust_rule(line: str) -> bool:
+    return not line.lstrip().startswith("#") and TRUST_METHOD.search(line) is not None
+
+
+def require_password(layout: Layout, port: int, log: Path, password: str) -> None:
+    """Move a cluster made by an earlier release from trust to scram-sha-256.
+
+    While it still trusts us, give ``pmf`` the password, then make every pg_hba.conf rule
+    ask for one and have the server reload it. Written in place, so the file keeps its
+    owner and mode.
+    """
+    say("Giving the local PostgreSQL a password (it trusted every local connection until now) ...")
+    quoted = password.replace("'", "''")
+    psql(layout, port, log, f"ALTER ROLE {SUPERUSER} PASSWORD '{quoted}';\n", password=None)
+    hba = layout.data_dir / "pg_hba.conf"
+    lines = hba.read_text().splitlines(keepends=True)
+    hba.write_text("".join(TRUST_METHOD.sub(AUTH_METHOD, line) if is_trust_rule(line) else line for line in lines))
+    psql(layout, port, log, "SELECT pg_reload_conf();\n", password=password)
+
+
+def psql(layout: Layout, port: int, log: Path, script: str, *, password: str | None) -> None:
+    """Run ``script`` as ``pmf`` in database ``postgres``; the password goes by environment, never argv."""
     argv = [layout.program("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(port)]
     argv += ["-U", SUPERUSER, "-d", "postgres"]
+    env = client_environment()
+    if password is not None:
+        env["PGPASSWORD"] = password
     with open(log, "ab") as output:
         result = subprocess.run(
-            argv,
-            input=script.encode(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env=client_environment(),
-            check=False,
+            argv, input=script.encode(), stdout=output, stderr=subprocess.STDOUT, env=env, check=False
         )
     if result.returncode != 0:
-        message = f"Could not create database {DATABASE!r} (psql exit code {result.returncode})."
-        raise failure_with_log(message, log)
+        first_line = script.split("\n", 1)[0]
+        statement = first_line if "PASSWORD" not in first_line else "ALTER ROLE"
+        raise failure_with_log(f"psql failed on {statement!r} (exit code {result.returncode}).", log)
+
+
+def ensure_database(layout: Layout, port: int, log: Path, password: str) -> None:
+    """Create database ``pmf`` unless it exists (psql's \\gexec runs the generated statement)."""
+    script = "SELECT 'CREATE DATABASE pmf' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'pmf')\\gexec\n"
+    psql(layout, port, log, script, password=password)
+
+
+def database_url(port: int, password: str) -> str:
+    """The URL Django connects with: the password in it, as PostgreSQL now asks for one."""
+    return f"postgres://{SUPERUSER}:{quote(password, safe='')}@127.0.0.1:{port}/{DATABASE}"

@@ -7,16 +7,16 @@ DATABASE_URL and REDIS_URL, so it can never touch (or flush) someone's real data
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from . import paths, postgres, redis
+from . import credentials, paths, postgres, redis
 from .chromium import ensure_chromium, ensure_pdf_libraries
 from .console import Fatal, Interrupted, complain, say
+from .credentials import Credentials
 from .ports import require_free
 from .supervisor import Supervisor
 
@@ -26,13 +26,13 @@ INTERRUPTED_EXIT = 130
 SAME_PORT_HINT = "If another `python3 run.py test` is running, let it finish; else stop the program using it."
 
 
-def test_environment(chromium: str) -> dict[str, str]:
+def test_environment(chromium: str, secrets: Credentials) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=f"postgres://pmf@127.0.0.1:{POSTGRES_PORT}/pmf",
-        REDIS_URL=f"redis://127.0.0.1:{REDIS_PORT}/0",
+        DATABASE_URL=postgres.database_url(POSTGRES_PORT, secrets.postgres_password),
+        REDIS_URL=redis.redis_url(REDIS_PORT, secrets.redis_password),
         DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(48),  # 64 characters
+        SECRET_KEY=secrets.secret_key,
         ALLOWED_HOSTS="localhost,127.0.0.1,testserver",
         PMF_HTTPS="0",
         PMF_PLAIN_STATIC="1",
@@ -68,9 +68,10 @@ def run(pytest_args: list[str]) -> int:
     supervisor.install_signal_handlers()
     scratch = Path(tempfile.mkdtemp(prefix="pmf-test-"))
     throwaway: list[Path] = [scratch]
+    secrets = credentials.throwaway()
     try:
-        start_services(supervisor, scratch, throwaway)
-        return run_steps(supervisor, steps(pytest_args), test_environment(chromium))
+        start_services(supervisor, scratch, throwaway, secrets)
+        return run_steps(supervisor, steps(pytest_args), test_environment(chromium, secrets))
     except Interrupted:
         say("\nInterrupted; stopping the test services ...")
         return INTERRUPTED_EXIT
@@ -83,27 +84,31 @@ def run(pytest_args: list[str]) -> int:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def start_services(supervisor: Supervisor, scratch: Path, throwaway: list[Path]) -> None:
+def start_services(supervisor: Supervisor, scratch: Path, throwaway: list[Path], secrets: Credentials) -> None:
     """A fresh cluster with durability off, and Redis without persistence, in ``scratch``.
 
-    Should PostgreSQL's user be unable to reach ``scratch``, its data goes elsewhere; that
-    folder is emptied first and added to ``throwaway`` to be removed afterwards.
+    Both ask for passwords made for this run only, like the local copy's: the ports are on
+    127.0.0.1, open to every local user while the tests run. Should a server's user be
+    unable to reach ``scratch``, its data goes elsewhere; that folder is emptied first and
+    added to ``throwaway`` to be removed afterwards.
     """
-    os.chmod(scratch, 0o755)  # Our own temp folder: PostgreSQL's user must be able to enter it.
-    logs = paths.VAR / "log"
-    logs.mkdir(parents=True, exist_ok=True)
+    os.chmod(scratch, 0o755)  # Our own temp folder: the servers' user must be able to enter it.
+    logs = credentials.make_private(paths.VAR) / "log"
+    logs.mkdir(mode=0o700, exist_ok=True)
     log = logs / "test-postgres.log"
     log.write_bytes(b"")
     started = time.monotonic()
     layout = postgres.choose_layout(scratch / "postgres", outside_name="test-postgres")
-    if not layout.data_dir.is_relative_to(scratch):
-        shutil.rmtree(layout.data_dir, ignore_errors=True)
-        throwaway.append(layout.data_dir)
-    postgres.initialise(layout, log=log, throwaway=True)
-    postgres.start(supervisor, layout, port=POSTGRES_PORT, log=log, throwaway=True)
+    cache = redis.choose_layout(scratch / "redis", outside_name="test-redis")
+    for data_dir in (layout.data_dir, cache.data_dir):
+        if not data_dir.is_relative_to(scratch):
+            shutil.rmtree(data_dir, ignore_errors=True)
+            throwaway.append(data_dir)
+    postgres.initialise(layout, log=log, throwaway=True, password=secrets.postgres_password)
+    postgres.start(supervisor, layout, port=POSTGRES_PORT, log=log, throwaway=True, password=secrets.postgres_password)
     redis_log = logs / "test-redis.log"
     redis_log.write_bytes(b"")
-    redis.start(supervisor, port=REDIS_PORT, data_dir=scratch / "redis", log=redis_log, persistent=False)
+    redis.start(supervisor, cache, port=REDIS_PORT, log=redis_log, persistent=False, password=secrets.redis_password)
     say(f"Test services ready in {time.monotonic() - started:.1f} s.")
 
 

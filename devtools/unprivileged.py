@@ -1,13 +1,16 @@
-"""Running PostgreSQL as an unprivileged user when we are root.
+"""Running the embedded PostgreSQL and Redis as an unprivileged user when we are root.
 
-PostgreSQL refuses to run as root. The server and ``initdb`` are started as ``nobody`` (or
-``PMF_PG_USER``) through subprocess's ``user=``/``group=``/``extra_groups=`` arguments, so
-they stay plain children of the supervisor: no su/runuser session, no new process group.
+PostgreSQL refuses to run as root, and Redis should not: a server that anyone on the
+machine can talk to must not hold root's powers. Both are started as ``nobody`` (or
+``PMF_SERVICE_USER``; ``PMF_PG_USER`` is still read) through subprocess's
+``user=``/``group=``/``extra_groups=`` arguments, so they stay plain children of the
+supervisor: no su/runuser session, no new process group.
 
-That user must be able to reach the binaries and the data folder. A clone under /root is
-out of its reach, and changing the permissions of folders above the project is not ours to
-do, so then the binaries are copied to, and the data kept in, a root-owned folder under
-/var/tmp that the user can reach.
+That user must be able to reach the binaries and the data folder. ``var/`` is kept at
+0700 (it holds logs, mail and secrets), and a clone under /root is out of its reach too;
+changing the permissions of folders above the project is not ours to do. So then the
+binaries are copied to, and the data kept in, a root-owned folder under /var/tmp that the
+user can reach, each data folder itself the user's own with mode 0700.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .console import Fatal, say
+from .paths import ROOT
 
 DEFAULT_USER = "nobody"
 OUTSIDE_PARENT = Path("/var/tmp")
@@ -40,20 +44,20 @@ class RunAs:
         return {"user": self.uid, "group": self.gid, "extra_groups": []}
 
 
-def postgres_user() -> RunAs | None:
-    """The user to run PostgreSQL as: None when we are not root (run as ourselves)."""
+def service_user() -> RunAs | None:
+    """The user to run PostgreSQL and Redis as: None when we are not root (run as ourselves)."""
     if os.geteuid() != 0:
         return None
-    name = os.environ.get("PMF_PG_USER") or DEFAULT_USER
+    name = os.environ.get("PMF_SERVICE_USER") or os.environ.get("PMF_PG_USER") or DEFAULT_USER
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
         raise Fatal(
-            f"PostgreSQL cannot run as root, and the user {name!r} to run it as does not exist. "
-            "Set PMF_PG_USER to an existing unprivileged user."
+            f"PostgreSQL and Redis are not run as root, and the user {name!r} to run them as does not exist. "
+            "Set PMF_SERVICE_USER to an existing unprivileged user."
         ) from None
     if entry.pw_uid == 0:
-        raise Fatal(f"PMF_PG_USER={name} is root; PostgreSQL needs an unprivileged user.")
+        raise Fatal(f"PMF_SERVICE_USER={name} is root; PostgreSQL and Redis need an unprivileged user.")
     return RunAs(name=name, uid=entry.pw_uid, gid=entry.pw_gid)
 
 
@@ -105,7 +109,7 @@ def ensure_root_owned_folder(folder: Path) -> None:
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
         raise Fatal(
             f"{folder} exists but is not a folder owned by root and writable only by root; "
-            "remove it (it holds only PostgreSQL's copy of its files and data) and try again."
+            "remove it (it holds only PostgreSQL's and Redis's copies of their programs and data) and try again."
         )
 
 
@@ -157,3 +161,21 @@ def hand_over(folder: Path, run_as: RunAs) -> None:
                 os.lchown(Path(parent) / name, run_as.uid, run_as.gid)
         os.chown(folder, run_as.uid, run_as.gid)
     os.chmod(folder, 0o700)
+
+
+def data_folder(run_as: RunAs, data_dir: Path, outside_name: str) -> Path:
+    """``data_dir`` when ``run_as`` can reach the folder it is in; else ``outside_name`` outside.
+
+    An earlier release kept the data in ``var/`` while ``var/`` was open to everyone; now
+    that it is 0700, that data is moved out once, so nothing is lost.
+    """
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    if can_reach(run_as, data_dir.parent):
+        return data_dir
+    outside = outside_folder(ROOT)
+    ensure_root_owned_folder(outside)
+    target = outside / outside_name
+    if data_dir.is_dir() and any(data_dir.iterdir()) and not target.exists():
+        say(f"Moving {data_dir} to {target}, where {run_as.name} can reach it ...")
+        shutil.move(str(data_dir), str(target))
+    return target

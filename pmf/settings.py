@@ -2,11 +2,14 @@
 
 Two modes:
 
-* Local (``DEBUG=1``, set by ``python3 run.py``): embedded PostgreSQL and Redis on fixed
-  local ports, a development secret key.
 * Production (``DEBUG`` unset or ``0``): refuses to start without ``SECRET_KEY`` and
-  ``ALLOWED_HOSTS``; HTTPS-only cookies, HSTS and redirects unless ``PMF_HTTPS=0``
-  (used by the test suite, which serves plain HTTP on localhost).
+  ``ALLOWED_HOSTS``; HTTPS-only cookies, HSTS and redirects unless ``PMF_HTTPS=0``.
+  The demo (``python3 run.py``) runs in this mode too, over plain HTTP on 127.0.0.1: the
+  run command gives it the embedded PostgreSQL and Redis URLs with their passwords, a
+  secret key kept in ``var/secrets/``, ``PMF_HTTPS=0`` and ``PMF_PLAIN_STATIC=1``.
+  The test suite serves plain HTTP on localhost the same way.
+* Debug (``DEBUG=1``, for a developer who asks, e.g. ``PMF_DEBUG=1 python3 run.py``):
+  Django's debug pages, a development secret key if none is given.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
+# Placeholders, so that settings load without the variables (the image build's collectstatic).
+# The embedded servers ask for passwords (kept in var/secrets/); `python3 run.py` hands each
+# process the full URLs, and `python3 run.py manage ...` runs a manage.py command with them.
 EMBEDDED_DATABASE_URL = "postgres://pmf@127.0.0.1:55432/pmf"
 EMBEDDED_REDIS_URL = "redis://127.0.0.1:56379/0"
 
@@ -106,6 +112,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "pmf.health.HealthCheckMiddleware",  # first: the container's check uses no allowed host, no HTTPS
     "pmf.middleware.RefuseNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -192,10 +199,17 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Sign-in throttling: five failures for one user name from one address lock it for 15 minutes.
+# Sign-in throttling (accounts.throttling): five failures for one user name from one address,
+# or twenty from one address whatever the user names, pause sign-in there for 15 minutes.
+# The address is REMOTE_ADDR, or behind PMF_TRUSTED_PROXIES proxies of ours, the one the
+# outermost of them put in X-Forwarded-For.
 AXES_FAILURE_LIMIT = int(os.environ.get("PMF_SIGN_IN_FAILURE_LIMIT", "5"))
+PMF_SIGN_IN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("PMF_SIGN_IN_ADDRESS_FAILURE_LIMIT", "20"))
+PMF_TRUSTED_PROXIES = int(os.environ.get("PMF_TRUSTED_PROXIES", "0"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.throttling.SignInThrottle"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False

@@ -5,6 +5,7 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -49,3 +50,91 @@ def test_debug_must_be_a_clear_yes_or_no():
     result = run_manage("check", env_overrides={**PRODUCTION, "DEBUG": "maybe"})
     assert result.returncode != 0
     assert "DEBUG must be" in result.stderr
+
+
+@pytest.fixture
+def test_database_url(db, settings) -> str:
+    """The test database, so that a subprocess reaches a database that exists."""
+    database = settings.DATABASES["default"]
+    user = (
+        f"{quote(database['USER'])}:{quote(database['PASSWORD'])}" if database["PASSWORD"] else quote(database["USER"])
+    )
+    return f"postgres://{user}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+
+
+def probe(path: str, host: str, **env: str) -> list[str]:
+    """GET ``path`` with the given Host through Django's full stack under production settings."""
+    script = HEALTH_PROBE.format(path=path, host=host)
+    result = run_manage("shell", "--no-imports", "-c", script, env_overrides={**PRODUCTION, "PMF_HTTPS": "1", **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split(maxsplit=1)
+
+
+HEALTH_PROBE = """
+from django.test import Client
+response = Client().get({path!r}, HTTP_HOST={host!r})
+print(response.status_code, response.content.decode())
+"""
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "web:8000", "localhost"])
+def test_health_answers_the_compose_check_under_production_settings(host, test_database_url):
+    """The container's health check calls http://127.0.0.1:8000/health/: neither a host
+    outside ALLOWED_HOSTS nor plain HTTP may turn it away."""
+    status, body = probe("/health/", host, DATABASE_URL=test_database_url)
+    assert status == "200", body
+    assert '"database": "ok"' in body
+    assert '"redis": "ok"' in body
+
+
+def test_health_names_redis_when_it_is_down(test_database_url):
+    status, body = probe(
+        "/health/", "127.0.0.1:8000", DATABASE_URL=test_database_url, REDIS_URL="redis://127.0.0.1:9/0"
+    )
+    assert status == "503", body
+    assert '"redis": "down"' in body
+    assert '"database": "ok"' in body
+
+
+def test_health_names_the_database_when_it_is_down():
+    status, body = probe("/health/", "127.0.0.1:8000", DATABASE_URL="postgres://nobody@127.0.0.1:9/none")
+    assert status == "503", body
+    assert '"database": "down"' in body
+
+
+def test_other_pages_still_refuse_an_unknown_host_and_redirect_to_https():
+    assert probe("/accounts/sign-in/", "web:8000")[0] == "400"
+    assert probe("/accounts/sign-in/", "performance.example.gov.uk")[0] == "301"
+
+
+def test_the_demo_serves_the_normal_error_pages_and_its_static_files(test_database_url):
+    """Settings as ``python3 run.py`` gives them to the demo: DEBUG off, so a 404 does not
+    list the URL map (nor a 500 the environment), and static files still served over HTTP."""
+    from devtools import app
+    from devtools.credentials import throwaway
+
+    plan = app.make_plan({}, throwaway())
+    env = {**plan.env, "DATABASE_URL": test_database_url, "REDIS_URL": os.environ["REDIS_URL"]}
+    script = """
+from django.conf import settings
+from django.test import Client
+client = Client()
+missing = client.get("/no-such-page/", HTTP_HOST="127.0.0.1:8000")
+static = client.get("/static/js/charts.js", HTTP_HOST="127.0.0.1:8000")
+print(settings.DEBUG, missing.status_code, static.status_code)
+print(missing.content.decode())
+"""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    first_line, page = result.stdout.split("\n", 1)
+    assert first_line.split() == ["False", "404", "200"]
+    assert "URLconf" not in page
+    assert "accounts/sign-in/" not in page
+    assert "Page not found" in page

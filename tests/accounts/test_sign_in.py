@@ -80,3 +80,46 @@ def test_session_expires_after_inactivity(person):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+
+
+def test_one_password_tried_across_many_user_names_locks_the_address(world):
+    """Spraying one password over many user names from one address is slowed, not just guessing one name."""
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    for number in range(settings.PMF_SIGN_IN_ADDRESS_FAILURE_LIMIT - 1):
+        response = sign_in(client, f"guess-{number}", "Summer2026!")
+        assert response.status_code == 200, number  # each user name fails once: no per-name lock
+    assert sign_in(client, "guess-last", "Summer2026!").status_code == 429
+    person = world.people["service_lead"]
+    assert sign_in(client, person.username, TEST_PASSWORD).status_code == 429
+    # Another address is not affected.
+    assert sign_in(Client(REMOTE_ADDR="203.0.113.8"), person.username, TEST_PASSWORD).status_code == 302
+
+
+def test_the_address_limit_is_higher_than_the_user_name_limit(world):
+    assert settings.PMF_SIGN_IN_ADDRESS_FAILURE_LIMIT > settings.AXES_FAILURE_LIMIT
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    for number in range(settings.PMF_SIGN_IN_ADDRESS_FAILURE_LIMIT - 1):
+        sign_in(client, f"guess-{number}", "wrong-password")
+    person = world.people["service_lead"]
+    assert sign_in(client, person.username, TEST_PASSWORD).status_code == 302
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_throttled(world, settings):
+    settings.PMF_TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.20")
+    for number in range(settings.PMF_SIGN_IN_ADDRESS_FAILURE_LIMIT):
+        sign_in(attacker, f"guess-{number}", "wrong-password")
+    person = world.people["service_lead"]
+    assert sign_in(attacker, person.username, TEST_PASSWORD).status_code == 429
+    # Someone else behind the same proxy can still sign in.
+    neighbour = Client(**proxy, HTTP_X_FORWARDED_FOR="198.51.100.4")
+    assert sign_in(neighbour, person.username, TEST_PASSWORD).status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forwarded_header_is_ignored(world):
+    """A client cannot dodge the address limit by sending a new X-Forwarded-For each time."""
+    for number in range(settings.PMF_SIGN_IN_ADDRESS_FAILURE_LIMIT):
+        sign_in(Client(REMOTE_ADDR="203.0.113.30", HTTP_X_FORWARDED_FOR=f"192.0.2.{number}"), f"g-{number}", "x")
+    person = world.people["service_lead"]
+    assert sign_in(Client(REMOTE_ADDR="203.0.113.30"), person.username, TEST_PASSWORD).status_code == 429

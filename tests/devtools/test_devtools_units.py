@@ -16,6 +16,7 @@ import pytest
 
 from devtools import app, bootstrap, chromium, cli, postgres, stamps
 from devtools.console import Fatal
+from devtools.credentials import Credentials
 from devtools.ports import PORT_IN_USE_EXIT, free_port, port_busy_message, port_is_free, require_free
 from devtools.processes import clear_if_stale, descendants, pid_alive, pid_file_is_stale
 
@@ -243,21 +244,37 @@ def test_pip_wheel_is_picked_from_pypi_json():
 # Plans and arguments -------------------------------------------------------------------------
 
 
-def test_without_both_urls_the_embedded_services_and_debug_are_used():
-    plan = app.make_plan({"DATABASE_URL": "postgres://elsewhere/db"})
+SECRETS = Credentials(postgres_password="pg-Pass_1", redis_password="redis-Pass_2", secret_key="k" * 50)
+
+
+def test_without_both_urls_the_embedded_services_are_used_with_their_passwords():
+    plan = app.make_plan({"DATABASE_URL": "postgres://elsewhere/db"}, SECRETS)
     assert plan.embedded
-    assert plan.debug
-    assert plan.env["DATABASE_URL"] == app.EMBEDDED_DATABASE_URL
-    assert plan.env["REDIS_URL"] == app.EMBEDDED_REDIS_URL
+    assert plan.env["DATABASE_URL"] == "postgres://pmf:pg-Pass_1@127.0.0.1:55432/pmf"
+    assert plan.env["REDIS_URL"] == "redis://:redis-Pass_2@127.0.0.1:56379/0"
     assert [port for port, _, _ in app.ports_needed(plan)] == [55432, 56379, 8000]
+
+
+def test_the_demo_runs_without_debug_over_plain_http_on_loopback():
+    """DEBUG shows every setting on a 500 and every URL on a 404: not for a demo."""
+    plan = app.make_plan({"PMF_PORT": "8123"}, SECRETS)
+    assert not plan.debug
+    assert plan.env["DEBUG"] == "0"
+    assert plan.env["SECRET_KEY"] == SECRETS.secret_key
+    assert plan.env["ALLOWED_HOSTS"] == "localhost,127.0.0.1"
+    assert plan.env["PMF_HTTPS"] == "0"
+    assert plan.plain_static
+    assert plan.env["PMF_BASE_URL"] == "http://127.0.0.1:8123"
+    assert "gunicorn" in app.web_command(plan)
 
 
 def test_with_both_urls_no_services_start_and_debug_is_left_alone():
     environ = {"DATABASE_URL": "postgres://db/pmf", "REDIS_URL": "redis://cache/0", "PMF_PORT": "8123"}
-    plan = app.make_plan(environ)
+    plan = app.make_plan(environ, SECRETS)
     assert not plan.embedded
     assert not plan.debug
     assert plan.env["DATABASE_URL"] == "postgres://db/pmf"
+    assert "SECRET_KEY" not in plan.env
     assert [port for port, _, _ in app.ports_needed(plan)] == [8123]
     assert "gunicorn" in app.web_command(plan)
 
@@ -265,7 +282,7 @@ def test_with_both_urls_no_services_start_and_debug_is_left_alone():
 def test_with_an_owner_url_only_the_migration_and_the_grants_connect_as_the_owner():
     owner, app_url = "postgres://pmf:secret@db/pmf", "postgres://pmf_app:other@db/pmf"
     environ = {"DATABASE_URL": app_url, "REDIS_URL": "redis://cache/0", "DATABASE_OWNER_URL": owner}
-    plan = app.make_plan(environ)
+    plan = app.make_plan(environ, SECRETS)
     assert "DATABASE_OWNER_URL" not in plan.env  # the web, worker and beat never see it
     steps = [(argv[2:], env["DATABASE_URL"]) for _, argv, env in app.database_steps(plan)]
     assert steps == [
@@ -273,18 +290,20 @@ def test_with_an_owner_url_only_the_migration_and_the_grants_connect_as_the_owne
         (["grant_app_role", "pmf_app"], owner),
         (["collectstatic", "--noinput"], app_url),
     ]
-    without = app.make_plan({"DATABASE_URL": owner, "REDIS_URL": "redis://cache/0"})
+    without = app.make_plan({"DATABASE_URL": owner, "REDIS_URL": "redis://cache/0"}, SECRETS)
     assert [argv[2] for _, argv, _ in app.database_steps(without)] == ["migrate", "collectstatic"]
 
 
-def test_user_debug_setting_wins_on_the_local_path():
-    assert not app.make_plan({"DEBUG": "0"}).debug
-    assert "runserver" in app.web_command(app.make_plan({}))
+def test_a_developer_asks_for_debug_explicitly():
+    assert app.make_plan({"DEBUG": "1"}, SECRETS).debug
+    assert app.make_plan({"PMF_DEBUG": "1"}, SECRETS).debug
+    assert "runserver" in app.web_command(app.make_plan({"PMF_DEBUG": "1"}, SECRETS))
+    assert not app.make_plan({"DEBUG": "0", "PMF_DEBUG": "1"}, SECRETS).debug
 
 
 def test_bad_port_is_a_clear_error():
     with pytest.raises(Fatal, match="PMF_PORT must be a port number"):
-        app.make_plan({"PMF_PORT": "eighty"})
+        app.make_plan({"PMF_PORT": "eighty"}, SECRETS)
 
 
 def test_command_line_parsing():

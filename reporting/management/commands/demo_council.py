@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -110,10 +110,33 @@ DEMO_CIC_TITLES = [
 DEMO_PASSWORD = "walsall-demo-2025"  # noqa: S105
 
 
+def holds_real_data() -> bool:
+    """Whether the database holds people, KPIs or plans that the demo did not put there.
+
+    Simply: it has any user, KPI or Council Plan, but no demo Council Plan, the one record
+    that says the demo has been loaded. An empty database (a fresh ``var/``) and the
+    demo's own database (re-runs, and people added while trying the demo) pass; a
+    council's real database, reached by a mistaken ``DATABASE_URL``, does not.
+    """
+    has_data = User.objects.exists() or Kpi.objects.exists() or CouncilPlan.objects.exists()
+    return has_data and not CouncilPlan.objects.filter(is_demo=True).exists()
+
+
 class Command(BaseCommand):
-    help = "Load (or top up) the demo council. Safe to run repeatedly."
+    help = "Load (or top up) the demo council. Safe to run repeatedly; refuses a database with real data."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Load the demo even into a database that holds other data."
+        )
 
     def handle(self, *args, **options):
+        if holds_real_data() and not options["force"]:
+            raise CommandError(
+                "This database already holds data that the demo did not make (people, KPIs or plans, "
+                "and no demo Council Plan). The demo council is fictional and would mix with it. "
+                "Use --force only if this really is a database for trying the demo."
+            )
         with transaction.atomic():
             created = self.load_organisation()
             created += self.load_plans()
