@@ -16,7 +16,8 @@ Shape::
     KPI = {"code", "title", "directorate", "portfolio", "is_council_plan_measure",
            "value", "value_text", "data_period_label", "status", "status_text", "provisional",
            "target_text", "timescale", "rag", "rag_label", "direction", "direction_label",
-           "direction_last_year", "direction_last_year_label", "commentary", "actions",
+           "direction_last_year", "direction_last_year_label", "direction_text",
+           "direction_last_year_text", "commentary", "actions",
            "benchmark_text", "definition": {"version", "calculation_method", "unit"},
            "chart": {"title", "decimal_places", "prefix", "suffix", "axis_title",
                      "points": [[label, actual, target]]},
@@ -151,6 +152,8 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
         "direction_label": direction.label,
         "direction_last_year": last_year.value,
         "direction_last_year_label": last_year.label,
+        "direction_text": result.previous_text if result else direction.label,
+        "direction_last_year_text": result.last_year_text if result else last_year.label,
         "commentary": figure.commentary if figure else "",
         "actions": figure.actions if figure else "",
         "benchmark_text": (

@@ -65,17 +65,20 @@ DIRECTION_ARROWS = {
     "no_change": "→",
     "not_comparable": "≠",
     "no_comparison": "–",
+    "cumulative": "–",
 }
 
 
 @register.simple_tag
-def direction_text(result_direction):
+def direction_text(result_direction, text: str = ""):
+    """The arrow and the words; ``text`` is the words with the period compared with
+    (``kpis.results.comparison_text``), where the caller has them."""
     if result_direction is None:
         return ""
     return format_html(
         '<span class="pmf-direction"><span aria-hidden="true">{}</span> {}</span>',
         DIRECTION_ARROWS[result_direction.value],
-        result_direction.label,
+        text or result_direction.label,
     )
 
 
