@@ -3,6 +3,8 @@ JSON under the strict CSP, axe finds nothing wrong, and the table under it holds
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -103,3 +105,37 @@ def test_the_pdf_draws_quarterly_year_to_date_figures_in_time_order(demo, tmp_pa
     assert "PH-01" in text
     (tmp_path / "priority.pdf").write_bytes(data)
     print(f"\npdf: {tmp_path / 'priority.pdf'}")
+
+
+def test_the_pages_that_show_a_figure_and_the_kpi_form_pass_axe(demo, checked, tmp_path):
+    """The pages this issue changed, as their readers see them: the return and review pages
+    with direction against a named period, the review queue, the KPI form's checkboxes (ticked
+    when clicked), and the scrutiny home page listing the published report."""
+    page = checked.page
+    submitted = KpiReturn.objects.filter(kpi__code="ASC-02", state=ReturnState.SUBMITTED).get()
+    checked.sign_in("imogen.hart")
+    checked.goto(f"/returns/{submitted.pk}/")
+    expect(page.get_by_text("No figure for 2024/25 outturn").first).to_be_visible()
+    expect(page.locator("h2", has_text="Previous values").locator("+ dl")).to_contain_text("2022/23 outturn")
+    checked.goto(f"/review/{submitted.pk}/")
+    expect(page.get_by_text("No figure for 2024/25 outturn").first).to_be_visible()
+    checked.goto("/review/")
+    checked.goto("/kpis/new/")
+    box = page.get_by_label("Statutory", exact=False).first
+    expect(box).not_to_be_checked()
+    page.locator(f"label[for='{box.get_attribute('id')}']").click()
+    expect(box).to_be_checked()
+    checked.check()
+    box.locator("xpath=ancestor::div[contains(@class, 'govuk-checkboxes')][1]").screenshot(
+        path=str(tmp_path / "kpi-form-checkbox.png")
+    )
+    print(f"\nscreenshot: {tmp_path / 'kpi-form-checkbox.png'}")
+    checked.sign_out()
+    checked.sign_in(_scrutiny_member())
+    expect(page.get_by_role("link", name=re.compile("quarterly report"))).to_be_visible()
+
+
+def _scrutiny_member() -> str:
+    from accounts.models import RoleAssignment
+
+    return RoleAssignment.objects.filter(role="scrutiny").select_related("user").first().user.username
