@@ -103,3 +103,27 @@ def test_the_published_report_and_its_pdfs_print_the_commentary_and_actions(worl
         assert "Two more caseworkers since July." in text
         assert "Weekly review of open cases." in text
     assert build(explained["period"], kind="draft", status_label="Draft")["priorities"]
+
+
+def test_of_two_figures_for_one_data_period_the_one_approved_last_is_shown_with_its_commentary(world, reported):
+    """History loaded for a data period, then a figure approved for the same data period in a
+    later quarter: the dashboard shows the one approved last, with its commentary."""
+    import datetime
+
+    from django.utils import timezone
+
+    from kpis.data_periods import DataPeriod
+    from kpis.models import Kpi, ReportingPeriod
+    from kpis.services.returns import return_backfill
+    from reporting.selectors import report_rows
+
+    kpi = make_kpi(world, "TWICE")
+    data_period = DataPeriod("2023/24 outturn", datetime.date(2023, 4, 1), datetime.date(2024, 3, 31))
+    first, second = (ReportingPeriod.objects.get(year=2024, quarter=quarter) for quarter in (2, 3))
+    loaded = return_backfill(by=None, kpi=kpi, period=first, value=Decimal("70"), data_period=data_period)
+    approved = return_backfill(by=None, kpi=kpi, period=second, value=Decimal("71"), data_period=data_period)
+    KpiReturn.objects.filter(pk=loaded.pk).update(approved_at=timezone.now() - datetime.timedelta(days=30))
+    KpiReturn.objects.filter(pk=approved.pk).update(commentary="Checked against the audited accounts.")
+    _, rows = report_rows(reported["period"], plan=None, kpis=Kpi.objects.filter(pk=kpi.pk))
+    assert rows[0].shown.pk == approved.pk
+    assert rows[0].shown.commentary == "Checked against the audited accounts."
