@@ -77,7 +77,7 @@ class Direction(StrEnum):
             "decreased": "Decreased",
             "not_comparable": "Not comparable (definition changed)",
             "no_comparison": "No earlier value",
-            "cumulative": "Not compared: a figure to date is compared with the same period last year",
+            "cumulative": "Not compared: a year-to-date figure",
         }[self.value]
 
 

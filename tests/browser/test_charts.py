@@ -73,7 +73,8 @@ def test_the_dashboard_draws_quarterly_year_to_date_figures_in_time_order(demo, 
     assert [text for text, _ in sorted(years, key=lambda year: year[1])] == ["2022/23", "2023/24", "2024/25", "2025/26"]
     card.scroll_into_view_if_needed()
     plot.screenshot(path=str(tmp_path / "ph01-dashboard.png"))
-    print(f"\nscreenshot: {tmp_path / 'ph01-dashboard.png'}")
+    card.screenshot(path=str(tmp_path / "ph01-card.png"))
+    print(f"\nscreenshots: {tmp_path / 'ph01-dashboard.png'} {tmp_path / 'ph01-card.png'}")
 
 
 def test_the_pdf_draws_quarterly_year_to_date_figures_in_time_order(demo, tmp_path):
