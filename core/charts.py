@@ -277,22 +277,77 @@ def _floats(values: list[Decimal | None]) -> list[float | None]:
     return [None if value is None else float(value) for value in values]
 
 
-def _plotly_x(along: Categories) -> list:
-    """The period of each point: for quarters and months, plotly.js's multicategory pairs
-    (year, part), so the screen groups the periods under their years as the PDF does."""
-    if not along.groups:
-        return along.items
-    years = [group.label for group in along.groups for _ in range(group.first, group.last + 1)]
-    return [years, along.items]
+def positions(chart: TrendChart) -> list[int]:
+    """Where each point sits along the bottom, counted from the left: its place in the chart's
+    periods, which run oldest first. Both drawings place points here and nowhere else, so the
+    screen and the PDF put every period in the same place (plotly.js's own category axes
+    would sort a year's quarters by the order they first appear, putting Q4 before Q1 when
+    the first year shown starts at Q4)."""
+    return list(range(len(chart.points)))
 
 
-def _plotly_trace(chart: TrendChart, along: Categories, style: SeriesStyle, values: list[Decimal | None]) -> dict:
+#: Under quarters and months plotly.js gets each year as a note below the parts' labels and
+#: a rule between years: this far below the plot, in pixels, from the tick (5 px), the gap
+#: (3 px) and the parts' labels; the rules run down past the years' row.
+YEAR_ROW_PX = 26
+YEAR_RULE_PX = 46
+
+
+def _plotly_x_axis(chart: TrendChart, along: Categories) -> tuple[dict, list[dict], list[dict]]:
+    """The period axis for plotly.js: a number axis with each period at its ``positions`` and
+    labelled with its part ("Q3"), and for quarters and months each year written once under
+    its points between rules (annotations and shapes), as the PDF draws it."""
+    places = positions(chart)
+    axis = {
+        "type": "linear",
+        "range": [-0.5, len(places) - 0.5],
+        "tickmode": "array",
+        "tickvals": places,
+        "ticktext": along.items,
+        "title": {"text": along.title, "standoff": YEAR_RULE_PX - YEAR_ROW_PX if along.groups else 12},
+        "ticks": "outside",
+        "showgrid": False,
+        "zeroline": False,
+    }
+    years = [
+        {
+            "x": (places[group.first] + places[group.last]) / 2,
+            "xref": "x",
+            "y": 0,
+            "yref": "paper",
+            "yanchor": "top",
+            "yshift": -YEAR_ROW_PX,
+            "text": group.label,
+            "showarrow": False,
+            "captureevents": False,
+        }
+        for group in along.groups
+    ]
+    rules = [
+        {
+            "type": "line",
+            "xref": "x",
+            "x0": places[group.first] - 0.5,
+            "x1": places[group.first] - 0.5,
+            "yref": "paper",
+            "ysizemode": "pixel",
+            "yanchor": 0,
+            "y0": 0,
+            "y1": -YEAR_RULE_PX,
+            "line": {"color": AXIS_COLOUR, "width": 1},
+        }
+        for group in along.groups[1:]
+    ]
+    return axis, years, rules
+
+
+def _plotly_trace(chart: TrendChart, style: SeriesStyle, values: list[Decimal | None]) -> dict:
     number = f"{chart.prefix}%{{y:,.{chart.decimal_places}f}}{chart.suffix}"
     return {
         "type": "scatter",
         "mode": "lines+markers",
         "name": style.name,
-        "x": _plotly_x(along),
+        "x": positions(chart),
         "y": _floats(values),
         "customdata": [point.label for point in chart.points],  # the whole label, for hovering
         "connectgaps": False,
@@ -311,9 +366,10 @@ def plotly_spec(chart: TrendChart, height_px: int = 360) -> dict:
     of its container; it has no mode bar and cannot be zoomed or dragged, because it is read, not
     explored: hovering a point shows its value, and the table under it gives them all."""
     along, values = categories(chart), value_axis(chart)
-    data = [_plotly_trace(chart, along, ACTUAL, [point.actual for point in chart.points])]
+    data = [_plotly_trace(chart, ACTUAL, [point.actual for point in chart.points])]
     if chart.has_targets:
-        data.append(_plotly_trace(chart, along, TARGET, [point.target for point in chart.points]))
+        data.append(_plotly_trace(chart, TARGET, [point.target for point in chart.points]))
+    x_axis, years, rules = _plotly_x_axis(chart, along)
     axis = {"color": TEXT_COLOUR, "linecolor": AXIS_COLOUR, "showline": True, "fixedrange": True, "automargin": True}
     layout = {
         "height": height_px,
@@ -332,13 +388,9 @@ def plotly_spec(chart: TrendChart, height_px: int = 360) -> dict:
         },
         "hovermode": "closest",
         "dragmode": False,
-        "xaxis": {
-            **axis,
-            "type": "multicategory" if along.groups else "category",
-            "title": {"text": along.title},
-            "ticks": "outside",
-            "showgrid": False,
-        },
+        "xaxis": {**axis, **x_axis},
+        "annotations": years,
+        "shapes": rules,
         "yaxis": {
             **axis,
             "title": {"text": chart.axis_title},
@@ -557,12 +609,12 @@ def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> Non
     series = [(ACTUAL, [point.actual for point in chart.points])]
     if chart.has_targets:
         series.append((TARGET, [point.target for point in chart.points]))
-    xs = [scale.x(position) for position in range(len(chart.points))]
+    xs = [scale.x(position) for position in positions(chart)]
     for style, values in series:
         _series(figure, style, xs, [math.nan if value is None else scale.y(float(value)) for value in values])
 
     # The periods under the points; for quarters and months each year once under its points,
-    # between the rules, as plotly.js draws a multicategory axis.
+    # between the rules, as plotly.js is told to draw them (_plotly_x_axis).
     slant = {"ha": "left", "va": "top", "rotation": -SLANT_DEGREES, "rotation_mode": "anchor"}
     for position in range(0, len(along.items), layout.label_step):
         text = slant if layout.slanted else {"ha": "center", "va": "top"}

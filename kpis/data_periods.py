@@ -29,14 +29,43 @@ def is_due(kpi: Kpi, period: ReportingPeriod) -> bool:
     return kpi.frequency != Frequency.ANNUAL or period.quarter == kpi.annual_reporting_quarter
 
 
-def data_period_for(kpi: Kpi, version: KpiVersion, period: ReportingPeriod) -> DataPeriod:
-    start, end = quarter_bounds(period.year, period.quarter)
-    kind = kpi.data_period_type
-    if kpi.frequency == Frequency.ANNUAL or kind in {
+def is_yearly(kpi: Kpi) -> bool:
+    """A KPI whose figures each cover a whole year (an outturn, an academic or calendar year)."""
+    return kpi.frequency == Frequency.ANNUAL or kpi.data_period_type in {
         DataPeriodType.FINANCIAL_YEAR,
         DataPeriodType.ACADEMIC_YEAR,
         DataPeriodType.CALENDAR_YEAR,
-    }:
+    }
+
+
+def months_before(end: datetime.date, months: int) -> datetime.date:
+    """The last day of the month ``months`` before the month ``end`` falls in: the end of the
+    data period a quarter or a year before one ending on ``end`` (every data period ends at a
+    month's end)."""
+    index = end.year * 12 + end.month - 1 - months + 1  # the month after the one wanted
+    return datetime.date(index // 12, index % 12 + 1, 1) - datetime.timedelta(days=1)
+
+
+def data_period_ending(kpi: Kpi, version: KpiVersion, end: datetime.date) -> DataPeriod:
+    """The data period a return for the reporting quarter holding ``end`` covers: how a
+    period without a figure is named ("no figure for 2024/25 Q2")."""
+    fy_year = end.year if end.month >= 4 else end.year - 1
+    quarter = (end.month - 4) % 12 // 3 + 1
+    return data_period_for(kpi, version, ReportingPeriod(year=fy_year, quarter=quarter))
+
+
+def previous_period_end(kpi: Kpi, end: datetime.date) -> datetime.date:
+    """Where the data period before the one ending on ``end`` ends: the one direction of travel
+    "on the previous period" compares with (ADR 0008). A year before for a yearly figure; else
+    a quarter before, which for a monthly KPI is the month reported the quarter before
+    ("Jun 2025" before "Sep 2025")."""
+    return months_before(end, 12 if is_yearly(kpi) else 3)
+
+
+def data_period_for(kpi: Kpi, version: KpiVersion, period: ReportingPeriod) -> DataPeriod:
+    start, end = quarter_bounds(period.year, period.quarter)
+    kind = kpi.data_period_type
+    if is_yearly(kpi):
         return _annual(kind, period)
     if version.cumulative_basis == CumulativeBasis.FINANCIAL_YTD:
         fy_start = datetime.date(period.year, 4, 1)

@@ -89,6 +89,7 @@ class Direction(StrEnum):
     DECREASED = "decreased"
     NOT_COMPARABLE = "not_comparable"
     NO_COMPARISON = "no_comparison"
+    CUMULATIVE = "cumulative"  # a figure to date: compared with the same point last year only
 
     @property
     def label(self) -> str:
@@ -100,7 +101,21 @@ class Direction(StrEnum):
             "decreased": "Decreased",
             "not_comparable": "Not comparable (definition changed)",
             "no_comparison": "No earlier value",
+            "cumulative": "Not compared: a year-to-date figure",
         }[self.value]
+
+
+def comparison_text(direction: Direction, against: str, *, has_figure: bool) -> str:
+    """Direction of travel in words with the data period it is against, the same on every page
+    and in the PDFs (ADR 0008): "Improving against 2025/26 Q1", or "No figure for 2024/25
+    outturn" when that period has no approved figure, though an older one may exist."""
+    if direction == Direction.CUMULATIVE or not against:
+        return direction.label
+    if not has_figure:
+        return f"No figure for {against}"
+    if direction == Direction.NO_COMPARISON:
+        return direction.label
+    return f"{direction.label} against {against}"
 
 
 class ToleranceRefused(ValueError):

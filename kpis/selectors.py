@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from kpis.data_periods import data_period_ending, months_before, previous_period_end
 from kpis.models import Kpi, KpiReturn, KpiVersion, ReturnState, Target
-from kpis.results import Direction, Polarity, Rag, Tolerance, ToleranceType, direction, rag
+from kpis.results import Direction, Polarity, Rag, Tolerance, ToleranceType, comparison_text, direction, rag
 
 
 @dataclass
@@ -19,6 +20,17 @@ class Result:
     direction: Direction
     last_year: KpiReturn | None = None
     direction_last_year: Direction = Direction.NO_COMPARISON
+    #: The data periods compared with ("2025/26 Q1"), named even when they have no figure.
+    previous_label: str = ""
+    last_year_label: str = ""
+
+    @property
+    def previous_text(self) -> str:
+        return comparison_text(self.direction, self.previous_label, has_figure=self.previous is not None)
+
+    @property
+    def last_year_text(self) -> str:
+        return comparison_text(self.direction_last_year, self.last_year_label, has_figure=self.last_year is not None)
 
 
 def _judge(kpi_return: KpiReturn, targets: dict) -> tuple[Decimal | None, Rag]:
@@ -37,10 +49,13 @@ def _judge(kpi_return: KpiReturn, targets: dict) -> tuple[Decimal | None, Rag]:
 
 
 def results_for(returns: list[KpiReturn], among=None) -> dict[int, Result]:
-    """RAG against the right target and direction against the previous approved value, for a
-    list of returns: two queries however many there are. ``among`` is the person's scoped
-    returns (``KpiReturn.objects.restrict(...)``) when they may not see every earlier figure,
-    so a comparison never carries a figure they may not read."""
+    """RAG against the right target, and direction against the figure for the previous data
+    period and for the same period last year, for a list of returns: two queries however
+    many there are. Only those periods' approved figures are compared with: across a gap
+    there is no comparison, and the result names the period that has no figure (ADR 0008).
+    ``among`` is the person's scoped returns (``KpiReturn.objects.restrict(...)``) when they
+    may not see every earlier figure, so a comparison never carries a figure they may not
+    read."""
     if not returns:
         return {}
     kpi_ids = {r.kpi_id for r in returns}
@@ -54,10 +69,9 @@ def results_for(returns: list[KpiReturn], among=None) -> dict[int, Result]:
         .values_list(*_PAST_FIELDS)
     ):
         history.setdefault(row[1], []).append(row)
-    previous_of = {
-        r.pk: _past(next((p for p in history.get(r.kpi_id, []) if p[4] < r.data_period_end), None)) for r in returns
-    }
-    ends = {r.data_period_end for r in returns} | {p.data_period_end for p in previous_of.values() if p}
+    previous_of = {r.pk: _compared_with(r, previous_period_end(r.kpi, r.data_period_end), history) for r in returns}
+    last_year_of = {r.pk: _compared_with(r, months_before(r.data_period_end, 12), history) for r in returns}
+    ends = {r.data_period_end for r in returns} | {p.data_period_end for p, _ in previous_of.values() if p}
     targets: dict[tuple[int, object, bool], Decimal] = {
         (t.kpi_id, t.for_date, t.is_year_to_date): t.value
         for t in Target.objects.filter(kpi_id__in=kpi_ids, for_date__in=ends)
@@ -65,18 +79,36 @@ def results_for(returns: list[KpiReturn], among=None) -> dict[int, Result]:
     results = {}
     for kpi_return in returns:
         target, status = _judge(kpi_return, targets)
-        previous = previous_of[kpi_return.pk]
-        last_year = _past(_same_period_last_year(kpi_return, history.get(kpi_return.kpi_id, [])))
+        previous, previous_label = previous_of[kpi_return.pk]
+        last_year, last_year_label = last_year_of[kpi_return.pk]
         previous_rag = None
         if previous is not None:
             previous.kpi = kpi_return.kpi
             previous_rag = _judge(previous, targets)[1]
         # A cumulative KPI is compared only with the same point last year (DESIGN §4).
-        moved = Direction.NO_COMPARISON if kpi_return.version.is_cumulative else _moved(kpi_return, previous)
+        moved = Direction.CUMULATIVE if kpi_return.version.is_cumulative else _moved(kpi_return, previous)
         results[kpi_return.pk] = Result(
-            kpi_return, target, status, previous, previous_rag, moved, last_year, _moved(kpi_return, last_year)
+            kpi_return,
+            target,
+            status,
+            previous,
+            previous_rag,
+            moved,
+            last_year,
+            _moved(kpi_return, last_year),
+            "" if kpi_return.version.is_cumulative else previous_label,
+            last_year_label,
         )
     return results
+
+
+def _compared_with(kpi_return: KpiReturn, end, history: dict[int, list[tuple]]) -> tuple[KpiReturn | None, str]:
+    """The approved figure for the data period ending on ``end``, if any, and that period's
+    label: the figure's own, or the one a return for that period would carry."""
+    row = next((past for past in history.get(kpi_return.kpi_id, []) if past[4] == end), None)
+    if row is not None:
+        return _past(row), row[5]
+    return None, data_period_ending(kpi_return.kpi, kpi_return.version, end).label
 
 
 def _moved(kpi_return: KpiReturn, earlier: KpiReturn | None) -> Direction:
@@ -87,16 +119,6 @@ def _moved(kpi_return: KpiReturn, earlier: KpiReturn | None) -> Direction:
         decimal_places=kpi_return.kpi.decimal_places,
         same_definition=earlier is None or earlier.version_id == kpi_return.version_id,
     )
-
-
-def _same_period_last_year(kpi_return: KpiReturn, history: list[tuple]) -> tuple | None:
-    """The approved value for the data period ending a year before this one ends."""
-    end = kpi_return.data_period_end
-    try:
-        year_before = end.replace(year=end.year - 1)
-    except ValueError:  # 29 February
-        year_before = end.replace(year=end.year - 1, day=28)
-    return next((past for past in history if past[4] == year_before), None)
 
 
 #: What judging and comparing read of an earlier approved value, in this order.
@@ -134,6 +156,18 @@ def _past(row: tuple | None) -> KpiReturn | None:
 def _loaded(model, **values):
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
     return model.from_db("default", names, [values[name] for name in names])
+
+
+def values_before(kpi_return: KpiReturn, limit: int = 5) -> list[tuple[str, Decimal]]:
+    """The approved figures for the data periods before this return's, newest first, each with
+    its data period's label, as the return page lists them."""
+    return list(
+        KpiReturn.objects.filter(kpi=kpi_return.kpi_id, state=ReturnState.APPROVED, value__isnull=False)
+        .exclude(pk=kpi_return.pk)
+        .filter(data_period_end__lt=kpi_return.data_period_end)
+        .order_by("-data_period_end")
+        .values_list("data_period_label", "value")[:limit]
+    )
 
 
 def returns_for_person(user, period):

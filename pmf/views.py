@@ -13,6 +13,7 @@ from planning.models import CouncilPlan
 from pmf.health import health_response
 
 RECENT_CHANGES = 5
+PUBLISHED_REPORTS = 4
 
 
 @requires(Capability.VIEW_HOME)
@@ -45,6 +46,13 @@ def home(request):
         "priorities": priorities,
         "portfolios": sorted({a.portfolio for a in assignments if a.portfolio}),
     }
+    if Role.SCRUTINY in roles:
+        from reporting.models import Snapshot
+
+        # Published reports are for everyone who may read them: the latest few, newest first.
+        context["published_reports"] = list(
+            Snapshot.objects.published().select_related("period").order_by("-created_at")[:PUBLISHED_REPORTS]
+        )
     if has_capability(user, Capability.VIEW_AUDIT_LOG):
         context["recent_changes"] = list(AuditEvent.objects.all()[:RECENT_CHANGES])
         context["counts"] = {

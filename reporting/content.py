@@ -14,9 +14,11 @@ Shape::
      "revisions": [{"code", "title", "data_period_label", "old_text", "new_text", "reason", "revised_on"}]}
 
     KPI = {"code", "title", "directorate", "portfolio", "is_council_plan_measure",
-           "value", "value_text", "data_period_label", "status", "status_text", "provisional",
+           "value", "value_text", "data_period_label", "status", "status_text",
+           "status_tag", "status_detail", "provisional",
            "target_text", "timescale", "rag", "rag_label", "direction", "direction_label",
-           "direction_last_year", "direction_last_year_label", "commentary", "actions",
+           "direction_last_year", "direction_last_year_label", "direction_text",
+           "direction_last_year_text", "commentary", "actions",
            "benchmark_text", "definition": {"version", "calculation_method", "unit"},
            "chart": {"title", "decimal_places", "prefix", "suffix", "axis_title",
                      "points": [[label, actual, target]]},
@@ -142,6 +144,8 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
         "data_period_label": figure.data_period_label if figure else "",
         "status": row.status,
         "status_text": status_text(row, provisional),
+        "status_tag": status_parts(row, provisional)[0],
+        "status_detail": status_parts(row, provisional)[1],
         "provisional": provisional,
         "target_text": chart.format(result.target) if result and result.target is not None else "no target",
         "timescale": timescale(row, chart),
@@ -151,6 +155,8 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
         "direction_label": direction.label,
         "direction_last_year": last_year.value,
         "direction_last_year_label": last_year.label,
+        "direction_text": result.previous_text if result else direction.label,
+        "direction_last_year_text": result.last_year_text if result else last_year.label,
         "commentary": figure.commentary if figure else "",
         "actions": figure.actions if figure else "",
         "benchmark_text": (
@@ -191,17 +197,26 @@ def chart_from(content: dict) -> TrendChart:
     )
 
 
-def status_text(row: KpiRow, provisional: bool) -> str:
+def status_parts(row: KpiRow, provisional: bool) -> tuple[str, str]:
+    """Why the figure shown is not simply this period's: a word or two for the tag, and the
+    rest of the sentence, so the card shows the tag once and the detail after it."""
     if row.status == Status.NOT_AVAILABLE:
         when = row.next_update
-        return f"Not yet available - next update {when:%-d %B %Y}" if when else "Not yet available"
+        return "Not yet available", f"next update {when:%-d %B %Y}" if when else ""
     if row.status == Status.MISSING:
-        return "Missing: due this period and not approved"
+        return "Missing", "due this period and not approved"
     if row.status == Status.NO_DATA:
-        return "No data yet"
+        return "No data yet", ""
     if row.status == Status.NOT_DUE:
-        return "Latest available figure"
-    return "Provisional: approved, not yet published" if provisional else ""
+        return "Not due", "latest available figure"
+    return ("Provisional", "approved, not yet published") if provisional else ("", "")
+
+
+def status_text(row: KpiRow, provisional: bool) -> str:
+    """The status in one sentence, as the PDFs print it: "Missing: due this period and not
+    approved"."""
+    tag, detail = status_parts(row, provisional)
+    return f"{tag}: {detail}" if detail else tag
 
 
 def timescale(row: KpiRow, chart: TrendChart) -> str:

@@ -46,6 +46,7 @@ DIRECTION_SYMBOLS = {
     "decreased": "↓",
     "not_comparable": "–",
     "no_comparison": "–",
+    "cumulative": "–",
 }
 
 

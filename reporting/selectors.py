@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 
 from core.charts import TrendChart, TrendPoint
 from kpis.charts import axis_title, unit_affixes
@@ -143,9 +143,13 @@ def report_rows(
         else []
     ):
         history[kpi_id].append((end, label, value, basis != CumulativeBasis.NONE))
+    # Two approved figures for one data period (history loaded, then a return for the same
+    # period): the one approved last is shown, with its commentary, never either at random.
     latest = {
         r.kpi_id: r
-        for r in approved.select_related("version", "period").order_by("kpi_id", "-data_period_end").distinct("kpi_id")
+        for r in approved.select_related("version", "period")
+        .order_by("kpi_id", "-data_period_end", F("approved_at").desc(nulls_last=True), "-pk")
+        .distinct("kpi_id")
     }
     this_period = {
         r.kpi_id: r

@@ -68,17 +68,24 @@ DIRECTION_ARROWS = {
     "no_change": "→",
     "not_comparable": "≠",
     "no_comparison": "–",
+    "cumulative": "–",
 }
 
 
 @register.simple_tag
-def direction_text(result_direction):
+def direction_text(result_direction, text: str = ""):
+    """The arrow and the words; ``text`` is the words with the period compared with
+    (``kpis.results.comparison_text``), where the caller has them."""
     if result_direction is None:
         return ""
+    text = text or result_direction.label
+    # The arrow stays with the word after it; the period named after them may wrap.
+    kept = result_direction.label if text.startswith(result_direction.label) else text.split(" ", 1)[0]
     return format_html(
-        '<span class="pmf-direction"><span aria-hidden="true">{}</span> {}</span>',
+        '<span class="pmf-direction"><span aria-hidden="true">{}</span> {}</span>{}',
         DIRECTION_ARROWS[result_direction.value],
-        result_direction.label,
+        kept,
+        text[len(kept) :],
     )
 
 

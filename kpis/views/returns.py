@@ -13,11 +13,10 @@ from accounts.policy import Capability, has_capability
 from core.views import requires, submit
 from kpis.forms import NotAvailableForm, ReturnForm, RevisionForm, SendBackForm
 from kpis.models import KpiReturn, PeriodState, ReportingPeriod, ReturnState
-from kpis.selectors import red_two_periods_running, results_for, returns_for_person
+from kpis.selectors import red_two_periods_running, results_for, returns_for_person, values_before
 from kpis.services import parts as return_parts
 from kpis.services.returns import (
     ReturnConflict,
-    history,
     is_unusual_warning,
     may_enter,
     return_allow_late,
@@ -131,7 +130,7 @@ def return_edit(request, pk: int):
                 return redirect("kpis:my-returns")
             return redirect("kpis:return-edit", pk=kpi_return.pk)
     results = results_for([kpi_return])
-    past = history(kpi_return, limit=5)
+    past = values_before(kpi_return, limit=5)
     return render(
         request,
         "kpis/return_form.html",

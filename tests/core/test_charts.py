@@ -6,6 +6,7 @@ import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -25,6 +26,7 @@ from core.charts import (
     describe,
     drawing,
     plotly_spec,
+    positions,
     svg,
     svg_data_uri,
     table_rows,
@@ -228,24 +230,72 @@ def test_plotly_spec_is_static_responsive_and_labelled():
 
 
 def test_plotly_spec_groups_quarters_under_their_years_and_hovers_the_whole_label():
-    actual, _ = plotly_spec(RISING)["data"]
-    years, parts = actual["x"]
-    assert years[:5] == ["2023/24"] * 4 + ["2024/25"]
-    assert parts[:5] == ["Q1", "Q2", "Q3", "Q4", "Q1"]
+    spec = plotly_spec(RISING)
+    actual, _ = spec["data"]
+    axis = spec["layout"]["xaxis"]
+    assert actual["x"] == axis["tickvals"] == list(range(10))
+    assert axis["ticktext"][:5] == ["Q1", "Q2", "Q3", "Q4", "Q1"]
+    years = spec["layout"]["annotations"]
+    assert [(year["text"], year["x"]) for year in years] == [("2023/24", 1.5), ("2024/25", 5.5), ("2025/26", 8.5)]
+    assert [rule["x0"] for rule in spec["layout"]["shapes"]] == [3.5, 7.5]  # between the years
     assert actual["customdata"][:2] == ["2023/24 Q1", "2023/24 Q2"]
     assert actual["hovertemplate"].startswith("%{customdata}<br>Actual: ")
-    assert plotly_spec(RISING)["layout"]["xaxis"]["type"] == "multicategory"
+
+
+def plotted_x(spec: dict) -> list[float]:
+    """Where plotly.js places the actual line's points along the bottom. A number axis puts
+    them at their x; a multicategory axis sorts its (year, part) pairs by the order each year
+    and then each part first appears (plotly.js 4, ``setupMultiCategory``), one place each."""
+    x = spec["data"][0]["x"]
+    if spec["layout"]["xaxis"]["type"] != "multicategory":
+        return [float(value) for value in x]
+    pairs = list(zip(*x, strict=True))
+    first_seen = [{value: index for index, value in reversed(list(enumerate(level)))} for level in x]
+    order = sorted(set(pairs), key=lambda pair: (first_seen[0][pair[0]], first_seen[1][pair[1]]))
+    return [float(order.index(pair)) for pair in pairs]
+
+
+def ph01_trend() -> tuple[TrendChart, list[str]]:
+    """The demo's NHS Health Checks (PH-01): quarterly, financial year to date, the last twelve
+    approved values as the dashboard charts them, with their real labels and period ends."""
+    from reporting.selectors import TREND_LENGTH
+
+    kpis = json.loads((Path(__file__).resolve().parents[2] / "kpis/demo/kpis.json").read_text())
+    history = next(kpi for kpi in kpis if kpi["code"] == "PH-01")["history"]
+    shown = sorted(history, key=lambda row: row["period_end"])[-TREND_LENGTH:]
+    points = [(row["data_period_label"], str(row["value"]), None) for row in shown]
+    return chart(*points), [row["period_end"] for row in shown]
+
+
+def test_plotly_spec_places_quarterly_year_to_date_figures_in_time_order():
+    """PH-01's chart starts at a Q4 (2022/23): every point still sits right of the one before."""
+    ytd, ends = ph01_trend()
+    assert ytd.points[0].label == "2022/23 Q4 year to date"
+    assert ends == sorted(ends)
+    xs = plotted_x(plotly_spec(ytd))
+    assert xs == sorted(xs), xs
+    assert len(set(xs)) == len(xs), xs
+    assert xs == [float(place) for place in positions(ytd)]
+
+
+def test_svg_places_quarterly_year_to_date_figures_in_time_order():
+    ytd, _ = ph01_trend()
+    xs = line_xs(svg(ytd, 640, 360), ACTUAL.colour)
+    assert len(xs) == len(ytd.points)
+    assert xs == sorted(xs)
+    assert len(set(xs)) == len(xs)
 
 
 def test_plotly_spec_writes_other_periods_whole():
     spec = plotly_spec(chart(("As at 31 Mar 2024", "1", None), ("As at 31 Mar 2025", "2", None)))
-    assert spec["data"][0]["x"] == ["As at 31 Mar 2024", "As at 31 Mar 2025"]
-    assert spec["layout"]["xaxis"]["type"] == "category"
+    assert spec["data"][0]["x"] == [0, 1]
+    assert spec["layout"]["xaxis"]["ticktext"] == ["As at 31 Mar 2024", "As at 31 Mar 2025"]
+    assert spec["layout"]["annotations"] == spec["layout"]["shapes"] == []
 
 
 def test_plotly_spec_says_the_kind_of_year_once():
     spec = plotly_spec(chart(("2023/24 outturn", "1", None), ("2024/25 outturn", "2", None)))
-    assert spec["data"][0]["x"] == ["2023/24", "2024/25"]
+    assert spec["layout"]["xaxis"]["ticktext"] == ["2023/24", "2024/25"]
     assert spec["data"][0]["customdata"] == ["2023/24 outturn", "2024/25 outturn"]
     assert spec["layout"]["xaxis"]["title"]["text"] == "Data period (outturn)"
 
@@ -273,6 +323,13 @@ def test_svg_is_an_embeddable_element_of_the_size_asked(drawn):
     assert "<?xml" not in drawn
     assert "<!DOCTYPE" not in drawn
     assert 'viewBox="0 0 480 270"' in drawn  # 640 × 360 CSS pixels, in points
+
+
+def line_xs(drawn: str, colour: str) -> list[float]:
+    """The x of each vertex of a line drawn in ``colour``, in the order the line runs (the first
+    such path is the plot's line; the legend's sample comes after it)."""
+    path = re.search(rf'<path d="([^"]*)" style="fill: none; stroke: {colour}', drawn).group(1)
+    return [float(x) for x in re.findall(r"[ML] ([\d.]+) [\d.]+", path)]
 
 
 def texts(drawn: str) -> list[str]:

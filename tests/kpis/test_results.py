@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from decimal import Decimal as D
 
 import pytest
+from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kpis.data_periods import data_period_ending, previous_period_end
+from kpis.models import (
+    CumulativeBasis,
+    DataPeriodType,
+    Frequency,
+    Kpi,
+    KpiReturn,
+    KpiVersion,
+    QuarterRule,
+    ReportingPeriod,
+    ReturnState,
+)
 from kpis.results import (
     Direction,
     Polarity,
@@ -19,6 +34,8 @@ from kpis.results import (
     rag,
     round_half_up,
 )
+from kpis.selectors import results_for
+from kpis.services.returns import return_for
 
 settings.register_profile("ci", deadline=None, derandomize=True, max_examples=300)
 settings.load_profile("ci")
@@ -236,3 +253,96 @@ def test_property_polarity_flips_the_direction_but_not_no_change(now, then, dp):
         assert down == Direction.NO_CHANGE
     else:
         assert {up, down} == {Direction.IMPROVING, Direction.WORSENING}
+
+
+# --- Direction of travel against the previous data period (ADR 0008) ------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "frequency", "fields", "end", "before", "label"),
+    [
+        (DataPeriodType.QUARTER, Frequency.QUARTERLY, {}, "2025-06-30", "2025-03-31", "2024/25 Q4"),
+        (
+            DataPeriodType.QUARTER,
+            Frequency.QUARTERLY,
+            {"cumulative_basis": CumulativeBasis.FINANCIAL_YTD},
+            "2025-06-30",
+            "2025-03-31",
+            "2024/25 Q4 year to date",
+        ),
+        (DataPeriodType.FINANCIAL_YEAR, Frequency.ANNUAL, {}, "2022-03-31", "2021-03-31", "2020/21 outturn"),
+        (DataPeriodType.ACADEMIC_YEAR, Frequency.ANNUAL, {}, "2025-08-31", "2024-08-31", "2023/24 academic year"),
+        (DataPeriodType.CALENDAR_YEAR, Frequency.ANNUAL, {}, "2024-12-31", "2023-12-31", "2023 calendar year"),
+        (
+            DataPeriodType.MONTH,
+            Frequency.MONTHLY,
+            {"quarter_rule": QuarterRule.LAST_MONTH},
+            "2025-09-30",
+            "2025-06-30",
+            "Jun 2025",
+        ),
+        (DataPeriodType.ROLLING_12, Frequency.QUARTERLY, {}, "2025-12-31", "2025-09-30", "12 months to Sep 2025"),
+    ],
+)
+def test_the_previous_period_is_the_quarter_or_the_year_before(kind, frequency, fields, end, before, label):
+    kpi = Kpi(data_period_type=kind, frequency=frequency, annual_reporting_quarter=2)
+    version = KpiVersion(**fields)
+    earlier = previous_period_end(kpi, datetime.date.fromisoformat(end))
+    assert earlier == datetime.date.fromisoformat(before)
+    assert data_period_ending(kpi, version, earlier).label == label
+    assert data_period_ending(kpi, version, earlier).end == earlier
+
+
+def approved_in(kpi, year, quarter, value) -> KpiReturn:
+    period = ReportingPeriod.objects.filter(year=year, quarter=quarter).first() or ReportingPeriod.objects.create(
+        year=year, quarter=quarter, **ReportingPeriod.default_dates(year, quarter)
+    )
+    kpi_return = return_for(kpi, period)
+    KpiReturn.objects.filter(pk=kpi_return.pk).update(state=ReturnState.APPROVED, value=D(value))
+    return KpiReturn.objects.select_related("kpi", "version", "period").get(pk=kpi_return.pk)
+
+
+def test_direction_across_a_missing_quarter_names_the_quarter_with_no_figure(world):
+    """A council with a gap: 2024/25 Q1 approved, Q2 missing, Q3 approved. Q3 is not compared
+    with Q1, three quarters old; it says Q2 has no figure."""
+    kpi = world.kpis["s1"]
+    approved_in(kpi, 2024, 1, "60")
+    q3 = approved_in(kpi, 2024, 3, "80")
+    result = results_for([q3])[q3.pk]
+    assert result.previous is None
+    assert result.direction == Direction.NO_COMPARISON
+    assert result.previous_text == "No figure for 2024/25 Q2"
+    approved_in(kpi, 2024, 2, "85")
+    result = results_for([q3])[q3.pk]
+    assert result.previous.data_period_label == "2024/25 Q2"
+    assert result.previous_text == "Worsening against 2024/25 Q2"
+
+
+def test_the_return_page_the_review_page_and_the_dashboard_say_the_same_direction(world, clients):
+    """The same approved figure, across a gap, reads the same wherever it is shown."""
+    kpi = world.kpis["s1"]
+    approved_in(kpi, 2024, 4, "60")  # 2025/26 Q1 has no figure
+    approved_in(kpi, 2024, 2, "50")  # the same period last year
+    current = approved_in(kpi, 2025, 2, "80")
+    expected = ["No figure for 2025/26 Q1", "Improving against 2024/25 Q2"]
+    pages = {
+        "return": clients["performance_admin"].get(reverse("kpis:return-edit", kwargs={"pk": current.pk})),
+        "review": clients["performance_admin"].get(reverse("kpis:return-review", kwargs={"pk": current.pk})),
+        "dashboard": clients["performance_admin"].get(reverse("reporting:dashboard")),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        page = " ".join(re.sub(r"<[^>]+>", "", response.content.decode()).split())  # the words people read
+        for words in expected:
+            assert words in page, (name, words)
+
+
+def test_the_return_page_labels_each_previous_value_with_its_period(world, clients):
+    kpi = world.kpis["s1"]
+    approved_in(kpi, 2024, 4, "61.5")
+    approved_in(kpi, 2025, 1, "63.25")
+    page = clients["service_lead"].get(reverse("kpis:return-edit", kwargs={"pk": world.kpis["return_s1"].pk}))
+    text = page.content.decode()
+    previous = text[text.index("Previous values") : text.index("How it is calculated")]
+    assert previous.index("2025/26 Q1") < previous.index("63.3") < previous.index("2024/25 Q4")
+    assert previous.index("2024/25 Q4") < previous.index("61.5")

@@ -283,4 +283,4 @@ def test_a_cumulative_kpi_is_compared_only_with_last_year(world, period):
     KpiReturn.objects.filter(pk=current.pk).update(value=D("25"))
     current.refresh_from_db()
     result = results_for([current])[current.pk]
-    assert result.direction == "no_comparison"
+    assert result.direction == "cumulative"  # says why it is not compared, not "no earlier value"
