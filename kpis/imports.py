@@ -9,14 +9,16 @@ downloadable template.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import OrgUnit, User
+from core.number_input import MAX_DECIMAL_PLACES, NumberError, read_number
 from core.tabular import RowProblem, read_with_columns
 from kpis.models import (
     CumulativeBasis,
@@ -39,15 +41,19 @@ def text(value: str) -> str:
     return value.strip()
 
 
-def decimal(value: str) -> Decimal:
+def number(value: str) -> Decimal:
+    """A figure, read exactly as the forms read it (``core.number_input.read_number``)."""
     try:
-        return Decimal(value.replace(",", "").strip())
-    except InvalidOperation:
-        raise CellError(f"“{value}” is not a number") from None
+        parsed = read_number(value)
+    except NumberError as error:
+        raise CellError(str(error)) from None
+    if parsed is None:
+        raise CellError("Enter a value")
+    return parsed
 
 
-def optional_decimal(value: str) -> Decimal | None:
-    return decimal(value) if value.strip() else None
+def optional_number(value: str) -> Decimal | None:
+    return number(value) if value.strip() else None
 
 
 def date(value: str) -> datetime.date:
@@ -231,7 +237,7 @@ def _version_fields(row: dict) -> dict:
     return {
         "calculation_method": row["calculation_method"],
         "unit": row["unit"],
-        "rate_per": int(row["rate_per"]) if row.get("rate_per") else None,
+        "rate_per": row.get("rate_per"),
         "polarity": row["polarity"],
         "cumulative_basis": row["cumulative_basis"],
         "quarter_rule": row.get("quarter_rule") or QuarterRule.LAST_MONTH,
@@ -257,8 +263,8 @@ DICTIONARY = ImportKind(
         Column("cumulative_basis", choice([c.value for c in CumulativeBasis])),
         Column("decimal_places", choice(["0", "1", "2", "3", "4"])),
         Column("tolerance_type", choice([t.value for t in ToleranceType])),
-        Column("tolerance_amount", optional_decimal, required=False),
-        Column("rate_per", optional_decimal, required=False),
+        Column("tolerance_amount", optional_number, required=False),
+        Column("rate_per", lambda value: _int(value) if value.strip() else None, required=False),
         Column("deputy", text, required=False),
         Column("portfolio", text, required=False),
         Column("why_it_matters", text, required=False),
@@ -287,6 +293,16 @@ def _check_kpi(row: dict, context: dict) -> str | None:
     return None
 
 
+def _check_target_row(row: dict, context: dict) -> str | None:
+    from kpis.services.dictionary import target_problems
+
+    problem = _check_kpi(row, context)
+    if problem:
+        return problem
+    problems = target_problems(kpi=context["kpis"][row["kpi_code"]], for_date=row["for_date"], value=row["value"])
+    return next((f"{column}: {message}" for column, message in problems.items()), None)
+
+
 def _apply_targets(*, by, rows: list[dict]) -> int:
     from kpis.services.dictionary import target_set
 
@@ -310,11 +326,11 @@ TARGETS = ImportKind(
     columns=(
         Column("kpi_code", text),
         Column("for_date", date, help="the last day of the period the target is for"),
-        Column("value", decimal),
+        Column("value", number),
         Column("is_year_to_date", yes_no, required=False),
         Column("note", text, required=False),
     ),
-    check_row=_check_kpi,
+    check_row=_check_target_row,
     apply=_apply_targets,
 )
 
@@ -330,9 +346,12 @@ def _check_value_row(row: dict, context: dict) -> str | None:
     period = context["periods"].get(key)
     if period is None:
         return f"quarter: there is no {row['year']}/{str(row['year'] + 1)[-2:]} Q{row['quarter']} reporting period"
-    if period.state in {"open"}:
-        return "quarter: that period is open; enter its values as returns"
-    return None
+    from kpis.services.returns import backfill_problems
+
+    problems = backfill_problems(
+        kpi=context["kpis"][row["kpi_code"]], period=period, value=row["value"], data_period_end=row["data_period_end"]
+    )
+    return next((f"{column}: {message}" for column, message in problems.items()), None)
 
 
 def _apply_values(*, by, rows: list[dict]) -> int:
@@ -354,10 +373,10 @@ def _apply_values(*, by, rows: list[dict]) -> int:
 
 
 def _int(value: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise CellError(f"“{value}” is not a whole number") from None
+    value = value.strip()
+    if not re.fullmatch(r"[0-9]{1,9}", value, re.ASCII):
+        raise CellError(f"“{value}” is not a whole number")
+    return int(value)
 
 
 VALUES = ImportKind(
@@ -370,7 +389,7 @@ VALUES = ImportKind(
         Column("quarter", choice(["1", "2", "3", "4"])),
         Column("data_period_label", text),
         Column("data_period_end", date),
-        Column("value", decimal),
+        Column("value", number),
         Column("data_period_start", date, required=False),
         Column("note", text, required=False),
     ),
@@ -380,6 +399,17 @@ VALUES = ImportKind(
 
 
 # --- Benchmarks ---------------------------------------------------------------------------------------
+
+
+def _check_benchmark_row(row: dict, context: dict) -> str | None:
+    """A comparator comes from another body, so it keeps its own precision up to what is stored."""
+    from kpis.validation import places_problem
+
+    problem = _check_kpi(row, context)
+    if problem:
+        return problem
+    problem = places_problem(row["value"], MAX_DECIMAL_PLACES)
+    return f"value: {problem}" if problem else None
 
 
 def _apply_benchmarks(*, by, rows: list[dict]) -> int:
@@ -408,10 +438,10 @@ BENCHMARKS = ImportKind(
         Column("data_period_label", text),
         Column("period_end", date),
         Column("comparator", text),
-        Column("value", decimal),
+        Column("value", number),
         Column("source", text, required=False),
     ),
-    check_row=_check_kpi,
+    check_row=_check_benchmark_row,
     apply=_apply_benchmarks,
 )
 

@@ -9,6 +9,7 @@ from accounts.policy import Capability
 from audit.services import audit_record, audit_saved, model_snapshot
 from core.services import apply_changes, require
 from kpis.models import Benchmark, Breakdown, Kpi, KpiVersion, Target
+from kpis.validation import check_value
 
 KPI_EDITABLE = {*Kpi.EDITABLE_FIELDS, "is_active"}
 VERSION_FIELDS = set(KpiVersion.DEFINITION_FIELDS)
@@ -78,9 +79,23 @@ def kpi_version_create(*, by, kpi: Kpi, effective_from, change_reason: str = "",
     return version
 
 
+def target_problems(*, kpi: Kpi, for_date, value) -> dict[str, str]:
+    """Field → message for a target the KPI cannot be judged against: a figure the KPI itself
+    could not report (too many decimals, a percentage over 100). The target form, the targets
+    import and ``target_set`` all ask this one function."""
+    if value is None or for_date is None:
+        return {}
+    version = kpi.version_for(for_date)
+    problem = check_value(kpi, version, value) if version else None
+    return {"value": problem} if problem else {}
+
+
 @transaction.atomic
 def target_set(*, by, kpi: Kpi, for_date, value, is_year_to_date: bool = False, note: str = "") -> Target:
     require(by, Capability.MANAGE_KPIS)
+    problems = target_problems(kpi=kpi, for_date=for_date, value=value)
+    if problems:
+        raise ValidationError(problems)
     target = Target.objects.select_for_update().filter(kpi=kpi, for_date=for_date).first()
     before = model_snapshot(target) if target else None
     if target is None:

@@ -16,7 +16,7 @@ from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod, ReturnStat
 from kpis.results import Polarity, Rag, Tolerance, ToleranceType, rag
 from kpis.services import parts as return_parts
 from kpis.services.parts import Parts
-from kpis.validation import check_entry, compute, unusual_movement
+from kpis.validation import check_entry, check_value, compute, unusual_movement
 from kpis.workflow import Action, TransitionRefused, next_state
 
 UNUSUAL = "unusual"
@@ -303,6 +303,17 @@ def return_allow_late(*, by, kpi_return: KpiReturn, reason: str = "") -> KpiRetu
     return current
 
 
+def backfill_problems(*, kpi: Kpi, period: ReportingPeriod, value, data_period_end) -> dict[str, str]:
+    """Field → message for a historic figure that cannot be recorded as given: one the KPI's
+    definition in force for that data period would refuse on the return form. The history
+    import asks this for every row before applying any; ``return_backfill`` asks it again."""
+    if period.state == PeriodState.OPEN:
+        return {"quarter": "that period is open; enter its values as returns"}
+    version = kpi.version_for(data_period_end or period.end)
+    problem = check_value(kpi, version, value) if version else None
+    return {"value": problem} if problem else {}
+
+
 @transaction.atomic
 def return_backfill(
     *, by, kpi: Kpi, period: ReportingPeriod, value, numerator=None, denominator=None, note: str = "", data_period=None
@@ -315,6 +326,11 @@ def return_backfill(
     current = _lock(kpi_return)
     if current.state not in {ReturnState.NOT_STARTED, ReturnState.APPROVED}:
         raise TransitionRefused(f"{kpi.code} {period.label} is {current.get_state_display().lower()}; not overwritten.")
+    problems = backfill_problems(
+        kpi=kpi, period=period, value=value, data_period_end=data_period.end if data_period else None
+    )
+    if problems:
+        raise ValidationError(problems)
     before = model_snapshot(current)
     current.value, current.numerator, current.denominator = value, numerator, denominator
     current.data_quality_note = note
