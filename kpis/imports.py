@@ -159,7 +159,9 @@ def _row_key(kind: ImportKind, row: dict) -> tuple:
         return (row["code"],)
     if kind.slug == "benchmarks":
         return (row["kpi_code"], row["period_end"], row["comparator"])
-    return (row["kpi_code"], row.get("for_date") or row.get("data_period_end"))
+    if kind.slug == "values":
+        return (row["kpi_code"], row["year"], row["quarter"])  # one figure per KPI and reporting period
+    return (row["kpi_code"], row["for_date"])
 
 
 def load_context() -> dict:
@@ -189,7 +191,12 @@ def _check_dictionary_row(row: dict, context: dict) -> str | None:
         column, messages = next(iter(error.message_dict.items()))
         return f"{column}: {messages[0]}"
     if row["code"] in context["kpis"]:
+        from kpis.services.dictionary import tolerance_problems
+
         kpi = context["kpis"][row["code"]]
+        problems = tolerance_problems(kpi=kpi, tolerance_type=row["tolerance_type"])
+        if problems:
+            return next(f"{column}: {message}" for column, message in problems.items())
         current = kpi.version_for(datetime.date.max)
         defining = ("unit", "polarity", "cumulative_basis", "calculation_method")
         if current and any(str(getattr(current, name)) != str(row[name]) for name in defining):
