@@ -19,7 +19,7 @@ from django.db import transaction
 
 from accounts.models import OrgUnit, User
 from core.number_input import MAX_DECIMAL_PLACES, NumberError, read_number
-from core.tabular import RowProblem, read_with_columns
+from core.tabular import RowProblem, UnreadableCell, read_with_columns
 from kpis.models import (
     CumulativeBasis,
     DataPeriodType,
@@ -121,12 +121,17 @@ def check_file(kind: ImportKind, uploaded) -> Checked:
     seen: dict[tuple, int] = {}
     for number, raw in enumerate(raw_rows, start=2):
         cells = {name: (raw.get(name) or "").strip() for name in header}
-        if not any(cells.values()):
+        unreadable = {name: cell.problem for name, cell in raw.items() if isinstance(cell, UnreadableCell)}
+        if not any(cells.values()) and not unreadable:
             continue
         row: dict = {"_row": number}
         bad = False
         for column in kind.columns:
             value = cells.get(column.name, "")
+            if column.name in unreadable:
+                result.problems.append(RowProblem(number, column.name, f"The cell {unreadable[column.name]}"))
+                bad = True
+                continue
             if not value:
                 if column.required:
                     result.problems.append(RowProblem(number, column.name, "Enter a value"))
