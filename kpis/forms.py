@@ -6,6 +6,7 @@ from django import forms
 
 from core.forms import GovukFormMixin
 from core.number_input import NumberField
+from core.validators import today_or_later
 from kpis.models import (
     POLARITY_CHOICES,
     CumulativeBasis,
@@ -197,6 +198,14 @@ class EscalationForm(ServiceErrorsMixin, forms.ModelForm):
             "due_date": DATE,
         }
         labels = {"reason": "Why it is being escalated", "actions": "Actions agreed", "owner": "Who owns the actions"}
+
+    def clean_due_date(self):
+        """The rule ``escalation_raise`` applies, told before the rest is checked."""
+        due_date = self.cleaned_data.get("due_date")
+        problem = today_or_later(due_date)
+        if problem:
+            raise forms.ValidationError(problem)
+        return due_date
 
 
 class EscalationUpdateForm(GovukFormMixin, forms.Form):
