@@ -31,6 +31,7 @@ from kpis.models import (
     Unit,
 )
 from kpis.results import Polarity, ToleranceType
+from kpis.workflow import TransitionRefused
 
 
 class CellError(ValueError):
@@ -189,6 +190,12 @@ def _check_dictionary_row(row: dict, context: dict) -> str | None:
             return f"{name}: no active person with the user name {row[name]}"
     if row["tolerance_type"] != "none" and row.get("tolerance_amount") is None:
         return "tolerance_amount: give the tolerance, or set tolerance_type to none"
+    for name in ("code", "title", "portfolio", "source_system", "tolerance_amount"):
+        try:  # the model's own limits (lengths, digits), told here rather than failing on save
+            Kpi._meta.get_field(name).clean(row.get(name) if row.get(name) is not None else "", None)
+        except ValidationError as error:
+            if row.get(name) not in (None, ""):
+                return f"{name}: {error.messages[0]}"
     version = KpiVersion(**_version_fields(row))
     try:
         version.clean()
@@ -469,4 +476,14 @@ def apply_import(*, by, kind: ImportKind, checked: Checked) -> int:
     require(by, Capability.MANAGE_KPIS)
     if checked.problems:
         raise ValueError("The file has problems; nothing was imported.")
-    return kind.apply(by=by, rows=checked.rows)
+    try:
+        return kind.apply(by=by, rows=checked.rows)
+    except (ValidationError, TransitionRefused) as refused:
+        # Checked a moment ago, refused now: something changed in between (a period published,
+        # a return submitted). The services' own checks hold; the whole file rolls back.
+        messages = refused.messages if isinstance(refused, ValidationError) else [str(refused)]
+        raise ImportRefused(f"Nothing was imported: {'; '.join(messages)}") from refused
+
+
+class ImportRefused(ValueError):
+    """A checked file that a service refused while applying it; nothing of it was saved."""

@@ -259,3 +259,34 @@ def test_the_same_kpi_and_quarter_twice_is_a_repeat_whatever_the_period_end(worl
     assert response.status_code == 400
     assert problems(response) == [(3, "kpi_code", "Repeats row 2")]
     assert not KpiReturn.objects.filter(period__year=2024).exists()
+
+
+def test_a_dictionary_row_beyond_the_models_limits_is_reported_not_a_crash(world, clients):
+    header = (
+        "code,title,definition,calculation_method,owning_service,owner,unit,polarity,frequency,"
+        "data_period_type,cumulative_basis,decimal_places,tolerance_type,tolerance_amount\n"
+    )
+    row = "NEW-2,T,D,M,S1,service_lead,number,higher,quarterly,quarter,none,1,absolute,0.123456\n"
+    response = post_import(clients["performance_admin"], "dictionary", upload(header + row))
+    assert response.status_code == 400
+    assert problems(response)[0][:2] == (2, "tolerance_amount")
+    response = post_import(
+        clients["performance_admin"],
+        "dictionary",
+        upload(header + row.replace("NEW-2,T", "NEW-2," + "T" * 301).replace("0.123456", "2")),
+    )
+    assert response.status_code == 400
+    assert problems(response)[0][:2] == (2, "title")
+
+
+def test_a_period_published_between_the_check_and_the_apply_refuses_the_whole_file(world):
+    from kpis.imports import KINDS, ImportRefused, apply_import, check_file
+
+    period = closed_period()
+    text = VALUES_HEADER + "S2-01,2024,2,2024/25 Q2,2024-09-30,70\nS1-01,2024,2,2024/25 Q2,2024-09-30,77.5\n"
+    checked = check_file(KINDS["values"], upload(text))
+    assert checked.problems == []
+    ReportingPeriod.objects.filter(pk=period.pk).update(state="published")
+    with pytest.raises(ImportRefused, match="Nothing was imported: .*published"):
+        apply_import(by=world.people["performance_admin"], kind=KINDS["values"], checked=checked)
+    assert not KpiReturn.objects.filter(period=period, value__isnull=False).exists()
