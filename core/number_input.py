@@ -63,8 +63,10 @@ def read_number(text: str) -> Decimal | None:
         if _EXPONENT.fullmatch(stripped):
             raise NumberError(f"“{shown}” is in exponent notation: write the number in full, like 1000 not 1e3")
         raise NumberError(f"Enter a number, like 82.5: use the digits 0 to 9 and a full stop (not “{shown}”)")
-    value = Decimal(stripped.replace(",", "")) + 0  # + 0 turns -0 into 0
-    if value != 0 and value.adjusted() >= MAX_WHOLE_DIGITS:
+    value = Decimal(stripped.replace(",", ""))  # exact: no context, so nothing is rounded
+    if value.is_zero():
+        return value.copy_abs()  # -0 is 0
+    if value.adjusted() >= MAX_WHOLE_DIGITS:
         raise NumberError(f"“{shown}” is too large: at most {MAX_WHOLE_DIGITS} digits before the decimal point")
     return value
 
@@ -75,15 +77,16 @@ def excel_number(value: float | int, *, percent: bool = False) -> str:
     (0.852 shown as 85.2% is read as 85.2), exactly, in plain notation."""
     number = Decimal(value) if isinstance(value, int) else _EXCEL.create_decimal(repr(value))
     if percent:
-        number *= 100
-    if number == number.to_integral_value():
-        number = number.quantize(Decimal(1))
-    return format(number.normalize() if number != 0 else Decimal(0), "f")
+        number = number.scaleb(2)
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class NumberField(forms.DecimalField):
     """A figure typed into a form, read by ``read_number``. It does not count decimals: the KPI's
     own rule does (``kpis.validation.check_value``), so the message matches the KPI's hint."""
+
+    widget = forms.TextInput  # a browser's number input refuses "1,234" and rounds to its step
 
     def __init__(self, *args, **kwargs):
         kwargs.pop("max_digits", None)
@@ -102,7 +105,7 @@ class NumberField(forms.DecimalField):
         forms.Field.validate(self, value)
 
     def widget_attrs(self, widget):
-        return forms.Field.widget_attrs(self, widget)
+        return {**forms.Field.widget_attrs(self, widget), "inputmode": "decimal", "spellcheck": "false"}
 
 
 __all__ = ["MAX_DECIMAL_PLACES", "NumberError", "NumberField", "excel_number", "read_number"]

@@ -281,6 +281,7 @@ class KpiForm(ServiceErrorsMixin, forms.ModelForm):
             "council_plan_nodes": "The parts of the Council Plan it reports against.",
             "objectives": "Plan objectives it measures.",
         }
+        field_classes = {"tolerance_amount": NumberField, "end_of_plan_target": NumberField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

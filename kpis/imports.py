@@ -191,11 +191,12 @@ def _check_dictionary_row(row: dict, context: dict) -> str | None:
     if row["tolerance_type"] != "none" and row.get("tolerance_amount") is None:
         return "tolerance_amount: give the tolerance, or set tolerance_type to none"
     for name in ("code", "title", "portfolio", "source_system", "tolerance_amount"):
+        if row.get(name) in (None, ""):
+            continue
         try:  # the model's own limits (lengths, digits), told here rather than failing on save
-            Kpi._meta.get_field(name).clean(row.get(name) if row.get(name) is not None else "", None)
+            Kpi._meta.get_field(name).clean(row[name], None)
         except ValidationError as error:
-            if row.get(name) not in (None, ""):
-                return f"{name}: {error.messages[0]}"
+            return f"{name}: {error.messages[0]}"
     version = KpiVersion(**_version_fields(row))
     try:
         version.clean()

@@ -84,8 +84,12 @@ def check_value(kpi: Kpi, version: KpiVersion, value: Decimal | None) -> str | N
 def places_problem(value: Decimal, places: int) -> str | None:
     """Too many decimals for ``places``, said the way the form's hint says it ("To 1 decimal
     place."). A figure is refused, never rounded: rounding would change what was reported."""
-    exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > places:
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        return "Enter a number"
+    while exponent < 0 and digits and digits[-1] == 0:  # 12.50 has one decimal; exactly, unlike normalize()
+        digits, exponent = digits[:-1], exponent + 1
+    if -exponent > places:
         return (
             f"Give the value to at most {places} decimal place{'s' if places != 1 else ''}"
             if places
