@@ -25,12 +25,15 @@ from kpis.models import (
     DataPeriodType,
     Frequency,
     Kpi,
+    KpiReturn,
     KpiVersion,
+    PeriodState,
     QuarterRule,
     ReportingPeriod,
     Unit,
 )
 from kpis.results import Polarity, ToleranceType
+from kpis.services.returns import is_published
 from kpis.workflow import TransitionRefused
 
 
@@ -118,7 +121,7 @@ def check_file(kind: ImportKind, uploaded) -> Checked:
     header, raw_rows, result.problems = read_with_columns(uploaded, [c.name for c in kind.columns if c.required])
     if result.problems:
         return result
-    context = load_context()
+    context = load_context(history=kind.slug == "values")
     seen: dict[tuple, int] = {}
     for number, raw in enumerate(raw_rows, start=2):
         cells = {name: (raw.get(name) or "").strip() for name in header}
@@ -170,13 +173,18 @@ def _row_key(kind: ImportKind, row: dict) -> tuple:
     return (row["kpi_code"], row["for_date"])
 
 
-def load_context() -> dict:
-    return {
+def load_context(*, history: bool = False) -> dict:
+    context = {
         "kpis": {kpi.code: kpi for kpi in Kpi.objects.prefetch_related("versions")},
         "services": {u.code: u for u in OrgUnit.objects.filter(kind="service")},
         "people": {u.username: u for u in User.objects.filter(is_active=True)},
         "periods": {(p.year, p.quarter): p for p in ReportingPeriod.objects.all()},
     }
+    if history:  # read once for the history rule, rather than twice a row
+        returns = KpiReturn.objects.exclude(period__state=PeriodState.OPEN)
+        context["returns"] = {(r.kpi_id, r.period_id): r for r in returns}
+        context["published_periods"] = {p.pk for p in context["periods"].values() if is_published(p)}
+    return context
 
 
 # --- The data dictionary ------------------------------------------------------------------------
@@ -368,8 +376,14 @@ def _check_value_row(row: dict, context: dict) -> str | None:
         return f"quarter: there is no {row['year']}/{str(row['year'] + 1)[-2:]} Q{row['quarter']} reporting period"
     from kpis.services.returns import backfill_problems
 
+    kpi = context["kpis"][row["kpi_code"]]
     problems = backfill_problems(
-        kpi=context["kpis"][row["kpi_code"]], period=period, value=row["value"], data_period_end=row["data_period_end"]
+        kpi=kpi,
+        period=period,
+        value=row["value"],
+        data_period_end=row["data_period_end"],
+        existing=context["returns"].get((kpi.pk, period.pk)),
+        published=period.pk in context["published_periods"],
     )
     return next((f"{column}: {message}" for column, message in problems.items()), None)
 

@@ -312,6 +312,10 @@ def is_published(period: ReportingPeriod) -> bool:
     return snapshots is not None and snapshots.filter(kind="published").exists()
 
 
+#: ``backfill_problems`` reads the existing return itself unless given it (None: there is none).
+LOOK_UP = object()
+
+
 def _same_figure(kpi_return: KpiReturn, value, numerator, denominator) -> bool:
     return (kpi_return.value, kpi_return.numerator, kpi_return.denominator) == (value, numerator, denominator)
 
@@ -324,7 +328,8 @@ def backfill_problems(
     numerator=None,
     denominator=None,
     data_period_end=None,
-    existing: KpiReturn | None = None,
+    existing: KpiReturn | None | object = LOOK_UP,
+    published: bool | None = None,
 ) -> dict[str, str]:
     """Field → message for a historic figure that cannot be recorded as given. The history
     import asks this for every row before applying any; ``return_backfill`` asks it again, so
@@ -340,13 +345,15 @@ def backfill_problems(
         return {"quarter": "that period is open; enter its values as returns"}
     if period.state == PeriodState.SCHEDULED and not period.historic:
         return {"quarter": f"{period.label} has not opened yet; a figure is approved only after its period"}
-    if existing is None:
+    if existing is LOOK_UP:  # a caller checking many rows passes what it has already read
         existing = KpiReturn.objects.filter(kpi=kpi, period=period).first()
+    if published is None:
+        published = is_published(period)
     if existing is not None and existing.state not in {ReturnState.NOT_STARTED, ReturnState.APPROVED}:
         return {"quarter": f"{kpi.code} {period.label} is {existing.get_state_display().lower()}; not overwritten"}
     unchanged = existing is not None and existing.state == ReturnState.APPROVED
     unchanged = unchanged and _same_figure(existing, value, numerator, denominator)
-    if not unchanged and is_published(period):
+    if not unchanged and published:
         if existing is not None and existing.state == ReturnState.APPROVED:
             shown = "no figure" if existing.value is None else f"{existing.value.normalize():f}"
             return {
