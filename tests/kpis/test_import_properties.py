@@ -143,3 +143,37 @@ def test_any_value_text_gets_the_same_verdict_from_the_form_and_both_kinds_of_fi
             assert import_verdict(admin, xlsx_file(rows)) == by_form, text
 
     check()
+
+
+def test_any_target_text_gets_the_same_verdict_from_the_target_form_and_the_targets_import(world, clients):
+    from kpis.models import Target
+
+    admin = clients["performance_admin"]
+    counter = iter(range(10**6))
+
+    def targets() -> dict:
+        return dict(Target.objects.values_list("kpi__code", "value"))
+
+    @PROFILE
+    @given(text=CELL_TEXT)
+    def check(text: str) -> None:
+        good = str(Decimal(next(counter) % 100))
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(
+            [["kpi_code", "for_date", "value"], ["S2-01", "2025-09-30", good], ["S1-01", "2025-09-30", text]]
+        )
+        before = targets()
+        response = admin.post(
+            reverse("kpis:import-upload", kwargs={"kind": "targets"}),
+            {"file": SimpleUploadedFile("targets.csv", buffer.getvalue().encode())},
+        )
+        assert response.status_code in {302, 400}
+        if response.status_code == 400:
+            assert targets() == before
+        page = admin.post(
+            reverse("kpis:kpi-target-add", kwargs={"code": "S1-01"}), {"for_date": "2025-12-31", "value": text}
+        )
+        assert page.status_code in {200, 302}
+        assert (page.status_code == 302) == (response.status_code == 302), text
+
+    check()
