@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from core.forms import GovukFormMixin
+from core.number_input import NumberField
+from core.validators import today_or_later
 from kpis.models import (
     POLARITY_CHOICES,
     CumulativeBasis,
@@ -19,6 +21,7 @@ from kpis.models import (
 from kpis.monthly import Month
 from kpis.services import parts as return_parts
 from kpis.services.parts import Parts
+from kpis.validation import check_entry
 from planning.forms import DATE, ServiceErrorsMixin
 
 
@@ -38,9 +41,11 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
             "data_quality_note": forms.Textarea(attrs={"rows": 2}),
         }
         labels = {"data_quality_note": "Data quality note", "actions": "Actions being taken"}
+        field_classes = dict.fromkeys(["value", "numerator", "denominator"], NumberField)
 
     def __init__(self, *args, kpi_return: KpiReturn, **kwargs):
         super().__init__(*args, instance=kpi_return, **kwargs)
+        self.kpi_return = kpi_return
         version = kpi_return.version
         if version.is_ratio:
             del self.fields["value"]
@@ -80,6 +85,19 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
         if not self.is_bound or not self.data.get("show_confirm"):
             self.fields["confirm_unusual"].widget = forms.HiddenInput()
 
+    def clean(self):
+        """The KPI's rule for the figure (``check_entry``, which ``return_save`` applies again),
+        so a six-decimal value is told the KPI's places, as the hint says, not the column's."""
+        cleaned = super().clean()
+        names = [n for n in ("value", "numerator", "denominator") if n in self.fields and n not in self.errors]
+        if names:
+            entry = {name: cleaned.get(name) for name in ("value", "numerator", "denominator")}
+            problems = check_entry(self.kpi_return.kpi, self.kpi_return.version, **entry)
+            for name, message in problems.items():
+                if name in names:
+                    self.add_error(name, message)
+        return cleaned
+
     def _add_month_fields(self, kpi_return: KpiReturn, saved: Parts) -> None:
         """A monthly KPI is entered a month at a time; the quarter's figure is made from them."""
         version = kpi_return.version
@@ -93,10 +111,8 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
             for name in names:
                 label = version.numerator_label if name == "numerator" else version.denominator_label
                 field_name = return_parts.month_field(index, name)
-                new_fields[field_name] = forms.DecimalField(
+                new_fields[field_name] = NumberField(
                     required=False,
-                    max_digits=18,
-                    decimal_places=4,
                     label=f"{month:%B %Y}: {label or name}" if version.is_ratio else f"{month:%B %Y}",
                     help_text=f"The quarter's figure is {rule}." if index == 1 and name == names[0] else "",
                 )
@@ -110,10 +126,8 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
         for breakdown in self.breakdowns:
             for index, category in enumerate(breakdown.categories):
                 field_name = return_parts.cell_field(breakdown, index)
-                self.fields[field_name] = forms.DecimalField(
+                self.fields[field_name] = NumberField(
                     required=False,
-                    max_digits=18,
-                    decimal_places=4,
                     label=f"{breakdown.name}: {category}",
                     help_text="Optional. Breakdowns are published with counts below 5 shown as fewer than 5."
                     if index == 0
@@ -184,6 +198,14 @@ class EscalationForm(ServiceErrorsMixin, forms.ModelForm):
             "due_date": DATE,
         }
         labels = {"reason": "Why it is being escalated", "actions": "Actions agreed", "owner": "Who owns the actions"}
+
+    def clean_due_date(self):
+        """The rule ``escalation_raise`` applies, told before the rest is checked."""
+        due_date = self.cleaned_data.get("due_date")
+        problem = today_or_later(due_date)
+        if problem:
+            raise forms.ValidationError(problem)
+        return due_date
 
 
 class EscalationUpdateForm(GovukFormMixin, forms.Form):
@@ -259,6 +281,7 @@ class KpiForm(ServiceErrorsMixin, forms.ModelForm):
             "council_plan_nodes": "The parts of the Council Plan it reports against.",
             "objectives": "Plan objectives it measures.",
         }
+        field_classes = {"tolerance_amount": NumberField, "end_of_plan_target": NumberField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -315,10 +338,28 @@ class KpiVersionForm(ServiceErrorsMixin, forms.ModelForm):
 
 
 class TargetForm(ServiceErrorsMixin, forms.ModelForm):
+    """A target, checked by the same rule as ``target_set`` and the targets import."""
+
     class Meta:
         model = Target
         fields = ["for_date", "value", "is_year_to_date", "note"]
         widgets = {"for_date": DATE}
+        field_classes = {"value": NumberField}
+
+    def __init__(self, *args, kpi: Kpi, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kpi = kpi
+        self.fields["value"].widget = forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"})
+
+    def clean(self):
+        from kpis.services.dictionary import target_problems
+
+        cleaned = super().clean()
+        if "value" not in self.errors:
+            problems = target_problems(kpi=self.kpi, for_date=cleaned.get("for_date"), value=cleaned.get("value"))
+            for name, message in problems.items():
+                self.add_error(name, message)
+        return cleaned
 
 
 class BreakdownForm(ServiceErrorsMixin, forms.Form):
@@ -333,9 +374,9 @@ class BreakdownForm(ServiceErrorsMixin, forms.Form):
 
 
 class RevisionForm(ServiceErrorsMixin, forms.Form):
-    value = forms.DecimalField(required=False, max_digits=18, decimal_places=4, label="Revised value")
-    numerator = forms.DecimalField(required=False, max_digits=18, decimal_places=4)
-    denominator = forms.DecimalField(required=False, max_digits=18, decimal_places=4)
+    value = NumberField(required=False, label="Revised value")
+    numerator = NumberField(required=False)
+    denominator = NumberField(required=False)
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Why the published figure is revised",

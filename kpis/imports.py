@@ -9,26 +9,32 @@ downloadable template.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import OrgUnit, User
-from core.tabular import RowProblem, read_with_columns
+from core.number_input import MAX_DECIMAL_PLACES, NumberError, read_number
+from core.tabular import RowProblem, UnreadableCell, read_with_columns
 from kpis.models import (
     CumulativeBasis,
     DataPeriodType,
     Frequency,
     Kpi,
+    KpiReturn,
     KpiVersion,
+    PeriodState,
     QuarterRule,
     ReportingPeriod,
     Unit,
 )
 from kpis.results import Polarity, ToleranceType
+from kpis.services.returns import is_published
+from kpis.workflow import TransitionRefused
 
 
 class CellError(ValueError):
@@ -39,15 +45,19 @@ def text(value: str) -> str:
     return value.strip()
 
 
-def decimal(value: str) -> Decimal:
+def number(value: str) -> Decimal:
+    """A figure, read exactly as the forms read it (``core.number_input.read_number``)."""
     try:
-        return Decimal(value.replace(",", "").strip())
-    except InvalidOperation:
-        raise CellError(f"“{value}” is not a number") from None
+        parsed = read_number(value)
+    except NumberError as error:
+        raise CellError(str(error)) from None
+    if parsed is None:
+        raise CellError("Enter a value")
+    return parsed
 
 
-def optional_decimal(value: str) -> Decimal | None:
-    return decimal(value) if value.strip() else None
+def optional_number(value: str) -> Decimal | None:
+    return number(value) if value.strip() else None
 
 
 def date(value: str) -> datetime.date:
@@ -111,16 +121,21 @@ def check_file(kind: ImportKind, uploaded) -> Checked:
     header, raw_rows, result.problems = read_with_columns(uploaded, [c.name for c in kind.columns if c.required])
     if result.problems:
         return result
-    context = load_context()
+    context = load_context(history=kind.slug == "values")
     seen: dict[tuple, int] = {}
     for number, raw in enumerate(raw_rows, start=2):
         cells = {name: (raw.get(name) or "").strip() for name in header}
-        if not any(cells.values()):
+        unreadable = {name: cell.problem for name, cell in raw.items() if isinstance(cell, UnreadableCell)}
+        if not any(cells.values()) and not unreadable:
             continue
         row: dict = {"_row": number}
         bad = False
         for column in kind.columns:
             value = cells.get(column.name, "")
+            if column.name in unreadable:
+                result.problems.append(RowProblem(number, column.name, f"The cell {unreadable[column.name]}"))
+                bad = True
+                continue
             if not value:
                 if column.required:
                     result.problems.append(RowProblem(number, column.name, "Enter a value"))
@@ -153,16 +168,23 @@ def _row_key(kind: ImportKind, row: dict) -> tuple:
         return (row["code"],)
     if kind.slug == "benchmarks":
         return (row["kpi_code"], row["period_end"], row["comparator"])
-    return (row["kpi_code"], row.get("for_date") or row.get("data_period_end"))
+    if kind.slug == "values":
+        return (row["kpi_code"], row["year"], row["quarter"])  # one figure per KPI and reporting period
+    return (row["kpi_code"], row["for_date"])
 
 
-def load_context() -> dict:
-    return {
+def load_context(*, history: bool = False) -> dict:
+    context = {
         "kpis": {kpi.code: kpi for kpi in Kpi.objects.prefetch_related("versions")},
         "services": {u.code: u for u in OrgUnit.objects.filter(kind="service")},
         "people": {u.username: u for u in User.objects.filter(is_active=True)},
         "periods": {(p.year, p.quarter): p for p in ReportingPeriod.objects.all()},
     }
+    if history:  # read once for the history rule, rather than twice a row
+        returns = KpiReturn.objects.exclude(period__state=PeriodState.OPEN)
+        context["returns"] = {(r.kpi_id, r.period_id): r for r in returns}
+        context["published_periods"] = {p.pk for p in context["periods"].values() if is_published(p)}
+    return context
 
 
 # --- The data dictionary ------------------------------------------------------------------------
@@ -176,6 +198,13 @@ def _check_dictionary_row(row: dict, context: dict) -> str | None:
             return f"{name}: no active person with the user name {row[name]}"
     if row["tolerance_type"] != "none" and row.get("tolerance_amount") is None:
         return "tolerance_amount: give the tolerance, or set tolerance_type to none"
+    for name in ("code", "title", "portfolio", "source_system", "tolerance_amount"):
+        if row.get(name) in (None, ""):
+            continue
+        try:  # the model's own limits (lengths, digits), told here rather than failing on save
+            Kpi._meta.get_field(name).clean(row[name], None)
+        except ValidationError as error:
+            return f"{name}: {error.messages[0]}"
     version = KpiVersion(**_version_fields(row))
     try:
         version.clean()
@@ -183,7 +212,12 @@ def _check_dictionary_row(row: dict, context: dict) -> str | None:
         column, messages = next(iter(error.message_dict.items()))
         return f"{column}: {messages[0]}"
     if row["code"] in context["kpis"]:
+        from kpis.services.dictionary import tolerance_problems
+
         kpi = context["kpis"][row["code"]]
+        problems = tolerance_problems(kpi=kpi, tolerance_type=row["tolerance_type"])
+        if problems:
+            return next(f"{column}: {message}" for column, message in problems.items())
         current = kpi.version_for(datetime.date.max)
         defining = ("unit", "polarity", "cumulative_basis", "calculation_method")
         if current and any(str(getattr(current, name)) != str(row[name]) for name in defining):
@@ -231,7 +265,7 @@ def _version_fields(row: dict) -> dict:
     return {
         "calculation_method": row["calculation_method"],
         "unit": row["unit"],
-        "rate_per": int(row["rate_per"]) if row.get("rate_per") else None,
+        "rate_per": row.get("rate_per"),
         "polarity": row["polarity"],
         "cumulative_basis": row["cumulative_basis"],
         "quarter_rule": row.get("quarter_rule") or QuarterRule.LAST_MONTH,
@@ -257,8 +291,8 @@ DICTIONARY = ImportKind(
         Column("cumulative_basis", choice([c.value for c in CumulativeBasis])),
         Column("decimal_places", choice(["0", "1", "2", "3", "4"])),
         Column("tolerance_type", choice([t.value for t in ToleranceType])),
-        Column("tolerance_amount", optional_decimal, required=False),
-        Column("rate_per", optional_decimal, required=False),
+        Column("tolerance_amount", optional_number, required=False),
+        Column("rate_per", lambda value: _int(value) if value.strip() else None, required=False),
         Column("deputy", text, required=False),
         Column("portfolio", text, required=False),
         Column("why_it_matters", text, required=False),
@@ -287,6 +321,16 @@ def _check_kpi(row: dict, context: dict) -> str | None:
     return None
 
 
+def _check_target_row(row: dict, context: dict) -> str | None:
+    from kpis.services.dictionary import target_problems
+
+    problem = _check_kpi(row, context)
+    if problem:
+        return problem
+    problems = target_problems(kpi=context["kpis"][row["kpi_code"]], for_date=row["for_date"], value=row["value"])
+    return next((f"{column}: {message}" for column, message in problems.items()), None)
+
+
 def _apply_targets(*, by, rows: list[dict]) -> int:
     from kpis.services.dictionary import target_set
 
@@ -310,11 +354,11 @@ TARGETS = ImportKind(
     columns=(
         Column("kpi_code", text),
         Column("for_date", date, help="the last day of the period the target is for"),
-        Column("value", decimal),
+        Column("value", number),
         Column("is_year_to_date", yes_no, required=False),
         Column("note", text, required=False),
     ),
-    check_row=_check_kpi,
+    check_row=_check_target_row,
     apply=_apply_targets,
 )
 
@@ -330,9 +374,18 @@ def _check_value_row(row: dict, context: dict) -> str | None:
     period = context["periods"].get(key)
     if period is None:
         return f"quarter: there is no {row['year']}/{str(row['year'] + 1)[-2:]} Q{row['quarter']} reporting period"
-    if period.state in {"open"}:
-        return "quarter: that period is open; enter its values as returns"
-    return None
+    from kpis.services.returns import backfill_problems
+
+    kpi = context["kpis"][row["kpi_code"]]
+    problems = backfill_problems(
+        kpi=kpi,
+        period=period,
+        value=row["value"],
+        data_period_end=row["data_period_end"],
+        existing=context["returns"].get((kpi.pk, period.pk)),
+        published=period.pk in context["published_periods"],
+    )
+    return next((f"{column}: {message}" for column, message in problems.items()), None)
 
 
 def _apply_values(*, by, rows: list[dict]) -> int:
@@ -354,10 +407,10 @@ def _apply_values(*, by, rows: list[dict]) -> int:
 
 
 def _int(value: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise CellError(f"“{value}” is not a whole number") from None
+    value = value.strip()
+    if not re.fullmatch(r"[0-9]{1,9}", value, re.ASCII):
+        raise CellError(f"“{value}” is not a whole number")
+    return int(value)
 
 
 VALUES = ImportKind(
@@ -370,7 +423,7 @@ VALUES = ImportKind(
         Column("quarter", choice(["1", "2", "3", "4"])),
         Column("data_period_label", text),
         Column("data_period_end", date),
-        Column("value", decimal),
+        Column("value", number),
         Column("data_period_start", date, required=False),
         Column("note", text, required=False),
     ),
@@ -380,6 +433,17 @@ VALUES = ImportKind(
 
 
 # --- Benchmarks ---------------------------------------------------------------------------------------
+
+
+def _check_benchmark_row(row: dict, context: dict) -> str | None:
+    """A comparator comes from another body, so it keeps its own precision up to what is stored."""
+    from kpis.validation import places_problem
+
+    problem = _check_kpi(row, context)
+    if problem:
+        return problem
+    problem = places_problem(row["value"], MAX_DECIMAL_PLACES)
+    return f"value: {problem}" if problem else None
 
 
 def _apply_benchmarks(*, by, rows: list[dict]) -> int:
@@ -408,10 +472,10 @@ BENCHMARKS = ImportKind(
         Column("data_period_label", text),
         Column("period_end", date),
         Column("comparator", text),
-        Column("value", decimal),
+        Column("value", number),
         Column("source", text, required=False),
     ),
-    check_row=_check_kpi,
+    check_row=_check_benchmark_row,
     apply=_apply_benchmarks,
 )
 
@@ -427,4 +491,14 @@ def apply_import(*, by, kind: ImportKind, checked: Checked) -> int:
     require(by, Capability.MANAGE_KPIS)
     if checked.problems:
         raise ValueError("The file has problems; nothing was imported.")
-    return kind.apply(by=by, rows=checked.rows)
+    try:
+        return kind.apply(by=by, rows=checked.rows)
+    except (ValidationError, TransitionRefused) as refused:
+        # Checked a moment ago, refused now: something changed in between (a period published,
+        # a return submitted). The services' own checks hold; the whole file rolls back.
+        messages = refused.messages if isinstance(refused, ValidationError) else [str(refused)]
+        raise ImportRefused(f"Nothing was imported: {'; '.join(messages)}") from refused
+
+
+class ImportRefused(ValueError):
+    """A checked file that a service refused while applying it; nothing of it was saved."""

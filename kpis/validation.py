@@ -7,6 +7,7 @@ import statistics
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.number_input import MAX_DECIMAL_PLACES
 from kpis.models import Kpi, KpiVersion, Unit
 
 #: How far from its history a value may move before it needs confirming (docs/adr/0008).
@@ -51,6 +52,10 @@ def check_entry(kpi: Kpi, version: KpiVersion, *, value, numerator, denominator)
             and numerator > denominator
         ):
             errors["numerator"] = "The numerator cannot be more than the denominator for a proportion"
+        for name, part in (("numerator", numerator), ("denominator", denominator)):
+            problem = places_problem(part, MAX_DECIMAL_PLACES) if part is not None else None
+            if problem:
+                errors.setdefault(name, problem)
         if (numerator is None) != (denominator is None):
             field = "numerator" if numerator is None else "denominator"
             errors[field] = "Enter both the numerator and the denominator"
@@ -66,18 +71,30 @@ def check_value(kpi: Kpi, version: KpiVersion, value: Decimal | None) -> str | N
     breakdown cell), or None."""
     if value is None:
         return None
-    exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > kpi.decimal_places:
-        places = kpi.decimal_places
+    problem = places_problem(value, kpi.decimal_places)
+    if problem:
+        return problem
+    if version.unit == Unit.PERCENTAGE and (value < 0 or (value > 100 and not kpi.allows_over_100)):
+        return "Enter a percentage between 0 and 100"
+    if version.unit in {Unit.DAYS, Unit.RATE} and value < 0:
+        return f"A {version.get_unit_display().lower()} value cannot be negative"
+    return None
+
+
+def places_problem(value: Decimal, places: int) -> str | None:
+    """Too many decimals for ``places``, said the way the form's hint says it ("To 1 decimal
+    place."). A figure is refused, never rounded: rounding would change what was reported."""
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        return "Enter a number"
+    while exponent < 0 and digits and digits[-1] == 0:  # 12.50 has one decimal; exactly, unlike normalize()
+        digits, exponent = digits[:-1], exponent + 1
+    if -exponent > places:
         return (
             f"Give the value to at most {places} decimal place{'s' if places != 1 else ''}"
             if places
             else "Give the value as a whole number"
         )
-    if version.unit == Unit.PERCENTAGE and (value < 0 or (value > 100 and not kpi.allows_over_100)):
-        return "Enter a percentage between 0 and 100"
-    if version.unit in {Unit.DAYS, Unit.RATE} and value < 0:
-        return f"A {version.get_unit_display().lower()} value cannot be negative"
     return None
 
 

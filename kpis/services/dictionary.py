@@ -9,6 +9,8 @@ from accounts.policy import Capability
 from audit.services import audit_record, audit_saved, model_snapshot
 from core.services import apply_changes, require
 from kpis.models import Benchmark, Breakdown, Kpi, KpiVersion, Target
+from kpis.results import ToleranceType
+from kpis.validation import check_value
 
 KPI_EDITABLE = {*Kpi.EDITABLE_FIELDS, "is_active"}
 VERSION_FIELDS = set(KpiVersion.DEFINITION_FIELDS)
@@ -43,6 +45,9 @@ def kpi_update(*, by, kpi: Kpi, council_plan_nodes=None, objectives=None, **chan
     before = _kpi_snapshot(kpi)
     apply_changes(kpi, changes, KPI_EDITABLE)
     kpi.full_clean()
+    problems = tolerance_problems(kpi=kpi, tolerance_type=kpi.tolerance_type)
+    if problems:
+        raise ValidationError(problems)
     kpi.save()
     if council_plan_nodes is not None:
         kpi.council_plan_nodes.set(council_plan_nodes)
@@ -78,9 +83,41 @@ def kpi_version_create(*, by, kpi: Kpi, effective_from, change_reason: str = "",
     return version
 
 
+#: A relative tolerance is a share of the target, so a target of 0 leaves it meaning nothing
+#: (and a RAG that cannot be worked out). Refused both ways round with the same words.
+RELATIVE_TOLERANCE_ZERO_TARGET = (
+    "A relative tolerance is a percentage of the target, so it cannot work with a target of 0: "
+    "use an absolute tolerance, or a target other than 0"
+)
+
+
+def tolerance_problems(*, kpi: Kpi, tolerance_type: str) -> dict[str, str]:
+    """Field → message when a KPI with a target of 0 would get a relative tolerance. The KPI
+    form (through ``kpi_update``) and the dictionary import ask this one function."""
+    if tolerance_type == ToleranceType.RELATIVE.value and kpi.pk and kpi.targets.filter(value=0).exists():
+        return {"tolerance_type": RELATIVE_TOLERANCE_ZERO_TARGET}
+    return {}
+
+
+def target_problems(*, kpi: Kpi, for_date, value) -> dict[str, str]:
+    """Field → message for a target the KPI cannot be judged against: a figure the KPI itself
+    could not report (too many decimals, a percentage over 100). The target form, the targets
+    import and ``target_set`` all ask this one function."""
+    if value is None or for_date is None:
+        return {}
+    version = kpi.version_for(for_date)
+    problem = check_value(kpi, version, value) if version else None
+    if problem is None and value == 0 and kpi.tolerance_type == ToleranceType.RELATIVE.value:
+        problem = RELATIVE_TOLERANCE_ZERO_TARGET
+    return {"value": problem} if problem else {}
+
+
 @transaction.atomic
 def target_set(*, by, kpi: Kpi, for_date, value, is_year_to_date: bool = False, note: str = "") -> Target:
     require(by, Capability.MANAGE_KPIS)
+    problems = target_problems(kpi=kpi, for_date=for_date, value=value)
+    if problems:
+        raise ValidationError(problems)
     target = Target.objects.select_for_update().filter(kpi=kpi, for_date=for_date).first()
     before = model_snapshot(target) if target else None
     if target is None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.policy import Capability
 from audit.services import audit_record, model_snapshot
 from core.services import require
+from core.validators import today_or_later
 from kpis.models import Escalation, EscalationUpdate, Kpi, RedRunDecision, ReportingPeriod
 
 
@@ -17,6 +18,9 @@ def escalation_raise(
     *, by, kpi: Kpi, period: ReportingPeriod, reason: str, actions: str, owner, due_date
 ) -> Escalation:
     require(by, Capability.ESCALATE, kpi.owning_service)
+    problem = today_or_later(due_date)
+    if problem:
+        raise ValidationError({"due_date": problem})
     escalation = Escalation(
         kpi=kpi, period=period, raised_by=by, reason=reason, actions=actions, owner=owner, due_date=due_date
     )

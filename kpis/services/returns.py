@@ -16,7 +16,7 @@ from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod, ReturnStat
 from kpis.results import Polarity, Rag, Tolerance, ToleranceType, rag
 from kpis.services import parts as return_parts
 from kpis.services.parts import Parts
-from kpis.validation import check_entry, compute, unusual_movement
+from kpis.validation import check_entry, check_value, compute, unusual_movement
 from kpis.workflow import Action, TransitionRefused, next_state
 
 UNUSUAL = "unusual"
@@ -303,18 +303,102 @@ def return_allow_late(*, by, kpi_return: KpiReturn, reason: str = "") -> KpiRetu
     return current
 
 
+def is_published(period: ReportingPeriod) -> bool:
+    """Has a report of this period been published? Its state says so, and so does a published
+    snapshot (a historic period can hold one while staying closed)."""
+    if period.state == PeriodState.PUBLISHED:
+        return True
+    snapshots = getattr(period, "snapshots", None)  # reporting's snapshots, when that app is installed
+    return snapshots is not None and snapshots.filter(kind="published").exists()
+
+
+#: ``backfill_problems`` reads the existing return itself unless given it (None: there is none).
+LOOK_UP = object()
+
+
+def _same_figure(kpi_return: KpiReturn, value, numerator, denominator) -> bool:
+    return (kpi_return.value, kpi_return.numerator, kpi_return.denominator) == (value, numerator, denominator)
+
+
+def backfill_problems(
+    *,
+    kpi: Kpi,
+    period: ReportingPeriod,
+    value,
+    numerator=None,
+    denominator=None,
+    data_period_end=None,
+    existing: KpiReturn | None | object = LOOK_UP,
+    published: bool | None = None,
+) -> dict[str, str]:
+    """Field → message for a historic figure that cannot be recorded as given. The history
+    import asks this for every row before applying any; ``return_backfill`` asks it again, so
+    the rule lives here once:
+
+    - a period that is open takes returns, not history; one that has not opened takes nothing;
+    - a return in the workflow (a draft, submitted) is not overwritten;
+    - a published figure changes only through a revision with a reason (``return_revise``);
+      the same figure again is not a change, so re-importing a file does nothing;
+    - the value passes the rule the return form applies for the definition in force then.
+    """
+    if period.state == PeriodState.OPEN:
+        return {"quarter": "that period is open; enter its values as returns"}
+    if period.state == PeriodState.SCHEDULED and not period.historic:
+        return {"quarter": f"{period.label} has not opened yet; a figure is approved only after its period"}
+    if existing is LOOK_UP:  # a caller checking many rows passes what it has already read
+        existing = KpiReturn.objects.filter(kpi=kpi, period=period).first()
+    if published is None:
+        published = is_published(period)
+    if existing is not None and existing.state not in {ReturnState.NOT_STARTED, ReturnState.APPROVED}:
+        return {"quarter": f"{kpi.code} {period.label} is {existing.get_state_display().lower()}; not overwritten"}
+    unchanged = existing is not None and existing.state == ReturnState.APPROVED
+    unchanged = unchanged and _same_figure(existing, value, numerator, denominator)
+    if not unchanged and published:
+        if existing is not None and existing.state == ReturnState.APPROVED:
+            shown = "no figure" if existing.value is None else f"{existing.value.normalize():f}"
+            return {
+                "value": f"{kpi.code} {period.label} was published as {shown}; a published figure changes only "
+                "through a revision with a reason (Revise on the return's page)"
+            }
+        return {
+            "value": f"{period.label} is published without a figure for {kpi.code}; a published report does not change"
+        }
+    version = kpi.version_for(data_period_end or period.end)
+    problem = check_value(kpi, version, value) if version else None
+    return {"value": problem} if problem else {}
+
+
 @transaction.atomic
 def return_backfill(
     *, by, kpi: Kpi, period: ReportingPeriod, value, numerator=None, denominator=None, note: str = "", data_period=None
 ) -> KpiReturn:
     """Record a historic, already-published figure as an approved return (history loaded from
-    elsewhere). Refuses to overwrite a return that is already in the workflow."""
+    elsewhere). Refuses what ``backfill_problems`` refuses; the same figure again is a no-op."""
     if not can(by, Capability.MANAGE_KPIS) and by is not None:
         raise PermissionDenied("Only performance admins load history.")
     kpi_return = return_for(kpi, period)
     current = _lock(kpi_return)
     if current.state not in {ReturnState.NOT_STARTED, ReturnState.APPROVED}:
         raise TransitionRefused(f"{kpi.code} {period.label} is {current.get_state_display().lower()}; not overwritten.")
+    period = current.period  # as it is now, read with the lock
+    problems = backfill_problems(
+        kpi=kpi,
+        period=period,
+        value=value,
+        numerator=numerator,
+        denominator=denominator,
+        data_period_end=data_period.end if data_period else None,
+        existing=current,
+    )
+    if problems:
+        raise ValidationError(problems)
+    same_period = data_period is None or (current.data_period_label, current.data_period_end) == (
+        data_period.label,
+        data_period.end,
+    )
+    unchanged = current.state == ReturnState.APPROVED and _same_figure(current, value, numerator, denominator)
+    if unchanged and (same_period or is_published(period)):
+        return current  # the same figure again: nothing to record
     before = model_snapshot(current)
     current.value, current.numerator, current.denominator = value, numerator, denominator
     current.data_quality_note = note

@@ -214,7 +214,7 @@ def kpi_version_add(request, code: str):
 @requires(Capability.MANAGE_KPIS)
 def kpi_target_add(request, code: str):
     kpi = get_object_or_404(Kpi, code=code)
-    form = TargetForm(request.POST or None)
+    form = TargetForm(request.POST or None, kpi=kpi)
     saved = submit(request, form, lambda form: target_set(by=request.user, kpi=kpi, **form.cleaned_data))
     if saved is not None:
         messages.success(request, f"Target for {saved.for_date:%-d %b %Y} saved.")

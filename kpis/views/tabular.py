@@ -7,9 +7,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.policy import Capability
-from core.tabular import download
+from core.tabular import RowProblem, download
 from core.views import requires
-from kpis.imports import KINDS, apply_import, check_file
+from kpis.imports import KINDS, ImportRefused, apply_import, check_file
 from kpis.models import Kpi, KpiReturn
 from kpis.selectors import results_for
 from planning.forms import ImportForm
@@ -135,9 +135,13 @@ def import_upload(request, kind: str):
     if request.method == "POST" and form.is_valid():
         checked = check_file(import_kind, form.cleaned_data["file"])
         if not checked.problems:
-            count = apply_import(by=request.user, kind=import_kind, checked=checked)
-            messages.success(request, f"{import_kind.title}: {count} row{'s' if count != 1 else ''} imported.")
-            return redirect("kpis:import-index")
+            try:
+                count = apply_import(by=request.user, kind=import_kind, checked=checked)
+            except ImportRefused as refused:
+                checked.problems.append(RowProblem(1, "", str(refused)))
+            else:
+                messages.success(request, f"{import_kind.title}: {count} row{'s' if count != 1 else ''} imported.")
+                return redirect("kpis:import-index")
     return render(
         request,
         "kpis/import_upload.html",

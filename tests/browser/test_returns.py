@@ -4,9 +4,11 @@ sessions editing one return. axe and the CSP are checked on every page."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from kpis.models import Escalation, KpiReturn, PeriodState, ReturnState
@@ -78,7 +80,8 @@ def test_a_return_from_entry_to_approval_and_an_escalation(demo, checked):
     checked.goto("/kpis/PH-03/escalate/")
     page.get_by_label("Why it is being escalated").fill("Year 6 obesity has been Red for two years.")
     page.get_by_label("Actions agreed").fill("Joint plan with schools and the healthy weight service.")
-    page.get_by_label("Due date").fill("2027-03-31")
+    due = timezone.localdate() + datetime.timedelta(days=120)  # an escalation cannot be due in the past
+    page.get_by_label("Due date").fill(due.isoformat())
     page.get_by_role("button", name="Escalate").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("PH-03")
     checked.check()

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from kpis.imports import KINDS, apply_import, check_file
+from kpis.imports import KINDS, ImportRefused, apply_import, check_file
 
 
 class Command(BaseCommand):
@@ -30,5 +30,8 @@ class Command(BaseCommand):
             for problem in checked.problems:
                 self.stderr.write(f"row {problem.row}, {problem.column or 'file'}: {problem.message}")
             raise CommandError(f"Nothing was imported: {len(checked.problems)} problem(s).")
-        count = apply_import(by=by, kind=KINDS[kind], checked=checked)
+        try:
+            count = apply_import(by=by, kind=KINDS[kind], checked=checked)
+        except ImportRefused as refused:
+            raise CommandError(str(refused)) from refused
         self.stdout.write(f"Imported {count} row(s) of {kind}.")
