@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from accounts.decorators import requires
 from accounts.policy import Capability
 from audit.forms import AuditSearchForm
 from audit.models import AuditEvent
-from core.views import requires
 
 PAGE_SIZE = 50
 

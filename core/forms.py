@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 WIDGET_CLASSES = {
     "textarea": "govuk-textarea",
@@ -49,3 +50,27 @@ class GovukFormMixin:
     def full_clean(self):
         super().full_clean()
         self.mark_errors()
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ServiceErrorsMixin(GovukFormMixin):
+    """Put a service's ValidationError messages next to the fields they name."""
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for field, messages in error.message_dict.items():
+                target = field if field in self.fields else None
+                for message in messages:
+                    self.add_error(target, message)
+        else:
+            for message in error.messages:
+                self.add_error(None, message)
+        self.mark_errors()
+
+
+class ImportForm(GovukFormMixin, forms.Form):
+    """The upload of every import (Council Plans, the data dictionary, targets, history)."""
+
+    file = forms.FileField(label="CSV or Excel file", help_text="Columns: code, parent_code, title, description.")

@@ -4,8 +4,6 @@ half of every form page. The capability check (``requires``) lives with the poli
 
 from __future__ import annotations
 
-from accounts.decorators import requires  # noqa: F401 - the views of every app import it from here too
-
 
 def render_page(request, template: str, context: dict, *, partial: str | None = None, status: int = 200):
     """Render the whole page, or just ``template#partial`` for an htmx request, from one view.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import GovukFormMixin
+from core.forms import DATE, GovukFormMixin, ServiceErrorsMixin
 from core.number_input import NumberField
 from core.validators import today_or_later
 from kpis.models import (
@@ -22,7 +22,6 @@ from kpis.monthly import Month
 from kpis.services import parts as return_parts
 from kpis.services.parts import Parts
 from kpis.validation import check_entry
-from planning.forms import DATE, ServiceErrorsMixin
 
 
 class ReturnForm(ServiceErrorsMixin, forms.ModelForm):

@@ -7,25 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import OrgUnit, User
-from core.forms import GovukFormMixin
+from core.forms import DATE, ServiceErrorsMixin
 from planning.models import CicObjective, CouncilPlan, Objective, ObjectiveStatus, PlanNode, Risk, UnitPlan
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class ServiceErrorsMixin(GovukFormMixin):
-    """Put a service's ValidationError messages next to the fields they name."""
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        if hasattr(error, "error_dict"):
-            for field, messages in error.message_dict.items():
-                target = field if field in self.fields else None
-                for message in messages:
-                    self.add_error(target, message)
-        else:
-            for message in error.messages:
-                self.add_error(None, message)
-        self.mark_errors()
 
 
 class CouncilPlanForm(ServiceErrorsMixin, forms.ModelForm):
@@ -217,7 +200,3 @@ class CicObjectiveForm(ServiceErrorsMixin, forms.ModelForm):
 class CicNoteForm(ServiceErrorsMixin, forms.Form):
     date = forms.DateField(widget=DATE)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Progress note")
-
-
-class ImportForm(GovukFormMixin, forms.Form):
-    file = forms.FileField(label="CSV or Excel file", help_text="Columns: code, parent_code, title, description.")

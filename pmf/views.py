@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 
+from accounts.decorators import requires
 from accounts.models import OrgUnit, Role, User
 from accounts.policy import COUNCIL_WIDE_ROLES, Capability, has_capability, role_assignments
 from audit.models import AuditEvent
-from core.views import requires
 from planning.models import CouncilPlan
 from pmf.health import health_response
 

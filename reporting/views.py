@@ -20,15 +20,15 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import requires
 from accounts.models import OrgUnit, OrgUnitKind
 from accounts.policy import Capability, has_capability, scope_of
 from audit.models import AuditEvent
-from core.forms import GovukFormMixin
-from core.views import requires, submit
+from core.forms import GovukFormMixin, ServiceErrorsMixin
+from core.views import submit
 from kpis.models import Kpi, PeriodState, ReportingPeriod
 from kpis.results import Rag
 from kpis.workflow import TransitionRefused
-from planning.forms import ServiceErrorsMixin
 from planning.models import PlanNode
 from reporting.content import chart_from, kpi_content
 from reporting.cycle import plan, run_step, sync_steps

@@ -8,9 +8,10 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from accounts.decorators import requires
 from accounts.models import OrgUnit
 from accounts.policy import Capability, can, has_capability
-from core.views import requires, submit
+from core.views import submit
 from kpis.charts import kpi_trend
 from kpis.forms import BreakdownForm, KpiFilterForm, KpiForm, KpiVersionForm, TargetForm
 from kpis.models import Frequency, Kpi, KpiReturn, ReturnState

@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from accounts.decorators import requires
 from accounts.models import User
 from accounts.policy import Capability, can
-from core.views import requires, submit
+from core.views import submit
 from kpis.forms import EscalationCloseForm, EscalationForm, EscalationUpdateForm, RedRunForm
 from kpis.models import Escalation, Kpi, ReportingPeriod
 from kpis.services.escalations import (

@@ -7,8 +7,9 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import requires
 from accounts.policy import Capability
-from core.views import requires, submit
+from core.views import submit
 from kpis.forms import PeriodCreateForm, PeriodDatesForm
 from kpis.models import ReportingPeriod, ReturnState
 from kpis.services.periods import STEP_NAMES, next_step, period_advance, period_create, period_update_dates

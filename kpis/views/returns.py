@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.decorators import requires
 from accounts.policy import Capability, has_capability
-from core.views import requires, submit
+from core.views import submit
 from kpis.forms import NotAvailableForm, ReturnForm, RevisionForm, SendBackForm
 from kpis.models import KpiReturn, PeriodState, ReportingPeriod, ReturnState
 from kpis.selectors import red_two_periods_running, results_for, returns_for_person, values_before

@@ -6,13 +6,13 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts.decorators import requires
 from accounts.policy import Capability
+from core.forms import ImportForm
 from core.tabular import RowProblem, download
-from core.views import requires
 from kpis.imports import KINDS, ImportRefused, apply_import, check_file
 from kpis.models import Kpi, KpiReturn
 from kpis.selectors import results_for
-from planning.forms import ImportForm
 
 DICTIONARY_COLUMNS = [
     "code",

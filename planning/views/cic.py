@@ -7,9 +7,10 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from accounts.decorators import requires
 from accounts.models import User
 from accounts.policy import Capability
-from core.views import requires, submit
+from core.views import submit
 from planning.forms import CicNoteForm, CicObjectiveForm
 from planning.models import CicObjective
 from planning.services import cic_note_add, cic_objective_create, cic_objective_update

@@ -10,10 +10,12 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import requires
 from accounts.policy import Capability, has_capability
+from core.forms import ImportForm
 from core.tabular import download
-from core.views import redirect_after_save, render_page, requires, submit
-from planning.forms import CouncilPlanForm, ImportForm, PlanNodeForm
+from core.views import redirect_after_save, render_page, submit
+from planning.forms import CouncilPlanForm, PlanNodeForm
 from planning.models import CouncilPlan, PlanNode
 from planning.selectors import council_plan_tree
 from planning.services import (

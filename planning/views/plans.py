@@ -7,10 +7,11 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from accounts.decorators import requires
 from accounts.models import OrgUnit
 from accounts.policy import Capability, can, has_capability
 from core.numbers import small_count_label
-from core.views import redirect_after_save, render_page, requires, submit
+from core.views import redirect_after_save, render_page, submit
 from planning.forms import ObjectiveForm, ProgressUpdateForm, RiskForm, UnitPlanForm
 from planning.models import Objective, ObjectiveStatus, UnitPlan, financial_year_of
 from planning.selectors import objective_path_up, priorities_for

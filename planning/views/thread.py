@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from accounts.decorators import requires
 from accounts.policy import Capability
-from core.views import requires
 from planning.models import CouncilPlan, PlanNode, financial_year_label, financial_year_of
 from planning.selectors import council_plan_tree, gaps, thread_down
 
