@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import NamedTuple
 
-from core.numbers import round_half_up
+from core.numbers import exact_decimal, exact_text, figure_text, round_half_up
 
 # --- The one style both drawings use ------------------------------------------------------------
 
@@ -90,10 +90,35 @@ class TrendChart:
         return any(point.target is not None for point in self.points)
 
     def format(self, value: Decimal) -> str:
-        """A value as people read it: rounded half-up, thousands separated, sign before the £."""
-        rounded = round_half_up(value, self.decimal_places)
-        sign = "-" if rounded < 0 else ""
-        return f"{sign}{self.prefix}{abs(rounded):,.{self.decimal_places}f}{self.suffix}"
+        """A value as people read it (``core.numbers.figure_text``) in the chart's unit."""
+        return figure_text(value, self.decimal_places, self.prefix, self.suffix)
+
+
+def chart_content(chart: TrendChart) -> dict:
+    """The chart as a report's content stores it (plain JSON, exact figures as text), so the
+    PDF and the published page draw it again from the content alone (``chart_from_content``)."""
+    return {
+        "title": chart.title,
+        "decimal_places": chart.decimal_places,
+        "prefix": chart.prefix,
+        "suffix": chart.suffix,
+        "axis_title": chart.axis_title,
+        "points": [[p.label, exact_text(p.actual), exact_text(p.target)] for p in chart.points],
+    }
+
+
+def chart_from_content(spec: dict) -> TrendChart:
+    """The chart ``chart_content`` stored."""
+    return TrendChart(
+        title=spec["title"],
+        points=tuple(
+            TrendPoint(label, exact_decimal(actual), exact_decimal(target)) for label, actual, target in spec["points"]
+        ),
+        decimal_places=spec["decimal_places"],
+        prefix=spec["prefix"],
+        suffix=spec["suffix"],
+        axis_title=spec["axis_title"],
+    )
 
 
 class TableRow(NamedTuple):

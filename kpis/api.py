@@ -8,8 +8,8 @@ from rest_framework import serializers, viewsets
 
 from accounts.api import HasCapability
 from accounts.policy import Capability
+from kpis.figures import judged_figures
 from kpis.models import BreakdownValue, Kpi, KpiReturn, KpiVersion, MonthlyFigure, ReportingPeriod, Target
-from kpis.selectors import results_for
 
 
 class KpiVersionSerializer(serializers.ModelSerializer):
@@ -194,5 +194,5 @@ class KpiReturnViewSet(viewsets.ReadOnlyModelViewSet):
             many = list(instances) if kwargs.get("many") else [instances]
             kwargs.setdefault("context", self.get_serializer_context())
             readable = KpiReturn.objects.restrict(self.request.user, Capability.VIEW_RETURNS)
-            kwargs["context"]["results"] = results_for(many, among=readable)
+            kwargs["context"]["results"] = judged_figures(many, among=readable)
         return super().get_serializer(*args, **kwargs)

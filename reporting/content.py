@@ -35,9 +35,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from core.charts import TrendChart, TrendPoint
-from core.numbers import small_count_label
-from kpis.charts import unit_affixes
+from core.charts import TrendChart, chart_content, chart_from_content
+from core.numbers import exact_text, small_count_label
+from kpis.figures import value_text
 from kpis.models import ReportingPeriod, ReturnRevision, ReturnState, Unit
 from kpis.results import Direction
 from reporting.models import PriorityNarrative, Snapshot, SnapshotKind
@@ -117,17 +117,14 @@ def revisions_since_last_report(period: ReportingPeriod) -> list[dict]:
 def _figure(kpi_return, value: Decimal | None) -> str:
     if value is None:
         return "no value"
-    prefix, suffix = unit_affixes(kpi_return.version.unit, kpi_return.version.rate_per)
-    chart = TrendChart("", (), kpi_return.kpi.decimal_places, prefix, suffix)
-    return chart.format(value)
+    return value_text(value, kpi_return.version, kpi_return.kpi.decimal_places)
 
 
 def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
     """One KPI as the report shows it. In a report being published nothing is provisional."""
     provisional = row.provisional and not published
     kpi, figure, result = row.kpi, row.shown, row.result
-    chart = row.chart()
-    version = figure.version if figure else kpi.version_for(datetime.date.max)
+    version = row.version
     value = figure.value if figure else None
     direction = result.direction if result else Direction.NO_COMPARISON
     last_year = result.direction_last_year if result else Direction.NO_COMPARISON
@@ -139,16 +136,16 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
         "directorate": row.directorate.name if row.directorate else "",
         "portfolio": kpi.portfolio,
         "is_council_plan_measure": kpi.is_council_plan_measure,
-        "value": _text(value),
-        "value_text": chart.format(value) if value is not None else "no data",
+        "value": exact_text(value),
+        "value_text": result.value_text if result else "no data",
         "data_period_label": figure.data_period_label if figure else "",
         "status": row.status,
         "status_text": status_text(row, provisional),
         "status_tag": status_parts(row, provisional)[0],
         "status_detail": status_parts(row, provisional)[1],
         "provisional": provisional,
-        "target_text": chart.format(result.target) if result and result.target is not None else "no target",
-        "timescale": timescale(row, chart),
+        "target_text": result.target_text if result else "no target",
+        "timescale": timescale(row),
         "rag": rag.value,
         "rag_label": rag.written,
         "direction": direction.value,
@@ -160,7 +157,7 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
         "commentary": figure.commentary if figure else "",
         "actions": figure.actions if figure else "",
         "benchmark_text": (
-            f"{row.benchmark.comparator} {chart.format(row.benchmark.value)} ({row.benchmark.data_period_label})"
+            f"{row.benchmark.comparator} {row.written(row.benchmark.value)} ({row.benchmark.data_period_label})"
             if row.benchmark
             else ""
         ),
@@ -169,16 +166,9 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
             "calculation_method": version.calculation_method if version else "",
             "unit": version.get_unit_display() if version else "",
         },
-        "chart": {
-            "title": chart.title,
-            "decimal_places": chart.decimal_places,
-            "prefix": chart.prefix,
-            "suffix": chart.suffix,
-            "axis_title": chart.axis_title,
-            "points": [[p.label, _text(p.actual), _text(p.target)] for p in chart.points],
-        },
+        "chart": chart_content(row.chart()),
         "breakdowns": [
-            {"name": name, "cells": [[category, cell_text(v, unit, chart)] for category, v in cells]}
+            {"name": name, "cells": [[category, cell_text(v, unit, row)] for category, v in cells]}
             for name, cells in row.breakdowns
         ],
     }
@@ -186,15 +176,7 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
 
 def chart_from(content: dict) -> TrendChart:
     """The trend chart again, from a KPI's content alone."""
-    spec = content["chart"]
-    return TrendChart(
-        title=spec["title"],
-        points=tuple(TrendPoint(label, _decimal(actual), _decimal(target)) for label, actual, target in spec["points"]),
-        decimal_places=spec["decimal_places"],
-        prefix=spec["prefix"],
-        suffix=spec["suffix"],
-        axis_title=spec["axis_title"],
-    )
+    return chart_from_content(content["chart"])
 
 
 def status_parts(row: KpiRow, provisional: bool) -> tuple[str, str]:
@@ -219,27 +201,19 @@ def status_text(row: KpiRow, provisional: bool) -> str:
     return f"{tag}: {detail}" if detail else tag
 
 
-def timescale(row: KpiRow, chart: TrendChart) -> str:
+def timescale(row: KpiRow) -> str:
     kpi = row.kpi
     parts = []
     if row.result and row.result.target is not None and row.shown:
-        parts.append(f"{chart.format(row.result.target)} for {row.shown.data_period_label}")
+        parts.append(f"{row.result.target_text} for {row.shown.data_period_label}")
     if kpi.end_of_plan_target is not None:
         by = f" by {kpi.end_of_plan_target_date:%B %Y}" if kpi.end_of_plan_target_date else ""
-        parts.append(f"end-of-plan target {chart.format(kpi.end_of_plan_target)}{by}")
+        parts.append(f"end-of-plan target {row.written(kpi.end_of_plan_target)}{by}")
     return "; ".join(parts)
 
 
-def cell_text(value: Decimal, unit: str, chart: TrendChart) -> str:
+def cell_text(value: Decimal, unit: str, row: KpiRow) -> str:
     """A breakdown cell as published: a count below 5 shows as "fewer than 5" (DESIGN §4)."""
     if unit == Unit.NUMBER and value == value.to_integral_value():
         return small_count_label(int(value))
-    return chart.format(value)
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value.normalize():f}"
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
+    return row.written(value)

@@ -16,22 +16,19 @@ from decimal import Decimal
 from django.db.models import F, Prefetch
 
 from core.charts import TrendChart, TrendPoint
-from kpis.charts import axis_title, unit_affixes
+from kpis.figures import JudgedFigure, read_figures, trend_chart, value_text
 from kpis.models import (
     Benchmark,
     BreakdownValue,
-    CumulativeBasis,
     Escalation,
     Kpi,
     KpiReturn,
+    KpiVersion,
     PeriodState,
     ReportingPeriod,
     ReturnState,
-    Target,
-    Unit,
 )
 from kpis.results import Direction, Rag
-from kpis.selectors import Result, results_for
 from planning.models import CouncilPlan, PlanNode
 
 #: How many approved values a trend chart shows.
@@ -51,7 +48,7 @@ class KpiRow:
     kpi: Kpi
     shown: KpiReturn | None
     period_return: KpiReturn | None
-    result: Result | None
+    result: JudgedFigure | None
     status: str
     provisional: bool
     trend: list[TrendPoint]
@@ -73,17 +70,17 @@ class KpiRow:
             return self.period_return.expected_date
         return None
 
+    @property
+    def version(self) -> KpiVersion | None:
+        """The definition the row's figures are written in: the shown figure's, else the latest."""
+        return self.shown.version if self.shown else self.kpi.version_for(datetime.date.max)
+
+    def written(self, value: Decimal) -> str:
+        """Any figure of this KPI (a value, a target, a benchmark) in the row's unit."""
+        return value_text(value, self.version, self.kpi.decimal_places)
+
     def chart(self) -> TrendChart:
-        version = self.shown.version if self.shown else self.kpi.version_for(datetime.date.max)
-        prefix, suffix = unit_affixes(version.unit if version else Unit.NUMBER, version.rate_per if version else None)
-        return TrendChart(
-            title=f"{self.kpi.code} {self.kpi.title}",
-            points=tuple(self.trend),
-            decimal_places=self.kpi.decimal_places,
-            prefix=prefix,
-            suffix=suffix,
-            axis_title=axis_title(version),
-        )
+        return trend_chart(self.kpi, self.version, self.trend, title=f"{self.kpi.code} {self.kpi.title}")
 
 
 def plan_for(period: ReportingPeriod) -> CouncilPlan | None:
@@ -133,16 +130,6 @@ def report_rows(
     approved = KpiReturn.objects.filter(
         kpi_id__in=kpi_ids, state=ReturnState.APPROVED, value__isnull=False, data_period_end__lte=period.end
     )
-    # The trend needs only numbers and labels: read as tuples, not model instances.
-    history: dict[int, list[tuple]] = defaultdict(list)
-    for kpi_id, end, label, value, basis in (
-        approved.order_by("kpi_id", "data_period_end").values_list(
-            "kpi_id", "data_period_end", "data_period_label", "value", "version__cumulative_basis"
-        )
-        if detail
-        else []
-    ):
-        history[kpi_id].append((end, label, value, basis != CumulativeBasis.NONE))
     # Two approved figures for one data period (history loaded, then a return for the same
     # period): the one approved last is shown, with its commentary, never either at random.
     latest = {
@@ -155,16 +142,6 @@ def report_rows(
         r.kpi_id: r
         for r in KpiReturn.objects.filter(kpi_id__in=kpi_ids, period=period).select_related("version", "period")
     }
-    targets: dict[tuple[int, datetime.date, bool], Decimal] = (
-        {
-            (kpi_id, for_date, ytd): value
-            for kpi_id, for_date, ytd, value in Target.objects.filter(kpi_id__in=kpi_ids).values_list(
-                "kpi_id", "for_date", "is_year_to_date", "value"
-            )
-        }
-        if detail
-        else {}
-    )
     benchmarks = (
         {
             b.kpi_id: b
@@ -185,7 +162,13 @@ def report_rows(
     kpi_by_id = {k.pk: k for k in kpi_list}
     for kpi_return in [*shown.values(), *this_period.values()]:
         kpi_return.kpi = kpi_by_id[kpi_return.kpi_id]  # the loaded KPI: no query per row
-    results = results_for(list(shown.values()))
+    # The shown figures judged, and each KPI's trend, from one read of history and targets.
+    figures = read_figures(
+        list(shown.values()),
+        kpi_ids=kpi_ids if detail else (),
+        until=period.end,
+        trend_length=TREND_LENGTH if detail else 0,
+    )
     cells: dict[int, dict[str, list[tuple[str, Decimal]]]] = defaultdict(lambda: defaultdict(list))
     for value in (
         BreakdownValue.objects.filter(kpi_return__in=[r.pk for r in shown.values()]).select_related("breakdown")
@@ -205,12 +188,12 @@ def report_rows(
                 kpi=kpi,
                 shown=figure,
                 period_return=current,
-                result=results.get(figure.pk) if figure else None,
+                result=figures.judged.get(figure.pk) if figure else None,
                 status=_status(current, figure),
                 provisional=bool(
                     figure is not None and figure.period_id == period.pk and period.state != PeriodState.PUBLISHED
                 ),
-                trend=_trend(kpi.pk, history.get(kpi.pk, []), targets),
+                trend=figures.trends.get(kpi.pk, []),
                 benchmark=benchmarks.get(kpi.pk),
                 breakdowns=list(cells[figure.pk].items()) if figure else [],
                 priority_ids={roots[n.pk].pk for n in kpi.council_plan_nodes.all() if n.pk in roots},
@@ -227,18 +210,6 @@ def _status(current: KpiReturn | None, figure: KpiReturn | None) -> str:
     if current is not None:
         return Status.MISSING
     return Status.NOT_DUE if figure is not None else Status.NO_DATA
-
-
-def _trend(kpi_id: int, history: list[tuple], targets: dict) -> list[TrendPoint]:
-    """The last approved values, oldest first, each with the target it is judged against (a
-    cumulative value against its year-to-date target)."""
-    points = []
-    for end, label, value, cumulative in history[-TREND_LENGTH:]:
-        target = targets.get((kpi_id, end, cumulative))
-        if target is None and not cumulative:
-            target = targets.get((kpi_id, end, True))
-        points.append(TrendPoint(label, value, target))
-    return points
 
 
 RAG_ORDER = [Rag.RED, Rag.AMBER, Rag.GREEN, Rag.DATA_ONLY, Rag.NO_VALUE]

@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from core.numbers import round_half_up, small_count_label
+from core.numbers import figure_text, small_count_label
 
 register = template.Library()
 
@@ -104,10 +104,7 @@ def return_state_tag(state: str, label: str):
 @register.filter
 def number(value, places=1):
     """A figure to the KPI's decimal places, with thousands separators; blank for none."""
-    if value is None:
-        return ""
-    rounded = round_half_up(value, int(places))
-    return f"{rounded:,.{int(places)}f}"
+    return "" if value is None else figure_text(value, int(places))
 
 
 @register.filter

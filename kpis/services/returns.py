@@ -12,8 +12,9 @@ from django.utils import timezone
 from accounts.policy import Capability, can
 from audit.services import audit_record, model_snapshot
 from kpis.data_periods import data_period_for
+from kpis.figures import judge, read_targets
 from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod, ReturnState
-from kpis.results import Polarity, Rag, Tolerance, ToleranceType, rag
+from kpis.results import Rag
 from kpis.services import parts as return_parts
 from kpis.services.parts import Parts
 from kpis.validation import check_entry, check_value, compute, unusual_movement
@@ -82,25 +83,10 @@ def history(kpi_return: KpiReturn, limit: int = 8) -> list[Decimal]:
     return list(reversed(list(earlier)))
 
 
-def target_for(kpi_return: KpiReturn):
-    """The target for the return's data period; a cumulative KPI needs a year-to-date one."""
-    targets = kpi_return.kpi.targets.filter(for_date=kpi_return.data_period_end)
-    if kpi_return.version.is_cumulative:
-        targets = targets.filter(is_year_to_date=True)
-    target = targets.first()
-    return target.value if target else None
-
-
 def rag_for(kpi_return: KpiReturn) -> Rag:
-    kpi = kpi_return.kpi
-    tolerance = Tolerance(ToleranceType(kpi.tolerance_type), kpi.tolerance_amount)
-    return rag(
-        kpi_return.value,
-        target_for(kpi_return),
-        polarity=Polarity(kpi_return.version.polarity),
-        decimal_places=kpi.decimal_places,
-        tolerance=tolerance,
-    )
+    """The return's RAG as it stands, by the one target rule (``kpis.figures``): one query."""
+    targets = read_targets([kpi_return.kpi_id], [kpi_return.data_period_end])
+    return judge(kpi_return, targets)[1]
 
 
 def _check_window(kpi_return: KpiReturn) -> None:

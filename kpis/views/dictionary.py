@@ -12,11 +12,10 @@ from accounts.decorators import requires
 from accounts.models import OrgUnit
 from accounts.policy import Capability, can, has_capability
 from core.views import submit
-from kpis.charts import kpi_trend
+from kpis.figures import judged_figures, kpi_trend
 from kpis.forms import BreakdownForm, KpiFilterForm, KpiForm, KpiVersionForm, TargetForm
 from kpis.models import Frequency, Kpi, KpiReturn, ReturnState
 from kpis.results import Rag
-from kpis.selectors import results_for
 from kpis.services.dictionary import breakdown_set, kpi_create, kpi_update, kpi_version_create, target_set
 from planning.models import PlanNode
 
@@ -65,7 +64,7 @@ def kpi_list(request):
         kpis = list(page)
     readable = KpiReturn.objects.restrict(request.user, Capability.VIEW_RETURNS)
     latest = _latest_approved(kpis, readable)
-    results = results_for(list(latest.values()), among=readable)
+    results = judged_figures(list(latest.values()), among=readable)
     rows = []
     for kpi in kpis:
         kpi_return = latest.get(kpi.pk)
@@ -117,7 +116,7 @@ def kpi_detail(request, code: str):
     )
     for kpi_return in returns:
         kpi_return.kpi = kpi
-    results = results_for(returns, among=readable)
+    results = judged_figures(returns, among=readable)
     return render(
         request,
         "kpis/kpi_detail.html",

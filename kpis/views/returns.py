@@ -12,9 +12,10 @@ from django.utils import timezone
 from accounts.decorators import requires
 from accounts.policy import Capability, has_capability
 from core.views import submit
+from kpis.figures import judged_figures
 from kpis.forms import NotAvailableForm, ReturnForm, RevisionForm, SendBackForm
 from kpis.models import KpiReturn, PeriodState, ReportingPeriod, ReturnState
-from kpis.selectors import red_two_periods_running, results_for, returns_for_person, values_before
+from kpis.selectors import red_two_periods_running, returns_for_person, values_before
 from kpis.services import parts as return_parts
 from kpis.services.returns import (
     ReturnConflict,
@@ -130,7 +131,7 @@ def return_edit(request, pk: int):
             if action == "submit":
                 return redirect("kpis:my-returns")
             return redirect("kpis:return-edit", pk=kpi_return.pk)
-    results = results_for([kpi_return])
+    results = judged_figures([kpi_return])
     past = values_before(kpi_return, limit=5)
     return render(
         request,
@@ -188,7 +189,7 @@ def review_queue(request):
         request.GET.get("others")
     )
     judged = list(submitted_page) + list(base.filter(state=ReturnState.APPROVED))
-    results = results_for(judged)
+    results = judged_figures(judged)
     return render(
         request,
         "kpis/review_queue.html",
@@ -231,7 +232,7 @@ def return_review(request, pk: int):
                 return redirect("kpis:review-queue")
         except TransitionRefused as error:
             messages.error(request, str(error))
-    result = results_for([kpi_return]).get(kpi_return.pk)
+    result = judged_figures([kpi_return]).get(kpi_return.pk)
     return render(
         request,
         "kpis/return_review.html",

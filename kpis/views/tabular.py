@@ -10,9 +10,9 @@ from accounts.decorators import requires
 from accounts.policy import Capability
 from core.forms import ImportForm
 from core.tabular import RowProblem, download
+from kpis.figures import judged_figures
 from kpis.imports import KINDS, ImportRefused, apply_import, check_file
 from kpis.models import Kpi, KpiReturn
-from kpis.selectors import results_for
 
 DICTIONARY_COLUMNS = [
     "code",
@@ -89,7 +89,7 @@ def returns_export(request, fmt: str):
     if request.GET.get("state"):
         returns = returns.filter(state=request.GET["state"])
     returns = list(returns.order_by("-data_period_end", "kpi__code"))
-    results = results_for(returns, among=readable)
+    results = judged_figures(returns, among=readable)
     rows = []
     for r in returns:
         result = results.get(r.pk)

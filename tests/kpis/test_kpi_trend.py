@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from django.urls import reverse
 
-from kpis.charts import kpi_trend
+from kpis.figures import kpi_trend
 from kpis.models import Kpi, KpiReturn, KpiVersion, ReportingPeriod, ReturnState, Unit
 from kpis.services.dictionary import target_set
 from kpis.services.returns import return_for

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpis.data_periods import data_period_ending, previous_period_end
+from kpis.figures import judged_figures
 from kpis.models import (
     CumulativeBasis,
     DataPeriodType,
@@ -34,7 +35,6 @@ from kpis.results import (
     rag,
     round_half_up,
 )
-from kpis.selectors import results_for
 from kpis.services.returns import return_for
 
 settings.register_profile("ci", deadline=None, derandomize=True, max_examples=300)
@@ -308,12 +308,12 @@ def test_direction_across_a_missing_quarter_names_the_quarter_with_no_figure(wor
     kpi = world.kpis["s1"]
     approved_in(kpi, 2024, 1, "60")
     q3 = approved_in(kpi, 2024, 3, "80")
-    result = results_for([q3])[q3.pk]
+    result = judged_figures([q3])[q3.pk]
     assert result.previous is None
     assert result.direction == Direction.NO_COMPARISON
     assert result.previous_text == "No figure for 2024/25 Q2"
     approved_in(kpi, 2024, 2, "85")
-    result = results_for([q3])[q3.pk]
+    result = judged_figures([q3])[q3.pk]
     assert result.previous.data_period_label == "2024/25 Q2"
     assert result.previous_text == "Worsening against 2024/25 Q2"
 

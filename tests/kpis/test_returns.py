@@ -250,7 +250,7 @@ def test_concurrent_saves_accept_one_and_refuse_the_other():
 
 
 def test_direction_against_last_period_and_the_same_period_last_year(world, kpi, period):
-    from kpis.selectors import results_for
+    from kpis.figures import judged_figures
 
     periods = {}
     for year, quarter in ((2024, 2), (2025, 1)):
@@ -264,14 +264,14 @@ def test_direction_against_last_period_and_the_same_period_last_year(world, kpi,
     current = return_for(kpi, period)
     KpiReturn.objects.filter(pk=current.pk).update(value=D("80"))
     current.refresh_from_db()
-    result = results_for([current])[current.pk]
+    result = judged_figures([current])[current.pk]
     assert result.direction == "worsening"  # 90 last quarter, 80 now, higher is better
     assert result.direction_last_year == "improving"  # 70 a year ago
     assert result.last_year.pk == last_year.pk
 
 
 def test_a_cumulative_kpi_is_compared_only_with_last_year(world, period):
-    from kpis.selectors import results_for
+    from kpis.figures import judged_figures
 
     kpi = make_kpi(world, "YTD", unit=Unit.NUMBER)
     kpi.versions.update(cumulative_basis="financial_ytd")
@@ -282,5 +282,5 @@ def test_a_cumulative_kpi_is_compared_only_with_last_year(world, period):
     current = return_for(kpi, period)
     KpiReturn.objects.filter(pk=current.pk).update(value=D("25"))
     current.refresh_from_db()
-    result = results_for([current])[current.pk]
+    result = judged_figures([current])[current.pk]
     assert result.direction == "cumulative"  # says why it is not compared, not "no earlier value"

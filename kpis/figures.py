@@ -1,0 +1,316 @@
+"""Judged figures: a KPI's approved history and targets turned, in one place, into what every
+page shows of a figure: its value and data period, the target that judges it, its RAG,
+direction of travel against the previous data period and the same period last year, the
+figure written out, and the trend behind it.
+
+The return page, the review queue, the data dictionary, the exports, the API, the dashboards
+and the report content all read through ``judged_figures``, so they cannot disagree about a
+figure. It reads the history and the targets once, in two queries however many KPIs there
+are. The rules themselves are in ``kpis.results`` (RAG, direction, their words) and
+``kpis.data_periods`` (which period is "previous"); ADR 0008 says why they are as they are.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import F
+
+from core.charts import TrendChart, TrendPoint
+from core.numbers import figure_text
+from kpis.data_periods import data_period_ending, months_before, previous_period_end
+from kpis.models import CumulativeBasis, Kpi, KpiReturn, KpiVersion, ReturnState, Target, Unit
+from kpis.results import Direction, Polarity, Rag, Tolerance, ToleranceType, comparison_text, direction, rag
+
+#: Targets as ``read_targets`` gives them: (KPI id, the date the target is for, year to date) → value.
+Targets = dict[tuple[int, datetime.date, bool], Decimal]
+
+
+# --- The target rule ----------------------------------------------------------------------------
+
+
+def target_for(kpi_id: int, data_period_end: datetime.date, cumulative: bool, targets: Targets) -> Decimal | None:
+    """The target that judges a figure for the data period ending on ``data_period_end``: a
+    cumulative figure only against a year-to-date target; any other against the target for
+    that date, year to date or not (a KPI has one target per date)."""
+    target = targets.get((kpi_id, data_period_end, cumulative))
+    if target is None and not cumulative:
+        target = targets.get((kpi_id, data_period_end, True))
+    return target
+
+
+def read_targets(kpi_ids: Iterable[int], ends: Iterable[datetime.date]) -> Targets:
+    """The KPIs' targets for those dates, in one query."""
+    return {
+        (kpi_id, for_date, ytd): value
+        for kpi_id, for_date, ytd, value in Target.objects.filter(
+            kpi_id__in=set(kpi_ids), for_date__in=set(ends)
+        ).values_list("kpi_id", "for_date", "is_year_to_date", "value")
+    }
+
+
+def judge(kpi_return: KpiReturn, targets: Targets) -> tuple[Decimal | None, Rag]:
+    """A return's target and RAG, by the KPI's polarity, places and tolerance."""
+    kpi, version = kpi_return.kpi, kpi_return.version
+    target = target_for(kpi.pk, kpi_return.data_period_end, version.is_cumulative, targets)
+    status = rag(
+        kpi_return.value,
+        target,
+        polarity=Polarity(version.polarity),
+        decimal_places=kpi.decimal_places,
+        tolerance=Tolerance(ToleranceType(kpi.tolerance_type), kpi.tolerance_amount),
+    )
+    return target, status
+
+
+# --- How a figure is written ----------------------------------------------------------------------
+
+
+def unit_affixes(unit: str, rate_per: int | None = None) -> tuple[str, str]:
+    """How a figure in a unit is written: (before, after), as in "£1,200", "72.5%", "12 days"."""
+    return {
+        Unit.PERCENTAGE: ("", "%"),
+        Unit.CURRENCY: ("£", ""),
+        Unit.DAYS: ("", " days"),
+        Unit.RATE: ("", f" per {rate_per:,}" if rate_per else ""),
+    }.get(unit, ("", ""))
+
+
+def value_text(value: Decimal, version: KpiVersion | None, decimal_places: int) -> str:
+    """A KPI's figure (a value, a target, a benchmark) written in the definition's unit."""
+    prefix, suffix = unit_affixes(version.unit, version.rate_per) if version else ("", "")
+    return figure_text(value, decimal_places, prefix, suffix)
+
+
+def axis_title(version: KpiVersion | None) -> str:
+    """The value axis's title: the unit, or "Rate per 10,000"."""
+    if version is None:
+        return "Value"
+    if version.unit == Unit.RATE and version.rate_per:
+        return f"Rate per {version.rate_per:,}"
+    return version.get_unit_display()
+
+
+def trend_chart(kpi: Kpi, version: KpiVersion | None, points: Iterable[TrendPoint], *, title: str) -> TrendChart:
+    """A KPI's trend as a chart, its values written in ``version``'s unit: how every page and
+    report builds one."""
+    prefix, suffix = unit_affixes(version.unit, version.rate_per) if version else ("", "")
+    return TrendChart(
+        title=title,
+        points=tuple(points),
+        decimal_places=kpi.decimal_places,
+        prefix=prefix,
+        suffix=suffix,
+        axis_title=axis_title(version),
+    )
+
+
+# --- Judged figures -------------------------------------------------------------------------------
+
+
+@dataclass
+class JudgedFigure:
+    """A return's figure as every page shows it."""
+
+    kpi_return: KpiReturn
+    target: Decimal | None
+    rag: Rag
+    previous: KpiReturn | None
+    previous_rag: Rag | None
+    direction: Direction
+    last_year: KpiReturn | None = None
+    direction_last_year: Direction = Direction.NO_COMPARISON
+    #: The data periods compared with ("2025/26 Q1"), named even when they have no figure.
+    previous_label: str = ""
+    last_year_label: str = ""
+
+    @property
+    def value(self) -> Decimal | None:
+        return self.kpi_return.value
+
+    @property
+    def data_period_label(self) -> str:
+        return self.kpi_return.data_period_label
+
+    @property
+    def value_text(self) -> str:
+        return "no data" if self.value is None else self.written(self.value)
+
+    @property
+    def target_text(self) -> str:
+        return "no target" if self.target is None else self.written(self.target)
+
+    def written(self, value: Decimal) -> str:
+        """Any figure of this KPI (a target, a benchmark) in this figure's unit."""
+        return value_text(value, self.kpi_return.version, self.kpi_return.kpi.decimal_places)
+
+    @property
+    def previous_text(self) -> str:
+        return comparison_text(self.direction, self.previous_label, has_figure=self.previous is not None)
+
+    @property
+    def last_year_text(self) -> str:
+        return comparison_text(self.direction_last_year, self.last_year_label, has_figure=self.last_year is not None)
+
+
+@dataclass
+class Figures:
+    """What ``read_figures`` found: each return's judged figure, by the return's id, and each
+    KPI's trend (its last approved values, oldest first, each with the target that judges it),
+    by the KPI's id, when trends were asked for."""
+
+    judged: dict[int, JudgedFigure] = field(default_factory=dict)
+    trends: dict[int, list[TrendPoint]] = field(default_factory=dict)
+
+
+def judged_figures(returns: list[KpiReturn], among=None) -> dict[int, JudgedFigure]:
+    """Each return judged, by its id: see ``read_figures``."""
+    return read_figures(returns, among=among).judged
+
+
+def read_figures(
+    returns: list[KpiReturn],
+    *,
+    among=None,
+    kpi_ids: Iterable[int] = (),
+    until: datetime.date | None = None,
+    trend_length: int = 0,
+) -> Figures:
+    """Judge each return against the right target, with direction against the figure for the
+    previous data period and for the same period last year; and, with ``trend_length``, the
+    trend of each KPI (of the returns, and of ``kpi_ids``). Two queries however many there
+    are: the KPIs' approved history, then the targets needed.
+
+    Only those periods' approved figures are compared with: across a gap there is no
+    comparison, and the figure names the period that has no figure (ADR 0008). Of two
+    approved figures for one data period the one approved last is compared with. ``among`` is
+    the person's scoped returns (``KpiReturn.objects.restrict(...)``) when they may not see
+    every earlier figure, so a comparison never carries a figure they may not read. ``until``
+    leaves out figures for data periods ending after it (a report's period)."""
+    kpi_ids = {r.kpi_id for r in returns} | set(kpi_ids)
+    if not kpi_ids:
+        return Figures()
+    approved = (KpiReturn.objects.all() if among is None else among).filter(
+        kpi_id__in=kpi_ids, state=ReturnState.APPROVED, value__isnull=False
+    )
+    if until is not None:
+        approved = approved.filter(data_period_end__lte=until)
+    # Every approved value of the KPIs, oldest first, as tuples: only the two each return is
+    # compared with become model instances (a dashboard of 125 KPIs reads some 1,500 and keeps 250).
+    history: dict[int, list[tuple]] = {}
+    for row in approved.order_by("kpi_id", "data_period_end", F("approved_at").asc(nulls_first=True), "pk").values_list(
+        *_PAST_FIELDS
+    ):
+        history.setdefault(row[1], []).append(row)
+    previous_of = {r.pk: _compared_with(r, previous_period_end(r.kpi, r.data_period_end), history) for r in returns}
+    last_year_of = {r.pk: _compared_with(r, months_before(r.data_period_end, 12), history) for r in returns}
+    trend_rows = {kpi_id: rows[-trend_length:] for kpi_id, rows in history.items()} if trend_length else {}
+    ends = (
+        {r.data_period_end for r in returns}
+        | {p.data_period_end for p, _ in previous_of.values() if p}
+        | {row[4] for rows in trend_rows.values() for row in rows}
+    )
+    targets = read_targets(kpi_ids, ends)
+    judged = {}
+    for kpi_return in returns:
+        target, status = judge(kpi_return, targets)
+        previous, previous_label = previous_of[kpi_return.pk]
+        last_year, last_year_label = last_year_of[kpi_return.pk]
+        previous_rag = None
+        if previous is not None:
+            previous.kpi = kpi_return.kpi
+            previous_rag = judge(previous, targets)[1]
+        cumulative = kpi_return.version.is_cumulative
+        # A cumulative KPI is compared only with the same point last year (DESIGN §4).
+        judged[kpi_return.pk] = JudgedFigure(
+            kpi_return,
+            target,
+            status,
+            previous,
+            previous_rag,
+            Direction.CUMULATIVE if cumulative else _moved(kpi_return, previous),
+            last_year,
+            _moved(kpi_return, last_year),
+            "" if cumulative else previous_label,
+            last_year_label,
+        )
+    trends = {
+        kpi_id: [
+            TrendPoint(label, value, target_for(kpi_id, end, basis != CumulativeBasis.NONE, targets))
+            for _, _, _, value, end, label, _, basis in rows
+        ]
+        for kpi_id, rows in trend_rows.items()
+    }
+    return Figures(judged, trends)
+
+
+def kpi_trend(kpi: Kpi, returns: list[KpiReturn], judged: dict[int, JudgedFigure]) -> TrendChart:
+    """A KPI page's chart: the approved values among ``returns``, oldest first, each against
+    the target it was judged against, so the chart, the history table and the RAG agree and
+    the chart costs no query of its own. Values take the unit of the latest approved return's
+    definition."""
+    approved = sorted((r for r in returns if r.state == ReturnState.APPROVED), key=lambda r: r.data_period_end)
+    return trend_chart(
+        kpi,
+        approved[-1].version if approved else None,
+        (TrendPoint(r.data_period_label, r.value, judged[r.pk].target) for r in approved),
+        title=f"{kpi.code}: approved values against target",
+    )
+
+
+def _compared_with(kpi_return: KpiReturn, end, history: dict[int, list[tuple]]) -> tuple[KpiReturn | None, str]:
+    """The approved figure for the data period ending on ``end``, if any (the one approved
+    last), and that period's label: the figure's own, or the one a return for that period
+    would carry."""
+    row = next((past for past in reversed(history.get(kpi_return.kpi_id, [])) if past[4] == end), None)
+    if row is not None:
+        return _past(row), row[5]
+    return None, data_period_ending(kpi_return.kpi, kpi_return.version, end).label
+
+
+def _moved(kpi_return: KpiReturn, earlier: KpiReturn | None) -> Direction:
+    return direction(
+        kpi_return.value,
+        earlier.value if earlier else None,
+        polarity=Polarity(kpi_return.version.polarity),
+        decimal_places=kpi_return.kpi.decimal_places,
+        same_definition=earlier is None or earlier.version_id == kpi_return.version_id,
+    )
+
+
+#: What judging, comparing and a trend read of an earlier approved value, in this order.
+_PAST_FIELDS = (
+    "pk",
+    "kpi_id",
+    "version_id",
+    "value",
+    "data_period_end",
+    "data_period_label",
+    "version__polarity",
+    "version__cumulative_basis",
+)
+
+
+def _past(row: tuple) -> KpiReturn:
+    """An earlier approved value as a return loaded with just the fields judging it needs,
+    the rest deferred, as ``.only()`` would load it."""
+    pk, kpi_id, version_id, value, end, label, polarity, basis = row
+    kpi_return = _loaded(
+        KpiReturn,
+        id=pk,
+        kpi_id=kpi_id,
+        version_id=version_id,
+        value=value,
+        data_period_end=end,
+        data_period_label=label,
+    )
+    kpi_return.version = _loaded(KpiVersion, id=version_id, kpi_id=kpi_id, polarity=polarity, cumulative_basis=basis)
+    return kpi_return
+
+
+def _loaded(model, **values):
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db("default", names, [values[name] for name in names])
