@@ -164,6 +164,14 @@ class Figures:
 
     judged: dict[int, JudgedFigure] = field(default_factory=dict)
     trends: dict[int, list[TrendPoint]] = field(default_factory=dict)
+    #: Each KPI's approved history as read (``_PAST_FIELDS`` rows, oldest first).
+    history: dict[int, list[tuple]] = field(default_factory=dict)
+
+    def earlier(self, kpi_return: KpiReturn, limit: int = 5) -> list[tuple[str, Decimal]]:
+        """The approved figures for the data periods before the return's, newest first, each
+        with its data period's label, as the return page lists them."""
+        rows = [row for row in self.history.get(kpi_return.kpi_id, []) if row[4] < kpi_return.data_period_end]
+        return [(row[5], row[3]) for row in reversed(rows)][:limit]
 
 
 def judged_figures(returns: list[KpiReturn], among=None) -> dict[int, JudgedFigure]:
@@ -244,7 +252,7 @@ def read_figures(
         ]
         for kpi_id, rows in trend_rows.items()
     }
-    return Figures(judged, trends)
+    return Figures(judged, trends, history)
 
 
 def kpi_trend(kpi: Kpi, returns: list[KpiReturn], judged: dict[int, JudgedFigure]) -> TrendChart:

@@ -1,28 +1,15 @@
-"""Reads for KPI pages: a return's earlier values, a person's returns, and the Red runs to
-escalate. Judged figures (target, RAG, direction) are read by ``kpis.figures``."""
+"""Reads for KPI pages: a person's returns, and the Red runs to escalate. Judged figures
+(target, RAG, direction, earlier values, trend) are read by ``kpis.figures``."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from kpis.models import Kpi, KpiReturn, ReturnState
+from kpis.models import Kpi, KpiReturn
 from kpis.results import Rag
 
 if TYPE_CHECKING:
     from kpis.figures import JudgedFigure
-
-
-def values_before(kpi_return: KpiReturn, limit: int = 5) -> list[tuple[str, Decimal]]:
-    """The approved figures for the data periods before this return's, newest first, each with
-    its data period's label, as the return page lists them."""
-    return list(
-        KpiReturn.objects.filter(kpi=kpi_return.kpi_id, state=ReturnState.APPROVED, value__isnull=False)
-        .exclude(pk=kpi_return.pk)
-        .filter(data_period_end__lt=kpi_return.data_period_end)
-        .order_by("-data_period_end")
-        .values_list("data_period_label", "value")[:limit]
-    )
 
 
 def returns_for_person(user, period):

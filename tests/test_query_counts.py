@@ -295,3 +295,13 @@ def test_a_report_s_content_reads_history_and_targets_once(reported_world):
         grow_reported_kpis(reported_world),
         pinned=14,  # 16 before: history and targets were read twice
     )
+
+
+def test_the_return_page_is_flat_as_its_history_grows(world, clients):
+    """The return page judges the figure and lists the earlier ones from one read of the
+    KPI's history (it read the history twice before)."""
+    kpi = world.kpis["s1"]
+    quarters = [(year, quarter) for year in range(2019, 2025) for quarter in (1, 2, 3, 4)]
+    grow_history(kpi, quarters[:3])()
+    url = reverse("kpis:return-edit", kwargs={"pk": world.kpis["return_s1"].pk})
+    assert_flat(get_ok(clients["service_lead"], url), grow_history(kpi, quarters[3:20]), pinned=15)  # 16 before

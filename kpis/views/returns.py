@@ -12,10 +12,10 @@ from django.utils import timezone
 from accounts.decorators import requires
 from accounts.policy import Capability, has_capability
 from core.views import submit
-from kpis.figures import judged_figures
+from kpis.figures import judged_figures, read_figures
 from kpis.forms import NotAvailableForm, ReturnForm, RevisionForm, SendBackForm
 from kpis.models import KpiReturn, PeriodState, ReportingPeriod, ReturnState
-from kpis.selectors import red_two_periods_running, returns_for_person, values_before
+from kpis.selectors import red_two_periods_running, returns_for_person
 from kpis.services import parts as return_parts
 from kpis.services.returns import (
     ReturnConflict,
@@ -131,8 +131,7 @@ def return_edit(request, pk: int):
             if action == "submit":
                 return redirect("kpis:my-returns")
             return redirect("kpis:return-edit", pk=kpi_return.pk)
-    results = judged_figures([kpi_return])
-    past = values_before(kpi_return, limit=5)
+    figures = read_figures([kpi_return])
     return render(
         request,
         "kpis/return_form.html",
@@ -142,8 +141,8 @@ def return_edit(request, pk: int):
             "form": form,
             "na_form": na_form,
             "conflict": conflict,
-            "result": results.get(kpi_return.pk),
-            "history": past,
+            "result": figures.judged.get(kpi_return.pk),
+            "history": figures.earlier(kpi_return, limit=5),
             "parts": return_parts.for_display(kpi_return),
             "editable": kpi_return.state
             in {ReturnState.NOT_STARTED, ReturnState.DRAFT, ReturnState.RETURNED, ReturnState.NOT_AVAILABLE},

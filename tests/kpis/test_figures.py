@@ -117,6 +117,8 @@ def test_a_gap_is_named_and_the_trend_runs_across_it(world):
         "No figure for 2025/26 Q2",
     )
     assert figures.trends[kpi.pk] == [TrendPoint("2025/26 Q1", D(60), D(65)), TrendPoint("2025/26 Q3", D(80), None)]
+    assert figures.earlier(q3) == [("2025/26 Q1", D(60))]  # the return page's list, newest first
+    assert figures.earlier(q1) == []
 
 
 def test_a_relative_tolerance_on_a_zero_target_is_not_judged_and_says_why(world):
