@@ -8,6 +8,7 @@ and the report content all read through ``judged_figures``, so they cannot disag
 figure. It reads the history and the targets once, in two queries however many KPIs there
 are. The rules themselves are in ``kpis.results`` (RAG, direction, their words) and
 ``kpis.data_periods`` (which period is "previous"); ADR 0008 says why they are as they are.
+Whatever else a page says about a figure (a benchmark, control limits) belongs here too.
 """
 
 from __future__ import annotations
