@@ -147,3 +147,24 @@ def test_history_and_targets_are_read_once_however_many_kpis(world):
     few, many = figures_for(1), figures_for(6)
     assert count_queries(lambda: read_figures(few, trend_length=12)) == 2
     assert count_queries(lambda: read_figures(many, trend_length=12)) == 2
+
+
+def test_of_two_figures_for_one_data_period_the_one_approved_last_is_compared_with(world):
+    """2025/26 Q1's figure approved twice (history loaded, then a return for the same data
+    period): Q2 is compared with the one approved last, the one a report shows."""
+    from django.utils import timezone
+
+    kpi = make_kpi(world, "TWICE")
+    later = approved_in(kpi, 2025, 1, "70")
+    earlier = approved_in(kpi, 2024, 4, "50")  # made second, then given Q1's data period
+    KpiReturn.objects.filter(pk=earlier.pk).update(
+        data_period_end=later.data_period_end,
+        data_period_start=later.data_period_start,
+        data_period_label=later.data_period_label,
+        approved_at=timezone.now() - datetime.timedelta(days=30),
+    )
+    KpiReturn.objects.filter(pk=later.pk).update(approved_at=timezone.now())
+    q2 = approved_in(kpi, 2025, 2, "60")
+    judged = judged_figures([q2])[q2.pk]
+    assert judged.previous.pk == later.pk
+    assert judged.previous_text == "Worsening against 2025/26 Q1"  # 70 then 60, higher is better
