@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "planning",
     "kpis",
     "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -260,7 +260,7 @@ def ph01_trend() -> tuple[TrendChart, list[str]]:
     approved values as the dashboard charts them, with their real labels and period ends."""
     from reporting.selectors import TREND_LENGTH
 
-    kpis = json.loads((Path(__file__).resolve().parents[2] / "kpis/demo/kpis.json").read_text())
+    kpis = json.loads((Path(__file__).resolve().parents[2] / "demo/data/kpis.json").read_text())
     history = next(kpi for kpi in kpis if kpi["code"] == "PH-01")["history"]
     shown = sorted(history, key=lambda row: row["period_end"])[-TREND_LENGTH:]
     points = [(row["data_period_label"], str(row["value"]), None) for row in shown]

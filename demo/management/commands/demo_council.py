@@ -53,7 +53,7 @@ from planning.services import (
 )
 
 BASE = Path(settings.BASE_DIR)
-KPI_FILE = BASE / "kpis" / "demo" / "kpis.json"
+KPI_FILE = BASE / "demo" / "data" / "kpis.json"
 
 
 def _decimal(value) -> Decimal | None:
@@ -76,10 +76,10 @@ def reporting_quarter_for(end: datetime.date, *, annual: bool, reporting_quarter
     return year, reporting_quarter
 
 
-ORGANISATION_FILE = BASE / "accounts" / "demo" / "organisation.json"
+ORGANISATION_FILE = BASE / "demo" / "data" / "organisation.json"
 PLAN_FILES = [
-    BASE / "planning" / "demo" / "council_plan_2022_25.json",
-    BASE / "planning" / "demo" / "council_plan_2025_29.json",
+    BASE / "demo" / "data" / "council_plan_2022_25.json",
+    BASE / "demo" / "data" / "council_plan_2025_29.json",
 ]
 #: Which Markers of Success each directorate's plan takes on. M4, M18 and M20 are left with no
 #: objective so the gaps page has something to show.
@@ -375,7 +375,7 @@ class Command(BaseCommand):
     # --- KPIs, history and the open period ---------------------------------------------------
 
     def load_kpis(self) -> int:
-        """The demo data dictionary with real published history (kpis/demo/README.md), invented
+        """The demo data dictionary with real published history (demo/data/kpis.md), invented
         targets labelled as such, and the latest quarter open with returns in every state."""
         if Kpi.objects.exists():
             return 0
@@ -464,7 +464,7 @@ class Command(BaseCommand):
                     value=_decimal(point["value"]),
                     numerator=_decimal(point.get("numerator")),
                     denominator=_decimal(point.get("denominator")),
-                    note=f"Published figure for {point['data_period_label']} (see kpis/demo/README.md)",
+                    note=f"Published figure for {point['data_period_label']} (see demo/data/kpis.md)",
                     data_period=DataPeriod(
                         point["data_period_label"],
                         datetime.date.fromisoformat(point.get("period_start") or "1900-01-01"),
