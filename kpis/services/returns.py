@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.policy import Capability, can
+from accounts.policy import can, person_of
+from audit.models import Action as AuditAction
 from audit.services import audit_record, model_snapshot
 from kpis.data_periods import data_period_for
 from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod, ReturnState
@@ -17,7 +18,7 @@ from kpis.results import Polarity, Rag, Tolerance, ToleranceType, rag
 from kpis.services import parts as return_parts
 from kpis.services.parts import Parts
 from kpis.validation import check_entry, check_value, compute, unusual_movement
-from kpis.workflow import Action, TransitionRefused, next_state
+from kpis.workflow import BACKFILLABLE, WHO, Action, TransitionRefused, allowed_actions, next_state
 
 UNUSUAL = "unusual"
 
@@ -46,9 +47,9 @@ class EntryResult:
 
 def may_enter(user, kpi: Kpi) -> bool:
     """The KPI's owner or deputy, a service lead for its service, or a performance admin."""
-    if user.pk in {kpi.owner_id, kpi.deputy_id}:
+    if user.pk is not None and user.pk in {kpi.owner_id, kpi.deputy_id}:
         return True
-    return can(user, Capability.ENTER_RETURNS, kpi.owning_service)
+    return can(user, WHO[Action.SAVE], kpi.owning_service)
 
 
 def return_for(kpi: Kpi, period: ReportingPeriod) -> KpiReturn:
@@ -129,12 +130,12 @@ def _transition(
     before = before if before is not None else model_snapshot(kpi_return)
     kpi_return.state = new_state
     kpi_return.revision += 1
-    kpi_return.updated_by = by
+    kpi_return.updated_by = person_of(by)
     kpi_return.updated_at = timezone.now()
     kpi_return.save()
     audit_record(
         actor=by,
-        action=f"return:{action.value}",
+        action=AuditAction(f"return:{action.value}"),
         instance=kpi_return,
         before=before,
         after=model_snapshot(kpi_return) | (after_extra or {}),
@@ -259,7 +260,7 @@ def return_mark_not_available(*, by, kpi_return: KpiReturn, revision: int, reaso
 
 def _reviewable(by, kpi_return: KpiReturn) -> KpiReturn:
     current = _lock(kpi_return)
-    if not can(by, Capability.REVIEW_RETURNS, current.kpi.owning_service):
+    if not can(by, WHO[Action.APPROVE], current.kpi.owning_service):
         raise PermissionDenied("You do not review returns for this service.")
     return current
 
@@ -267,9 +268,9 @@ def _reviewable(by, kpi_return: KpiReturn) -> KpiReturn:
 @transaction.atomic
 def return_approve(*, by, kpi_return: KpiReturn) -> KpiReturn:
     current = _reviewable(by, kpi_return)
-    if current.submitted_by_id == by.pk:
+    if by.pk is not None and current.submitted_by_id == by.pk:
         raise TransitionRefused("You cannot approve a return you submitted yourself.")
-    current.approved_by, current.approved_at = by, timezone.now()
+    current.approved_by, current.approved_at = person_of(by), timezone.now()
     _transition(current, Action.APPROVE, by=by)
     return current
 
@@ -294,7 +295,7 @@ def return_allow_late(*, by, kpi_return: KpiReturn, reason: str = "") -> KpiRetu
     current.save(update_fields=["late_allowed"])
     audit_record(
         actor=by,
-        action="return:allow_late",
+        action=AuditAction.RETURN_ALLOW_LATE,
         instance=current,
         before=before,
         after={"late_allowed": True},
@@ -349,7 +350,7 @@ def backfill_problems(
         existing = KpiReturn.objects.filter(kpi=kpi, period=period).first()
     if published is None:
         published = is_published(period)
-    if existing is not None and existing.state not in {ReturnState.NOT_STARTED, ReturnState.APPROVED}:
+    if existing is not None and existing.state not in BACKFILLABLE:
         return {"quarter": f"{kpi.code} {period.label} is {existing.get_state_display().lower()}; not overwritten"}
     unchanged = existing is not None and existing.state == ReturnState.APPROVED
     unchanged = unchanged and _same_figure(existing, value, numerator, denominator)
@@ -374,11 +375,11 @@ def return_backfill(
 ) -> KpiReturn:
     """Record a historic, already-published figure as an approved return (history loaded from
     elsewhere). Refuses what ``backfill_problems`` refuses; the same figure again is a no-op."""
-    if not can(by, Capability.MANAGE_KPIS) and by is not None:
+    if not can(by, WHO[Action.BACKFILL]):
         raise PermissionDenied("Only performance admins load history.")
     kpi_return = return_for(kpi, period)
     current = _lock(kpi_return)
-    if current.state not in {ReturnState.NOT_STARTED, ReturnState.APPROVED}:
+    if current.state not in BACKFILLABLE:
         raise TransitionRefused(f"{kpi.code} {period.label} is {current.get_state_display().lower()}; not overwritten.")
     period = current.period  # as it is now, read with the lock
     problems = backfill_problems(
@@ -406,13 +407,8 @@ def return_backfill(
         current.data_period_label, current.data_period_end = data_period.label, data_period.end
         if data_period.start.year > 1900:
             current.data_period_start = data_period.start
-    current.state = ReturnState.APPROVED
-    current.approved_by, current.approved_at = by, timezone.now()
-    current.revision += 1
-    current.save()
-    audit_record(
-        actor=by, action="return:backfill", instance=current, before=before, after=model_snapshot(current), reason=note
-    )
+    current.approved_by, current.approved_at = person_of(by), timezone.now()
+    _transition(current, Action.BACKFILL, by=by, reason=note, before=before)
     return current
 
 
@@ -423,10 +419,10 @@ def return_revise(*, by, kpi_return: KpiReturn, reason: str, value=None, numerat
     value, the new value and the reason."""
     from kpis.models import ReturnRevision
 
-    if not can(by, Capability.MANAGE_KPIS):
+    if not can(by, WHO[Action.REVISE]):
         raise PermissionDenied("Only performance admins revise a published figure.")
     current = _lock(kpi_return)
-    if current.state != ReturnState.APPROVED or current.period.state != PeriodState.PUBLISHED:
+    if Action.REVISE not in allowed_actions(current.state) or current.period.state != PeriodState.PUBLISHED:
         raise TransitionRefused("Only an approved figure in a published report is revised this way.")
     errors = check_entry(current.kpi, current.version, value=value, numerator=numerator, denominator=denominator)
     if not reason.strip():
@@ -440,13 +436,7 @@ def return_revise(*, by, kpi_return: KpiReturn, reason: str, value=None, numerat
         current.value = compute(current.version, numerator, denominator).value
     else:
         current.value = value
-    current.revision += 1
-    current.updated_by, current.updated_at = by, timezone.now()
-    current.save()
-    revision = ReturnRevision.objects.create(
-        kpi_return=current, old_value=old_value, new_value=current.value, reason=reason, revised_by=by
+    _transition(current, Action.REVISE, by=by, reason=reason, before=before)
+    return ReturnRevision.objects.create(
+        kpi_return=current, old_value=old_value, new_value=current.value, reason=reason, revised_by=person_of(by)
     )
-    audit_record(
-        actor=by, action="return:revise", instance=current, before=before, after=model_snapshot(current), reason=reason
-    )
-    return revision

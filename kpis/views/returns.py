@@ -28,7 +28,7 @@ from kpis.services.returns import (
     return_send_back,
     return_submit,
 )
-from kpis.workflow import TransitionRefused
+from kpis.workflow import AWAITING_REVIEW, EDITABLE, HANDED_IN, TransitionRefused
 
 REVIEW_PAGE_SIZE = 100
 
@@ -55,7 +55,7 @@ def my_returns(request):
         {
             "period": period,
             "returns": returns,
-            "done": sum(1 for r in returns if r.state in {ReturnState.SUBMITTED, ReturnState.APPROVED}),
+            "done": sum(1 for r in returns if r.state in HANDED_IN),
             "today": timezone.localdate(),
         },
     )
@@ -144,8 +144,7 @@ def return_edit(request, pk: int):
             "result": results.get(kpi_return.pk),
             "history": past,
             "parts": return_parts.for_display(kpi_return),
-            "editable": kpi_return.state
-            in {ReturnState.NOT_STARTED, ReturnState.DRAFT, ReturnState.RETURNED, ReturnState.NOT_AVAILABLE},
+            "editable": kpi_return.state in EDITABLE,
         },
         status=409 if conflict else 200,
     )
@@ -168,7 +167,7 @@ def review_queue(request):
     if request.method == "POST":
         chosen = [pk for pk in request.POST.getlist("approve") if pk.isdigit()]
         approved, refused = 0, []
-        for kpi_return in base.filter(pk__in=chosen, state=ReturnState.SUBMITTED):
+        for kpi_return in base.filter(pk__in=chosen, state__in=AWAITING_REVIEW):
             try:
                 return_approve(by=request.user, kpi_return=kpi_return)
                 approved += 1
@@ -181,10 +180,10 @@ def review_queue(request):
         if not chosen:
             messages.error(request, "Choose at least one return to approve.")
         return redirect(f"{reverse('kpis:review-queue')}?period={period.pk}" if period else "kpis:review-queue")
-    submitted_page = Paginator(base.filter(state=ReturnState.SUBMITTED), REVIEW_PAGE_SIZE).get_page(
+    submitted_page = Paginator(base.filter(state__in=AWAITING_REVIEW), REVIEW_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    others_page = Paginator(base.exclude(state=ReturnState.SUBMITTED), REVIEW_PAGE_SIZE).get_page(
+    others_page = Paginator(base.exclude(state__in=AWAITING_REVIEW), REVIEW_PAGE_SIZE).get_page(
         request.GET.get("others")
     )
     judged = list(submitted_page) + list(base.filter(state=ReturnState.APPROVED))

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accounts.policy import SYSTEM
 from audit.models import AuditEvent
 from kpis.models import BreakdownValue, KpiVersion, MonthlyFigure, QuarterRule, ReturnState, Unit
 from kpis.monthly import Month, months_of, quarter_figure
@@ -183,7 +184,7 @@ def test_values_by_category_are_saved_checked_and_protect_their_categories(world
     enter(world, kpi_return, cells={(ward.pk, "North"): D("70"), (ward.pk, "South"): D("90")}, value=D("80"))
     assert dict(BreakdownValue.objects.values_list("category", "value")) == {"North": 70, "South": 90}
     with pytest.raises(ValidationError) as error:
-        breakdown_set(by=None, kpi=ward.kpi, name="Ward", categories=["North"], breakdown=ward)
+        breakdown_set(by=SYSTEM, kpi=ward.kpi, name="Ward", categories=["North"], breakdown=ward)
     assert "already hold values for South" in error.value.message_dict["categories"][0]
     enter(world, kpi_return, cells={(ward.pk, "North"): D("71")}, value=D("80"))  # South left blank: removed
     assert dict(BreakdownValue.objects.values_list("category", "value")) == {"North": 71}

@@ -8,6 +8,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from accounts.policy import SYSTEM
 from kpis.models import PeriodState, ReportingPeriod
 from kpis.services.dictionary import breakdown_set, kpi_create, target_set
 from kpis.services.periods import period_create
@@ -41,18 +42,18 @@ def reported(world):
     for kpi in (s1, s2):
         for year, quarter, value in HISTORY:
             historic = ReportingPeriod.objects.filter(year=year, quarter=quarter).first() or period_create(
-                by=None, year=year, quarter=quarter, historic=True
+                by=SYSTEM, year=year, quarter=quarter, historic=True
             )
-            return_backfill(by=None, kpi=kpi, period=historic, value=D(value))
-            target_set(by=None, kpi=kpi, for_date=historic.end, value=D("75"))
-        target_set(by=None, kpi=kpi, for_date=period.end, value=D("80"))
+            return_backfill(by=SYSTEM, kpi=kpi, period=historic, value=D(value))
+            target_set(by=SYSTEM, kpi=kpi, for_date=historic.end, value=D("75"))
+        target_set(by=SYSTEM, kpi=kpi, for_date=period.end, value=D("80"))
     _approve(world, return_for(s1, period), value=D("82.5"), commentary=SCRIPT)
     s2_return = return_for(s2, period)
     return_save(by=s2.owner, kpi_return=s2_return, revision=0, value=D("60"), commentary="Late", confirm_unusual=True)
     no_data = make_kpi(world, "NODATA", owning_service=world.s1)
     no_data.council_plan_nodes.add(p1)
     counted = kpi_create(
-        by=None,
+        by=SYSTEM,
         code="CNT-01",
         effective_from=datetime.date(2020, 4, 1),
         version={"calculation_method": "Count of people", "unit": "number", "polarity": "lower"},
@@ -63,7 +64,7 @@ def reported(world):
         decimal_places=0,
     )
     counted.council_plan_nodes.add(p2)
-    ward = breakdown_set(by=None, kpi=counted, name="Ward", categories=["North", "South"])
+    ward = breakdown_set(by=SYSTEM, kpi=counted, name="Ward", categories=["North", "South"])
     _approve_counted(world, counted, period, ward)
     period.refresh_from_db()
     return {"period": period, "p1": p1, "p2": p2, "s1": s1, "s2": s2, "no_data": no_data, "counted": counted}
