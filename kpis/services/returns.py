@@ -13,10 +13,10 @@ from accounts.policy import can, person_of
 from audit.models import Action as AuditAction
 from audit.services import audit_record, model_snapshot
 from kpis.data_periods import data_period_for
+from kpis.entry import NOTHING, ReturnEntry, entry_problems
 from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod, ReturnState
 from kpis.results import Polarity, Rag, Tolerance, ToleranceType, rag
 from kpis.services import parts as return_parts
-from kpis.services.parts import Parts
 from kpis.validation import check_entry, check_value, compute, unusual_movement
 from kpis.workflow import BACKFILLABLE, WHO, Action, TransitionRefused, allowed_actions, next_state
 
@@ -155,41 +155,31 @@ def _lock(kpi_return: KpiReturn) -> KpiReturn:
 
 @transaction.atomic
 def return_save(
-    *, by, kpi_return: KpiReturn, revision: int, confirm_unusual: bool = False, parts: Parts | None = None, **entry
+    *, by, kpi_return: KpiReturn, revision: int, entry: ReturnEntry = NOTHING, confirm_unusual: bool = False
 ) -> EntryResult:
-    """Save what was typed as a draft. Refused, with what changed, if someone saved since.
-    ``parts`` carries a monthly KPI's months and any breakdown cells; a monthly return's
-    own figure is made from its months by the quarter rule."""
+    """Save an entry as a draft. Refused, with what changed, if someone saved since. A
+    monthly return's own figure is made from its months by the quarter rule; a ratio's from
+    its numerator and denominator."""
     current = _lock(kpi_return)
     if not may_enter(by, current.kpi):
         raise PermissionDenied("You do not enter returns for this KPI.")
     breakdowns = list(current.kpi.breakdowns.all())
     saved_parts = return_parts.stored(current)
+    changes, parts = entry.changes(), entry.parts
     if current.revision != revision:
         differences = [
-            (name, getattr(current, name), entry.get(name))
-            for name in KpiReturn.ENTRY_FIELDS
-            if name in entry and getattr(current, name) != entry.get(name)
+            (name, getattr(current, name), given) for name, given in changes.items() if getattr(current, name) != given
         ]
         if parts is not None:
             differences += return_parts.differences(saved_parts, parts, breakdowns)
         raise ReturnConflict(current, differences)
     _check_window(current)
-    errors = check_entry(
-        current.kpi,
-        current.version,
-        value=entry.get("value"),
-        numerator=entry.get("numerator"),
-        denominator=entry.get("denominator"),
-    )
-    if parts is not None:
-        errors.update(return_parts.check(current, parts, breakdowns))
+    errors = entry_problems(current, entry, breakdowns)
     if errors:
         raise ValidationError(errors)
     before = model_snapshot(current) | return_parts.snapshot(current, saved_parts, breakdowns)
-    for name in KpiReturn.ENTRY_FIELDS:
-        if name in entry:
-            setattr(current, name, entry[name])
+    for name, given in changes.items():
+        setattr(current, name, given)
     monthly = current.kpi.is_monthly and parts is not None
     if monthly:
         figure = return_parts.quarter(current, parts.months)
@@ -223,14 +213,16 @@ def submission_problems(kpi_return: KpiReturn) -> dict[str, str]:
 
 
 @transaction.atomic
-def return_submit(*, by, kpi_return: KpiReturn, revision: int, confirm_unusual: bool = False, **entry) -> EntryResult:
+def return_submit(
+    *, by, kpi_return: KpiReturn, revision: int, entry: ReturnEntry = NOTHING, confirm_unusual: bool = False
+) -> EntryResult:
     """Save (as a draft), then submit for review, in one transaction: all or nothing."""
-    result = return_save(by=by, kpi_return=kpi_return, revision=revision, confirm_unusual=confirm_unusual, **entry)
+    result = return_save(by=by, kpi_return=kpi_return, revision=revision, entry=entry, confirm_unusual=confirm_unusual)
     current = result.kpi_return
     problems = submission_problems(current)
     if problems:
         raise ValidationError(problems)
-    current.submitted_by = by
+    current.submitted_by = person_of(by)
     current.submitted_at = timezone.now()
     _transition(current, Action.SUBMIT, by=by)
     return result

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from audit.models import AuditEvent
+from kpis.entry import ReturnEntry
 from kpis.models import KpiReturn, PeriodState, ReportingPeriod, ReturnState, Unit
 from kpis.results import Rag
 from kpis.services.returns import (
@@ -29,14 +30,26 @@ from kpis.workflow import TransitionRefused
 from tests.kpis.conftest import make_kpi
 
 
-def save(world, kpi_return, who="service_lead", **entry):
+def save(world, kpi_return, who="service_lead", confirm_unusual=False, **entry):
     kpi_return.refresh_from_db()
-    return return_save(by=world.people[who], kpi_return=kpi_return, revision=kpi_return.revision, **entry)
+    return return_save(
+        by=world.people[who],
+        kpi_return=kpi_return,
+        revision=kpi_return.revision,
+        entry=ReturnEntry(**entry),
+        confirm_unusual=confirm_unusual,
+    )
 
 
-def submit(world, kpi_return, who="service_lead", **entry):
+def submit(world, kpi_return, who="service_lead", confirm_unusual=False, **entry):
     kpi_return.refresh_from_db()
-    return return_submit(by=world.people[who], kpi_return=kpi_return, revision=kpi_return.revision, **entry)
+    return return_submit(
+        by=world.people[who],
+        kpi_return=kpi_return,
+        revision=kpi_return.revision,
+        entry=ReturnEntry(**entry),
+        confirm_unusual=confirm_unusual,
+    )
 
 
 def test_the_return_records_its_own_data_period_and_version(kpi_return, kpi):
@@ -199,9 +212,16 @@ def test_not_available_needs_a_reason_and_a_date(world, kpi_return):
 
 def test_second_save_from_a_stale_page_is_refused_showing_what_changed(world, kpi_return):
     opened_at = kpi_return.revision  # A and B both open the page
-    return_save(by=world.people["service_lead"], kpi_return=kpi_return, revision=opened_at, value=D("82"))
+    return_save(
+        by=world.people["service_lead"], kpi_return=kpi_return, revision=opened_at, entry=ReturnEntry(value=D("82"))
+    )
     with pytest.raises(ReturnConflict) as conflict:
-        return_save(by=world.people["performance_admin"], kpi_return=kpi_return, revision=opened_at, value=D("79"))
+        return_save(
+            by=world.people["performance_admin"],
+            kpi_return=kpi_return,
+            revision=opened_at,
+            entry=ReturnEntry(value=D("79")),
+        )
     assert conflict.value.differences == [("value", D("82.0000"), D("79"))]
     assert world.people["service_lead"].display_name in str(conflict.value)
     assert KpiReturn.objects.get(pk=kpi_return.pk).value == D("82")
@@ -227,7 +247,7 @@ def test_concurrent_saves_accept_one_and_refuse_the_other():
     def attempt(who: str, value: str) -> None:
         try:
             barrier.wait(timeout=10)
-            return_save(by=world.people[who], kpi_return=kpi_return, revision=0, value=D(value))
+            return_save(by=world.people[who], kpi_return=kpi_return, revision=0, entry=ReturnEntry(value=D(value)))
             outcomes[who] = "saved"
         except ReturnConflict:
             outcomes[who] = "conflict"
@@ -284,3 +304,4 @@ def test_a_cumulative_kpi_is_compared_only_with_last_year(world, period):
     current.refresh_from_db()
     result = results_for([current])[current.pk]
     assert result.direction == "cumulative"  # says why it is not compared, not "no earlier value"
+

@@ -12,6 +12,7 @@ from audit.models import Action as AuditAction
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.services import require
+from kpis.entry import ReturnEntry
 from kpis.models import PeriodState, ReturnState
 from kpis.services.periods import period_create
 from kpis.services.returns import return_backfill, return_save
@@ -67,7 +68,8 @@ def test_nobody_named_is_refused_where_the_system_is_allowed(world):
 def test_the_system_entering_a_return_is_recorded_as_no_person(world):
     kpi_return = world.kpis["return_s1"]
     assert world.kpis["period"].state == PeriodState.OPEN
-    saved = return_save(by=SYSTEM, kpi_return=kpi_return, revision=kpi_return.revision, value=Decimal("12"))
+    entry = ReturnEntry(value=Decimal("12"))
+    saved = return_save(by=SYSTEM, kpi_return=kpi_return, revision=kpi_return.revision, entry=entry)
     assert saved.kpi_return.updated_by is None
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal as D
 import pytest
 
 from accounts.policy import SYSTEM
+from kpis.entry import ReturnEntry
 from kpis.models import PeriodState, ReportingPeriod
 from kpis.services.dictionary import breakdown_set, kpi_create, target_set
 from kpis.services.periods import period_create
@@ -22,7 +23,9 @@ SCRIPT = "<script>alert('x')</script> Better than planned"
 
 def _approve(world, kpi_return, **entry):
     by = kpi_return.kpi.owner
-    result = return_save(by=by, kpi_return=kpi_return, revision=kpi_return.revision, confirm_unusual=True, **entry)
+    result = return_save(
+        by=by, kpi_return=kpi_return, revision=kpi_return.revision, confirm_unusual=True, entry=ReturnEntry(**entry)
+    )
     result = return_submit(by=by, kpi_return=result.kpi_return, revision=result.kpi_return.revision)
     return_approve(by=world.people["performance_admin"], kpi_return=result.kpi_return)
 
@@ -49,7 +52,8 @@ def reported(world):
         target_set(by=SYSTEM, kpi=kpi, for_date=period.end, value=D("80"))
     _approve(world, return_for(s1, period), value=D("82.5"), commentary=SCRIPT)
     s2_return = return_for(s2, period)
-    return_save(by=s2.owner, kpi_return=s2_return, revision=0, value=D("60"), commentary="Late", confirm_unusual=True)
+    entry = ReturnEntry(value=D("60"), commentary="Late")
+    return_save(by=s2.owner, kpi_return=s2_return, revision=0, entry=entry, confirm_unusual=True)
     no_data = make_kpi(world, "NODATA", owning_service=world.s1)
     no_data.council_plan_nodes.add(p1)
     counted = kpi_create(
@@ -71,12 +75,10 @@ def reported(world):
 
 
 def _approve_counted(world, kpi, period, ward):
-    from kpis.services.parts import Parts
-
     kpi_return = return_for(kpi, period)
     by = world.people["service_lead"]
-    parts = Parts(cells={(ward.pk, "North"): D("3"), (ward.pk, "South"): D("12")})
-    result = return_save(by=by, kpi_return=kpi_return, revision=0, value=D("15"), parts=parts)
+    entry = ReturnEntry(value=D("15"), cells={(ward.pk, "North"): D("3"), (ward.pk, "South"): D("12")})
+    result = return_save(by=by, kpi_return=kpi_return, revision=0, entry=entry)
     result = return_submit(by=by, kpi_return=result.kpi_return, revision=result.kpi_return.revision)
     return_approve(by=world.people["performance_admin"], kpi_return=result.kpi_return)
 

@@ -24,6 +24,7 @@ from accounts.models import OrgUnit, RoleAssignment, User
 from accounts.policy import SYSTEM
 from kpis.calendar import add_working_days, quarter_bounds
 from kpis.data_periods import DataPeriod
+from kpis.entry import ReturnEntry
 from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod
 from kpis.results import round_half_up
 from kpis.services.dictionary import benchmark_set, kpi_create, target_set
@@ -525,15 +526,15 @@ class Command(BaseCommand):
                 continue
             past = history(kpi_return)
             value = past[-1] if past else Decimal("50")
-            entry = {
-                "value": round_half_up(value, kpi.decimal_places),
-                "commentary": "Demo value: in line with last year.",
-                "data_quality_note": "Demo value, invented for the demonstration.",
-            }
+            entry = ReturnEntry(
+                value=round_half_up(value, kpi.decimal_places),
+                commentary="Demo value: in line with last year.",
+                data_quality_note="Demo value, invented for the demonstration.",
+            )
             if state == "draft":
-                return_save(by=owner, kpi_return=kpi_return, revision=0, confirm_unusual=True, **entry)
+                return_save(by=owner, kpi_return=kpi_return, revision=0, confirm_unusual=True, entry=entry)
                 continue
-            return_submit(by=owner, kpi_return=kpi_return, revision=0, confirm_unusual=True, **entry)
+            return_submit(by=owner, kpi_return=kpi_return, revision=0, confirm_unusual=True, entry=entry)
             lead = lead_of.get(kpi.owning_service.parent_id)
             if state == "approved" and lead:
                 return_approve(by=lead, kpi_return=kpi_return)
