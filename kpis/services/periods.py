@@ -71,7 +71,7 @@ def period_advance(*, by, period: ReportingPeriod, to: str, report_frozen: bool 
 def create_returns(period: ReportingPeriod) -> int:
     """A not-started return for every active KPI due this period, in one insert. Safe to
     run again: existing returns are left alone."""
-    from kpis.data_periods import data_period_for, is_due
+    from kpis.data_periods import is_due, new_return
     from kpis.models import Kpi, KpiReturn
 
     existing = set(KpiReturn.objects.filter(period=period).values_list("kpi_id", flat=True))
@@ -82,16 +82,6 @@ def create_returns(period: ReportingPeriod) -> int:
         version = kpi.version_for(period.end)
         if version is None:
             continue
-        data_period = data_period_for(kpi, version, period)
-        new.append(
-            KpiReturn(
-                kpi=kpi,
-                period=period,
-                version=version,
-                data_period_label=data_period.label,
-                data_period_start=data_period.start,
-                data_period_end=data_period.end,
-            )
-        )
+        new.append(new_return(kpi, period, version=version))
     KpiReturn.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.policy import can, person_of
 from audit.models import Action as AuditAction
 from audit.services import audit_record, model_snapshot
-from kpis.data_periods import data_period_for
+from kpis.data_periods import MADE_WITH, new_return
 from kpis.entry import NOTHING, ReturnEntry, entry_problems
 from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod, ReturnState
 from kpis.results import Polarity, Rag, Tolerance, ToleranceType, rag
@@ -57,17 +57,9 @@ def return_for(kpi: Kpi, period: ReportingPeriod) -> KpiReturn:
     existing = KpiReturn.objects.filter(kpi=kpi, period=period).select_related("version").first()
     if existing:
         return existing
-    version = kpi.version_for(period.end)
-    data_period = data_period_for(kpi, version, period)
+    new = new_return(kpi, period)
     kpi_return, _ = KpiReturn.objects.get_or_create(
-        kpi=kpi,
-        period=period,
-        defaults={
-            "version": version,
-            "data_period_label": data_period.label,
-            "data_period_start": data_period.start,
-            "data_period_end": data_period.end,
-        },
+        kpi=kpi, period=period, defaults={name: getattr(new, name) for name in MADE_WITH}
     )
     return kpi_return
 

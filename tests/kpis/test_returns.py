@@ -305,3 +305,23 @@ def test_a_cumulative_kpi_is_compared_only_with_last_year(world, period):
     result = results_for([current])[current.pk]
     assert result.direction == "cumulative"  # says why it is not compared, not "no earlier value"
 
+
+def test_a_return_is_made_one_way_with_its_own_data_period(world, period):
+    """Opening a period and needing one return make it by the same constructor."""
+    from kpis.data_periods import new_return
+    from kpis.models import QuarterRule
+    from kpis.services.periods import create_returns
+
+    monthly = make_kpi(world, "LASTM", frequency="monthly", version_fields={"quarter_rule": QuarterRule.LAST_MONTH})
+    made = new_return(monthly, period)
+    assert made.pk is None
+    assert made.version == monthly.versions.get()
+    assert (made.data_period_label, made.data_period_start, made.data_period_end) == (
+        "Sep 2025",
+        datetime.date(2025, 9, 1),
+        datetime.date(2025, 9, 30),
+    )
+    create_returns(period)
+    opened = KpiReturn.objects.get(kpi=monthly, period=period)
+    assert (opened.data_period_label, opened.data_period_end) == ("Sep 2025", datetime.date(2025, 9, 30))
+    assert return_for(monthly, period) == opened
