@@ -241,6 +241,11 @@ def return_review(request, pk: int):
             "result": result,
             "send_back_form": send_back_form,
             "parts": return_parts.for_display(kpi_return),
+            "awaiting_review": kpi_return.state in AWAITING_REVIEW,
+            # A closed period's return not yet handed in may be allowed in late (return_allow_late).
+            "late_allowable": kpi_return.period.state == PeriodState.CLOSED
+            and not kpi_return.late_allowed
+            and kpi_return.state not in HANDED_IN,
         },
         status=400 if send_back_form.errors else 200,
     )

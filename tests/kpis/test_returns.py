@@ -194,6 +194,22 @@ def test_after_closing_a_late_return_needs_the_lead(world, kpi_return, period):
     assert save(world, kpi_return, value=D("85")).kpi_return.state == ReturnState.DRAFT
 
 
+def test_the_review_page_offers_a_late_return_only_for_one_not_handed_in(client, world, kpi_return, period):
+    from django.urls import reverse
+
+    client.force_login(world.people["directorate_lead"])
+    url = reverse("kpis:return-review", args=[kpi_return.pk])
+    assert "Allow a late return" not in client.get(url).content.decode()  # the period is still open
+    ReportingPeriod.objects.filter(pk=period.pk).update(state=PeriodState.CLOSED)
+    page = client.get(url).content.decode()
+    assert "Allow a late return" in page
+    assert 'value="approve"' not in page  # nothing to approve until it is submitted
+    KpiReturn.objects.filter(pk=kpi_return.pk).update(state=ReturnState.SUBMITTED)
+    page = client.get(url).content.decode()
+    assert "Allow a late return" not in page
+    assert 'value="approve"' in page
+
+
 def test_not_available_needs_a_reason_and_a_date(world, kpi_return):
     with pytest.raises(ValidationError) as error:
         return_mark_not_available(
