@@ -105,6 +105,12 @@ def allowed_actions(current: str) -> set[Action]:
     return {action for (state, action) in TRANSITIONS if state == current}
 
 
+def revisable(kpi_return) -> bool:
+    """May this figure be revised: approved, and its period's report published (the guard on
+    ``revise``)? The KPI page offers Revise where this holds; ``return_revise`` asks it again."""
+    return Action.REVISE in allowed_actions(kpi_return.state) and kpi_return.period.state == PeriodState.PUBLISHED
+
+
 ACTION_PAST = {
     Action.SAVE: "saved",
     Action.SUBMIT: "submitted",

@@ -18,7 +18,7 @@ from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod, ReturnStat
 from kpis.results import Polarity, Rag, Tolerance, ToleranceType, rag
 from kpis.services import parts as return_parts
 from kpis.validation import check_entry, check_value, compute, unusual_movement
-from kpis.workflow import BACKFILLABLE, WHO, Action, TransitionRefused, allowed_actions, next_state
+from kpis.workflow import BACKFILLABLE, WHO, Action, TransitionRefused, next_state, revisable
 
 UNUSUAL = "unusual"
 
@@ -406,7 +406,7 @@ def return_revise(*, by, kpi_return: KpiReturn, reason: str, value=None, numerat
     if not can(by, WHO[Action.REVISE]):
         raise PermissionDenied("Only performance admins revise a published figure.")
     current = _lock(kpi_return)
-    if Action.REVISE not in allowed_actions(current.state) or current.period.state != PeriodState.PUBLISHED:
+    if not revisable(current):
         raise TransitionRefused("Only an approved figure in a published report is revised this way.")
     errors = check_entry(current.kpi, current.version, value=value, numerator=numerator, denominator=denominator)
     if not reason.strip():

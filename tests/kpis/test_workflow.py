@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from core.services import require
 from kpis.entry import ReturnEntry
-from kpis.models import PeriodState, ReturnState
+from kpis.models import KpiReturn, PeriodState, ReportingPeriod, ReturnState
 from kpis.services.periods import period_create
 from kpis.services.returns import return_backfill, return_save
 from kpis.workflow import (
@@ -26,6 +26,7 @@ from kpis.workflow import (
     TransitionRefused,
     allowed_actions,
     next_state,
+    revisable,
 )
 
 
@@ -42,6 +43,13 @@ def test_the_state_groups_follow_the_table():
     assert ReturnState.NOT_AVAILABLE in EDITABLE
     assert ReturnState.NOT_AVAILABLE not in OUTSTANDING
     assert {ReturnState.NOT_STARTED, ReturnState.APPROVED} == BACKFILLABLE
+
+
+def test_only_an_approved_figure_in_a_published_report_is_revisable():
+    published = ReportingPeriod(state=PeriodState.PUBLISHED)
+    assert revisable(KpiReturn(state=ReturnState.APPROVED, period=published))
+    assert not revisable(KpiReturn(state=ReturnState.APPROVED, period=ReportingPeriod(state=PeriodState.CLOSED)))
+    assert not revisable(KpiReturn(state=ReturnState.SUBMITTED, period=published))
 
 
 def test_a_backfill_is_a_transition_audited_as_the_system(world):
