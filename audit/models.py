@@ -6,8 +6,42 @@ never rewrites or cascades into history.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db import models
 from django.utils import timezone
+
+
+class Action(StrEnum):
+    """Every kind of change the log records, one name each. The stored text is the value, so
+    rows written before this list existed read the same; a service cannot invent a new word
+    by a typo (``audit_record`` takes only these)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    REORDER = "reorder"
+    RETIRE = "retire"
+    # A return's workflow (kpis.workflow) and what happens beside it.
+    RETURN_SAVE = "return:save"
+    RETURN_SUBMIT = "return:submit"
+    RETURN_APPROVE = "return:approve"
+    RETURN_SEND_BACK = "return:send_back"
+    RETURN_MARK_NOT_AVAILABLE = "return:mark_not_available"
+    RETURN_BACKFILL = "return:backfill"
+    RETURN_REVISE = "return:revise"
+    RETURN_ALLOW_LATE = "return:allow_late"
+    # A period's lifecycle: the state it moved to.
+    PERIOD_OPEN = "period:open"
+    PERIOD_CLOSED = "period:closed"
+    PERIOD_DRAFT_REPORT = "period:draft_report"
+    PERIOD_PUBLISHED = "period:published"
+    REPORT_DRAFT = "report:draft"
+    REPORT_PUBLISH = "report:publish"
+    ESCALATION_RAISE = "escalation:raise"
+    ESCALATION_UPDATE = "escalation:update"
+    ESCALATION_CLOSE = "escalation:close"
+    RED_RUN_NOT_ESCALATED = "red_run:not_escalated"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.db import models, transaction
 
 from audit.context import current_correlation_id
-from audit.models import AuditEvent
+from audit.models import Action, AuditEvent
 
 #: Field names never copied into the log whatever the model says.
 ALWAYS_EXCLUDED = frozenset({"password"})
@@ -57,9 +57,16 @@ def _object_type(instance_or_model) -> str:
 
 
 def _actor_fields(actor) -> dict:
-    if actor is None or not getattr(actor, "is_authenticated", False):
+    if actor is None:
+        raise TypeError("An audit record needs an actor: the person, or accounts.policy.SYSTEM for the system.")
+    if not getattr(actor, "is_authenticated", False):
         return {"actor_id": None, "actor_name": "system"}
     return {"actor_id": actor.pk, "actor_name": actor.get_full_name() or actor.get_username()}
+
+
+def _require_action(action) -> None:
+    if not isinstance(action, Action):
+        raise TypeError(f"Audit actions are audit.models.Action members, not {action!r}.")
 
 
 def _require_transaction() -> None:
@@ -70,14 +77,15 @@ def _require_transaction() -> None:
 def audit_record(
     *,
     actor,
-    action: str,
+    action: Action,
     instance: models.Model,
     before: dict | None = None,
     after: dict | None = None,
     reason: str = "",
     object_repr: str | None = None,
 ) -> AuditEvent:
-    """Record one change to ``instance`` by ``actor`` (``None`` for the system)."""
+    """Record one change to ``instance`` by ``actor`` (a person, or ``SYSTEM``)."""
+    _require_action(action)
     _require_transaction()
     return AuditEvent.objects.create(
         **_actor_fields(actor),
@@ -97,7 +105,7 @@ def audit_saved(*, actor, instance: models.Model, before: dict | None, reason: s
     when the instance is new."""
     return audit_record(
         actor=actor,
-        action="update" if before else "create",
+        action=Action.UPDATE if before else Action.CREATE,
         instance=instance,
         before=before,
         after=model_snapshot(instance),
@@ -106,9 +114,10 @@ def audit_saved(*, actor, instance: models.Model, before: dict | None, reason: s
 
 
 def audit_record_many(
-    *, actor, action: str, changes: Iterable[tuple[models.Model, dict | None, dict | None]], reason: str = ""
+    *, actor, action: Action, changes: Iterable[tuple[models.Model, dict | None, dict | None]], reason: str = ""
 ) -> list[AuditEvent]:
     """Record many changes in one INSERT, for services that write many rows at once."""
+    _require_action(action)
     _require_transaction()
     actor_fields = _actor_fields(actor)
     correlation_id = current_correlation_id()

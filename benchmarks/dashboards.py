@@ -28,6 +28,7 @@ HISTORY = 12
 def seed(council_kpis: int, state: dict) -> None:
     """Add KPIs (with history, targets and an approved current return) up to ``council_kpis``."""
     from kpis.models import Kpi, KpiReturn, KpiVersion, ReportingPeriod, ReturnState, Target
+    from kpis.data_periods import new_return
 
     have = Kpi.objects.count()
     service, owner, nodes, periods = state["service"], state["owner"], state["nodes"], state["periods"]
@@ -65,13 +66,10 @@ def seed(council_kpis: int, state: dict) -> None:
         for n, period in enumerate(periods):
             value = Decimal(60 + (i % 20) + n)
             returns.append(
-                KpiReturn(
-                    kpi=kpi,
-                    period=period,
+                new_return(
+                    kpi,
+                    period,
                     version=version,
-                    data_period_label=period.label,
-                    data_period_start=period.start,
-                    data_period_end=period.end,
                     value=value,
                     commentary="On track with the plan." if i % 2 else "",
                     state=ReturnState.APPROVED,

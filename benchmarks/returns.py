@@ -41,6 +41,7 @@ def seed():
 
     from accounts.models import OrgUnit, Role, RoleAssignment, User
     from kpis.models import Kpi, KpiReturn, KpiVersion, PeriodState, ReportingPeriod, ReturnState, Target
+    from kpis.data_periods import new_return
 
     started = time.perf_counter()
     password = make_password(PASSWORD)
@@ -102,13 +103,10 @@ def seed():
     for kpi, version in zip(kpis, versions, strict=True):
         for period, state, value in ((last, ReturnState.APPROVED, Decimal("75")), (now, ReturnState.NOT_STARTED, None)):
             rows.append(
-                KpiReturn(
-                    kpi=kpi,
-                    period=period,
+                new_return(
+                    kpi,
+                    period,
                     version=version,
-                    data_period_label=period.label,
-                    data_period_start=period.start,
-                    data_period_end=period.end,
                     state=state,
                     value=value,
                 )

@@ -8,8 +8,9 @@ from accounts.policy import Capability, can
 
 
 def require(user, capability: Capability, unit=None) -> None:
-    """The service's own check, whatever view or task called it (authorisation twice)."""
-    if user is not None and not can(user, capability, unit):
+    """The service's own check, whatever view or task called it (authorisation twice). The
+    system actor passes; ``None`` is refused like anyone without the capability."""
+    if not can(user, capability, unit):
         raise PermissionDenied(f"Not allowed: {capability.value}" + (f" for {unit}" if unit is not None else ""))
 
 

@@ -10,7 +10,16 @@ import datetime
 from dataclasses import dataclass
 
 from kpis.calendar import quarter_bounds
-from kpis.models import CumulativeBasis, DataPeriodType, Frequency, Kpi, KpiVersion, QuarterRule, ReportingPeriod
+from kpis.models import (
+    CumulativeBasis,
+    DataPeriodType,
+    Frequency,
+    Kpi,
+    KpiReturn,
+    KpiVersion,
+    QuarterRule,
+    ReportingPeriod,
+)
 
 
 @dataclass(frozen=True)
@@ -100,3 +109,26 @@ def _annual(kind: str, period: ReportingPeriod) -> DataPeriod:
         return DataPeriod(f"{year} calendar year", datetime.date(year, 1, 1), datetime.date(year, 12, 31))
     year = period.year - 1 if period.quarter < 4 else period.year
     return DataPeriod(f"{fy_label(year)} outturn", datetime.date(year, 4, 1), datetime.date(year + 1, 3, 31))
+
+
+#: What ``new_return`` works out for a return; ``kpis.services.returns.return_for`` makes a
+#: return with these when it finds none.
+MADE_WITH = ("version", "data_period_label", "data_period_start", "data_period_end")
+
+
+def new_return(kpi: Kpi, period: ReportingPeriod, *, version: KpiVersion | None = None, **fields) -> KpiReturn:
+    """A return (not yet saved) for a KPI in a period, under the definition in force at the
+    period's end and labelled with its own data period (a monthly KPI's last month, a year to
+    date, a financial year). The one place a return is made, so its data period is worked out
+    one way: opening a period, a return needed on its own, the benchmarks' data."""
+    version = version or kpi.version_for(period.end)
+    data_period = data_period_for(kpi, version, period)
+    return KpiReturn(
+        kpi=kpi,
+        period=period,
+        version=version,
+        data_period_label=data_period.label,
+        data_period_start=data_period.start,
+        data_period_end=data_period.end,
+        **fields,
+    )

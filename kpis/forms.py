@@ -7,6 +7,7 @@ from django import forms
 from core.forms import DATE, GovukFormMixin, ServiceErrorsMixin
 from core.number_input import NumberField
 from core.validators import today_or_later
+from kpis.entry import Parts, ReturnEntry, cell_key, entry_problems, month_key, quarter_months
 from kpis.models import (
     POLARITY_CHOICES,
     CumulativeBasis,
@@ -20,13 +21,15 @@ from kpis.models import (
 )
 from kpis.monthly import Month
 from kpis.services import parts as return_parts
-from kpis.services.parts import Parts
-from kpis.validation import check_entry
+from kpis.services.returns import is_unusual_warning
 
 
 class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
-    """What a service lead enters. ``revision`` is the version of the return they opened, so
-    a save over someone else's newer one is refused rather than silently overwriting it."""
+    """What a service lead enters, handed to the service as one ``ReturnEntry``. ``revision``
+    is the version of the return they opened, so a save over someone else's newer one is
+    refused rather than silently overwriting it. The form alone knows its field names: a
+    problem about a month or a cell comes back keyed by the month or cell, and lands here on
+    the field that shows it."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput)
     confirm_unusual = forms.BooleanField(required=False, label="I have checked this value and it is right")
@@ -59,6 +62,8 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
             self.fields["value"].help_text = f"To {places} decimal place{'s' if places != 1 else ''}."
         self.breakdowns = list(kpi_return.kpi.breakdowns.all())
         self.months: list = []
+        #: Problem key (``kpis.entry``) → the field that shows it.
+        self.field_for: dict[str, str] = {}
         saved = return_parts.stored(kpi_return) if kpi_return.kpi.is_monthly or self.breakdowns else Parts()
         if kpi_return.kpi.is_monthly:
             self._add_month_fields(kpi_return, saved)
@@ -85,17 +90,32 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
             self.fields["confirm_unusual"].widget = forms.HiddenInput()
 
     def clean(self):
-        """The KPI's rule for the figure (``check_entry``, which ``return_save`` applies again),
-        so a six-decimal value is told the KPI's places, as the hint says, not the column's."""
+        """The KPI's rule for the entry (``entry_problems``, which ``return_save`` applies
+        again), so a six-decimal value is told the KPI's places, as the hint says, not the
+        column's, and a month or cell its own problem."""
         cleaned = super().clean()
-        names = [n for n in ("value", "numerator", "denominator") if n in self.fields and n not in self.errors]
-        if names:
-            entry = {name: cleaned.get(name) for name in ("value", "numerator", "denominator")}
-            problems = check_entry(self.kpi_return.kpi, self.kpi_return.version, **entry)
-            for name, message in problems.items():
-                if name in names:
-                    self.add_error(name, message)
+        for key, message in entry_problems(self.kpi_return, self.entry(), self.breakdowns).items():
+            name = self.field_for.get(key, key)
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
         return cleaned
+
+    def add_service_errors(self, error: forms.ValidationError) -> None:
+        """The service's problems on the fields that show them; an unusual movement also
+        asks the person to confirm the value."""
+        if is_unusual_warning(error):
+            self.data = self.data.copy()
+            self.data["show_confirm"] = "1"
+            self.fields["confirm_unusual"].widget = ReturnForm.base_fields["confirm_unusual"].widget
+        if hasattr(error, "error_dict"):
+            error = forms.ValidationError({self.field_for.get(key, key): e for key, e in error.error_dict.items()})
+        super().add_service_errors(error)
+
+    def reopen_at(self, revision: int) -> None:
+        """After a conflict: keep what was typed, at the revision now saved, so saving again
+        is a deliberate overwrite."""
+        self.data = self.data.copy()
+        self.data["revision"] = str(revision)
 
     def _add_month_fields(self, kpi_return: KpiReturn, saved: Parts) -> None:
         """A monthly KPI is entered a month at a time; the quarter's figure is made from them."""
@@ -103,13 +123,14 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
         for name in ("value", "numerator", "denominator"):
             self.fields.pop(name, None)
         rule = version.get_quarter_rule_display().lower()
-        months = return_parts.quarter_months(kpi_return)
+        months = quarter_months(kpi_return)
         new_fields = {}
         for index, month in enumerate(months, start=1):
             names = ("numerator", "denominator") if version.is_ratio else ("value",)
             for name in names:
                 label = version.numerator_label if name == "numerator" else version.denominator_label
-                field_name = return_parts.month_field(index, name)
+                field_name = f"month_{index}_{name}"
+                self.field_for[month_key(month, name)] = field_name
                 new_fields[field_name] = NumberField(
                     required=False,
                     label=f"{month:%B %Y}: {label or name}" if version.is_ratio else f"{month:%B %Y}",
@@ -124,7 +145,8 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
     def _add_breakdown_fields(self, saved: Parts) -> None:
         for breakdown in self.breakdowns:
             for index, category in enumerate(breakdown.categories):
-                field_name = return_parts.cell_field(breakdown, index)
+                field_name = f"breakdown_{breakdown.pk}_{index}"
+                self.field_for[cell_key(breakdown.pk, category)] = field_name
                 self.fields[field_name] = NumberField(
                     required=False,
                     label=f"{breakdown.name}: {category}",
@@ -139,32 +161,30 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
     def _prepend(self, new_fields: dict) -> None:
         self.fields = {**new_fields, **self.fields}
 
-    def entry(self) -> dict:
-        names = [
-            n
-            for n in ("value", "numerator", "denominator", "commentary", "actions", "data_quality_note")
-            if n in self.fields
-        ]
-        return {name: self.cleaned_data.get(name) for name in names}
-
-    def parts(self) -> Parts:
-        """The months and breakdown cells as entered, for ``return_save``."""
+    def entry(self) -> ReturnEntry:
+        """What was entered, as one value: the figure and text this form shows, and the
+        months and breakdown cells."""
         data = self.cleaned_data
+        given = {
+            name: data.get(name)
+            for name in ("value", "numerator", "denominator", "commentary", "actions", "data_quality_note")
+            if name in self.fields
+        }
         months = {
             month: Month(
                 month,
-                value=data.get(return_parts.month_field(index, "value")),
-                numerator=data.get(return_parts.month_field(index, "numerator")),
-                denominator=data.get(return_parts.month_field(index, "denominator")),
+                value=data.get(f"month_{index}_value"),
+                numerator=data.get(f"month_{index}_numerator"),
+                denominator=data.get(f"month_{index}_denominator"),
             )
             for index, month in enumerate(self.months, start=1)
         }
         cells = {
-            (breakdown.pk, category): data.get(return_parts.cell_field(breakdown, index))
+            (breakdown.pk, category): data.get(f"breakdown_{breakdown.pk}_{index}")
             for breakdown in self.breakdowns
             for index, category in enumerate(breakdown.categories)
         }
-        return Parts(months=months, cells={k: v for k, v in cells.items() if v is not None})
+        return ReturnEntry(**given, months=months, cells=cells)
 
 
 def _plain(number) -> str:

@@ -430,18 +430,6 @@ class KpiReturn(models.Model):
 
     objects = KpiReturnQuerySet.as_manager()
 
-    #: The fields a person enters; a conflict message lists which of these changed.
-    ENTRY_FIELDS = (
-        "value",
-        "numerator",
-        "denominator",
-        "commentary",
-        "actions",
-        "data_quality_note",
-        "not_available_reason",
-        "expected_date",
-    )
-
     class Meta:
         ordering = ["period_id", "kpi__code"]
         verbose_name = "return"

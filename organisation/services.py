@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import OrgUnit, Role, RoleAssignment, User
+from audit.models import Action
 from audit.services import audit_record, model_snapshot
 
 
@@ -13,7 +14,7 @@ def org_unit_create(*, by: User | None, kind: str, code: str, name: str, parent:
     unit = OrgUnit(kind=kind, code=code, name=name, parent=parent)
     unit.full_clean(exclude=["path"])
     unit.save()
-    audit_record(actor=by, action="create", instance=unit, after=model_snapshot(unit))
+    audit_record(actor=by, action=Action.CREATE, instance=unit, after=model_snapshot(unit))
     return unit
 
 
@@ -22,7 +23,9 @@ def org_unit_set_head(*, by: User | None, unit: OrgUnit, head: User | None) -> O
     before = model_snapshot(unit, fields=["head"])
     unit.head = head
     unit.save(update_fields=["head"])
-    audit_record(actor=by, action="update", instance=unit, before=before, after=model_snapshot(unit, fields=["head"]))
+    audit_record(
+        actor=by, action=Action.UPDATE, instance=unit, before=before, after=model_snapshot(unit, fields=["head"])
+    )
     return unit
 
 
@@ -58,7 +61,7 @@ def user_create(
         user.set_unusable_password()
     user.full_clean()
     user.save()
-    audit_record(actor=by, action="create", instance=user, after=model_snapshot(user))
+    audit_record(actor=by, action=Action.CREATE, instance=user, after=model_snapshot(user))
     return user
 
 
@@ -69,7 +72,11 @@ def user_set_line_manager(*, by: User | None, user: User, line_manager: User | N
     user.full_clean()
     user.save(update_fields=["line_manager"])
     audit_record(
-        actor=by, action="update", instance=user, before=before, after=model_snapshot(user, fields=["line_manager"])
+        actor=by,
+        action=Action.UPDATE,
+        instance=user,
+        before=before,
+        after=model_snapshot(user, fields=["line_manager"]),
     )
     return user
 
@@ -81,12 +88,12 @@ def role_assignment_create(
     assignment = RoleAssignment(user=user, role=role, org_unit=org_unit, portfolio=portfolio)
     assignment.full_clean()
     assignment.save()
-    audit_record(actor=by, action="create", instance=assignment, after=model_snapshot(assignment))
+    audit_record(actor=by, action=Action.CREATE, instance=assignment, after=model_snapshot(assignment))
     return assignment
 
 
 @transaction.atomic
 def role_assignment_delete(*, by: User | None, assignment: RoleAssignment) -> None:
     before = model_snapshot(assignment)
-    audit_record(actor=by, action="delete", instance=assignment, before=before)
+    audit_record(actor=by, action=Action.DELETE, instance=assignment, before=before)
     assignment.delete()

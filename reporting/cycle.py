@@ -24,9 +24,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
+from accounts.policy import SYSTEM
 from kpis.calendar import add_working_days, quarter_bounds, working_days_before
-from kpis.models import KpiReturn, PeriodState, ReportingPeriod, ReturnState
+from kpis.models import KpiReturn, PeriodState, ReportingPeriod
 from kpis.services.periods import period_advance, period_create
+from kpis.workflow import AWAITING_REVIEW, OUTSTANDING
 from reporting import notifications
 from reporting.models import CycleStep, StepState
 from reporting.services import draft_build, report_publish
@@ -50,7 +52,6 @@ STEP_TITLES = {
 }
 #: The order of steps due at the same moment.
 ORDER = ["open", "remind-5", "remind-1", "close", "chase", "review", "draft-report", "publish"]
-NOT_SUBMITTED = [ReturnState.NOT_STARTED, ReturnState.DRAFT, ReturnState.RETURNED]
 
 
 class StepNotReady(Exception):
@@ -119,7 +120,7 @@ def ensure_periods(today: datetime.date) -> list[ReportingPeriod]:
     year, quarter = _financial_quarter(today)
     for _ in range(QUARTERS_AHEAD + 1):
         if not ReportingPeriod.objects.filter(year=year, quarter=quarter).exists():
-            made.append(period_create(by=None, year=year, quarter=quarter))
+            made.append(period_create(by=SYSTEM, year=year, quarter=quarter))
         year, quarter = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
     return made
 
@@ -154,9 +155,10 @@ def tick(now: datetime.datetime | None = None) -> dict:
     return done
 
 
-def run_step(step_id: int, *, now: datetime.datetime | None = None, by=None, early: bool = False) -> bool:
+def run_step(step_id: int, *, now: datetime.datetime | None = None, by=SYSTEM, early: bool = False) -> bool:
     """Do one step if it is still waiting (and due, unless ``early``); True if this call did
-    it. Locked, so a second worker waits, then finds it done."""
+    it. Locked, so a second worker waits, then finds it done. ``by`` is the system when beat
+    runs it, the performance admin who pressed "Run now" otherwise."""
     now = now or timezone.now()
     with transaction.atomic():
         step = CycleStep.objects.select_for_update().select_related("period").get(pk=step_id)
@@ -241,7 +243,7 @@ def _chase(period: ReportingPeriod, now, by) -> tuple[str, str]:
 def _review(period: ReportingPeriod, now, by) -> tuple[str, str]:
     day = timezone.localdate(now)
     waiting = list(
-        KpiReturn.objects.filter(period=period, state=ReturnState.SUBMITTED).select_related(
+        KpiReturn.objects.filter(period=period, state__in=AWAITING_REVIEW).select_related(
             "kpi__owning_service", "kpi__owner"
         )
     )
@@ -302,7 +304,7 @@ STEPS = {
 
 
 def _not_submitted(period: ReportingPeriod):
-    return KpiReturn.objects.filter(period=period, state__in=NOT_SUBMITTED).select_related(
+    return KpiReturn.objects.filter(period=period, state__in=OUTSTANDING).select_related(
         "kpi__owner", "kpi__owning_service"
     )
 

@@ -29,6 +29,7 @@ from kpis.models import (
     ReturnState,
 )
 from kpis.results import Direction, Rag
+from kpis.workflow import SETTLED
 from planning.models import CouncilPlan, PlanNode
 
 #: How many approved values a trend chart shows.
@@ -261,10 +262,7 @@ def overview_sections(period: ReportingPeriod, plan: CouncilPlan | None, kpis) -
                 "no_change": directions.get(Direction.NO_CHANGE, 0),
                 "escalations": sum(1 for r in members if r.kpi.pk in escalated),
                 "outstanding": sum(
-                    1
-                    for r in members
-                    if r.period_return is not None
-                    and r.period_return.state not in {ReturnState.APPROVED, ReturnState.NOT_AVAILABLE}
+                    1 for r in members if r.period_return is not None and r.period_return.state not in SETTLED
                 ),
             }
         )

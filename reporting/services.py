@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.policy import Capability
+from accounts.policy import Capability, person_of
+from audit.models import Action
 from audit.services import audit_record, audit_saved, model_snapshot
 from core.services import require
 from kpis.models import PeriodState, ReportingPeriod
@@ -44,7 +45,7 @@ def _snapshot(*, by, period: ReportingPeriod, kind: str, status_label: str) -> S
         status_label=status_label,
         content=content,
         sha256=report_content.digest(content),
-        created_by=by,
+        created_by=person_of(by),
     )
     PdfBuild.objects.create(snapshot=snapshot, files_total=len(content["priorities"]) + 1)
     _queue_pdfs(snapshot)
@@ -71,7 +72,7 @@ def draft_build(*, by, period: ReportingPeriod) -> Snapshot:
     snapshot = _snapshot(by=by, period=period, kind=SnapshotKind.DRAFT, status_label=DRAFT_LABEL)
     audit_record(
         actor=by,
-        action="report:draft",
+        action=Action.REPORT_DRAFT,
         instance=snapshot,
         after={"sha256": snapshot.sha256, "as_at": snapshot.as_at.isoformat(), "replaced": replaced},
     )
@@ -96,7 +97,7 @@ def report_publish(*, by, period: ReportingPeriod) -> Snapshot:
     period_advance(by=by, period=period, to=PeriodState.PUBLISHED, report_frozen=True)
     audit_record(
         actor=by,
-        action="report:publish",
+        action=Action.REPORT_PUBLISH,
         instance=snapshot,
         after={"sha256": snapshot.sha256, "as_at": snapshot.as_at.isoformat()},
     )
@@ -118,7 +119,7 @@ def narrative_save(*, by, period: ReportingPeriod, node: PlanNode, text: str) ->
     narrative = PriorityNarrative.objects.select_for_update().filter(period=period, node=node).first()
     before = model_snapshot(narrative) if narrative else None
     narrative = narrative or PriorityNarrative(period=period, node=node)
-    narrative.text, narrative.updated_by, narrative.updated_at = text, by, timezone.now()
+    narrative.text, narrative.updated_by, narrative.updated_at = text, person_of(by), timezone.now()
     narrative.save()
     audit_saved(actor=by, instance=narrative, before=before)
     return narrative

@@ -28,7 +28,7 @@ from core.forms import GovukFormMixin, ServiceErrorsMixin
 from core.views import submit
 from kpis.models import Kpi, PeriodState, ReportingPeriod
 from kpis.results import Rag
-from kpis.workflow import TransitionRefused
+from kpis.workflow import REPORTED, TransitionRefused
 from planning.models import PlanNode
 from reporting.content import chart_from, kpi_content
 from reporting.cycle import plan, run_step, sync_steps
@@ -276,7 +276,7 @@ def report_list(request):
         "period", "build"
     )
     periods = (
-        ReportingPeriod.objects.filter(state__in=[PeriodState.DRAFT_REPORT, PeriodState.PUBLISHED])
+        ReportingPeriod.objects.filter(state__in=REPORTED)
         if has_capability(request.user, Capability.VIEW_DRAFT_REPORTS)
         else ReportingPeriod.objects.none()
     )

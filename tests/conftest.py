@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import OrgUnit, OrgUnitKind, Role, User
+from accounts.policy import SYSTEM
 from planning.models import CicObjective, Risk
 from tests.factories import (
     CouncilPlanFactory,
@@ -124,7 +125,7 @@ def build_reports(world: World, period) -> dict:
     from reporting.content import build, digest
     from reporting.models import PdfBuild, ReportFile, Snapshot
 
-    earlier = period_create(by=None, year=2018, quarter=4, historic=True)
+    earlier = period_create(by=SYSTEM, year=2018, quarter=4, historic=True)
     made = {}
     for key, on, kind in (("published", earlier, "published"), ("draft", period, "draft")):
         content = build(on, kind=kind, status_label=kind)
@@ -156,7 +157,7 @@ def build_kpis(world: World, s2_person) -> dict:
 
     version = {"calculation_method": "Cases closed in time", "unit": "percentage", "polarity": "higher"}
     kpi_s1 = kpi_create(
-        by=None,
+        by=SYSTEM,
         code="S1-01",
         effective_from=datetime.date(2020, 4, 1),
         version=version,
@@ -166,7 +167,7 @@ def build_kpis(world: World, s2_person) -> dict:
         owner=world.people["service_lead"],
     )
     kpi_s2 = kpi_create(
-        by=None,
+        by=SYSTEM,
         code="S2-01",
         effective_from=datetime.date(2020, 4, 1),
         version=version,
@@ -178,7 +179,7 @@ def build_kpis(world: World, s2_person) -> dict:
     period = ReportingPeriod.objects.create(
         year=2025, quarter=2, state=PeriodState.OPEN, **ReportingPeriod.default_dates(2025, 2)
     )
-    ward = breakdown_set(by=None, kpi=kpi_s1, name="Ward", categories=["North", "South"])
+    ward = breakdown_set(by=SYSTEM, kpi=kpi_s1, name="Ward", categories=["North", "South"])
     escalation = {
         code: Escalation.objects.create(
             kpi=kpi,

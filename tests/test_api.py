@@ -4,6 +4,8 @@ import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from accounts.policy import SYSTEM
+
 
 def test_schema_is_public_openapi_json(db):
     response = Client().get("/api/schema/", HTTP_ACCEPT="application/json")
@@ -73,7 +75,7 @@ def test_returns_in_the_api_carry_rag_and_direction(clients, world):
     from kpis.services.dictionary import target_set
 
     kpi_return = world.kpis["return_s1"]
-    target_set(by=None, kpi=kpi_return.kpi, for_date=kpi_return.data_period_end, value=Decimal("80"))
+    target_set(by=SYSTEM, kpi=kpi_return.kpi, for_date=kpi_return.data_period_end, value=Decimal("80"))
     KpiReturn.objects.filter(pk=kpi_return.pk).update(value=Decimal("75"), state="submitted")
     data = clients["service_lead"].get(f"/api/v1/returns/{kpi_return.pk}/").json()
     assert data["rag"] == "red"

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import OrgUnitKind
+from accounts.policy import SYSTEM
 from tests.factories import OrgUnitFactory, PlanNodeFactory, UserFactory
 from tests.querycount import assert_flat, count_queries
 
@@ -128,7 +129,7 @@ def grow_kpis(world, n=12):
         past = ReportingPeriod.objects.create(year=2025, quarter=1, **ReportingPeriod.default_dates(2025, 1))
         for i in range(n):
             kpi = kpi_create(
-                by=None,
+                by=SYSTEM,
                 code=f"GROW-{i}",
                 effective_from=datetime.date(2020, 4, 1),
                 version={"calculation_method": "x", "unit": "number", "polarity": "lower"},
@@ -138,7 +139,7 @@ def grow_kpis(world, n=12):
                 owner=world.people["service_lead"],
                 is_council_plan_measure=bool(i % 2),
             )
-            target_set(by=None, kpi=kpi, for_date=world.kpis["period"].end, value=Decimal(10))
+            target_set(by=SYSTEM, kpi=kpi, for_date=world.kpis["period"].end, value=Decimal(10))
             current = return_for(kpi, world.kpis["period"])
             KpiReturn.objects.filter(pk=current.pk).update(value=Decimal(12), state="submitted")
             earlier = return_for(kpi, past)
@@ -186,7 +187,7 @@ def grow_history(kpi, quarters):
             )
             kpi_return = return_for(kpi, period)
             KpiReturn.objects.filter(pk=kpi_return.pk).update(state="approved", value=Decimal(60 + quarter))
-            target_set(by=None, kpi=kpi, for_date=kpi_return.data_period_end, value=Decimal(62))
+            target_set(by=SYSTEM, kpi=kpi, for_date=kpi_return.data_period_end, value=Decimal(62))
 
     return grow
 
@@ -279,7 +280,7 @@ def test_a_dashboard_seen_again_reuses_its_results_until_anything_changes(report
     assert again == 7  # the session (read and saved), the user, their roles, the newest audit record
     assert "70.0" in client.get(url).content.decode()
     kpi = reported_world.kpis["s1"]
-    target_set(by=None, kpi=kpi, for_date=reported_world.kpis["period"].end, value=Decimal("99"))
+    target_set(by=SYSTEM, kpi=kpi, for_date=reported_world.kpis["period"].end, value=Decimal("99"))
     changed = client.get(url).content.decode()
     assert "99.0" in changed  # an audited change: a new key, the figures are live
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.policy import Capability
+from audit.models import Action
 from audit.services import audit_record, audit_saved, model_snapshot
 from core.services import apply_changes, require
 from kpis.models import Benchmark, Breakdown, Kpi, KpiVersion, Target
@@ -33,7 +34,7 @@ def kpi_create(*, by, code: str, effective_from, version: dict, council_plan_nod
     kpi.save()
     kpi.council_plan_nodes.set(council_plan_nodes)
     kpi.objectives.set(objectives)
-    audit_record(actor=by, action="create", instance=kpi, after=_kpi_snapshot(kpi))
+    audit_record(actor=by, action=Action.CREATE, instance=kpi, after=_kpi_snapshot(kpi))
     kpi_version_create(by=by, kpi=kpi, effective_from=effective_from, change_reason="First version", **version)
     return kpi
 
@@ -53,7 +54,7 @@ def kpi_update(*, by, kpi: Kpi, council_plan_nodes=None, objectives=None, **chan
         kpi.council_plan_nodes.set(council_plan_nodes)
     if objectives is not None:
         kpi.objectives.set(objectives)
-    audit_record(actor=by, action="update", instance=kpi, before=before, after=_kpi_snapshot(kpi))
+    audit_record(actor=by, action=Action.UPDATE, instance=kpi, before=before, after=_kpi_snapshot(kpi))
     return kpi
 
 
@@ -79,7 +80,7 @@ def kpi_version_create(*, by, kpi: Kpi, effective_from, change_reason: str = "",
     )
     version.full_clean()
     version.save()
-    audit_record(actor=by, action="create", instance=version, after=model_snapshot(version), reason=change_reason)
+    audit_record(actor=by, action=Action.CREATE, instance=version, after=model_snapshot(version), reason=change_reason)
     return version
 
 

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.policy import Capability
+from accounts.policy import Capability, person_of
+from audit.models import Action
 from audit.services import audit_record, model_snapshot
 from core.services import require
 from core.validators import today_or_later
@@ -22,12 +23,12 @@ def escalation_raise(
     if problem:
         raise ValidationError({"due_date": problem})
     escalation = Escalation(
-        kpi=kpi, period=period, raised_by=by, reason=reason, actions=actions, owner=owner, due_date=due_date
+        kpi=kpi, period=period, raised_by=person_of(by), reason=reason, actions=actions, owner=owner, due_date=due_date
     )
     escalation.full_clean()
     escalation.save()
     audit_record(
-        actor=by, action="escalation:raise", instance=escalation, after=model_snapshot(escalation), reason=reason
+        actor=by, action=Action.ESCALATION_RAISE, instance=escalation, after=model_snapshot(escalation), reason=reason
     )
     return escalation
 
@@ -37,10 +38,10 @@ def escalation_add_update(*, by, escalation: Escalation, note: str) -> Escalatio
     require(by, Capability.ESCALATE, escalation.kpi.owning_service)
     if not note.strip():
         raise ValidationError({"note": "Enter the update"})
-    update = EscalationUpdate(escalation=escalation, note=note, recorded_by=by)
+    update = EscalationUpdate(escalation=escalation, note=note, recorded_by=person_of(by))
     update.full_clean()
     update.save()
-    audit_record(actor=by, action="escalation:update", instance=escalation, after={"update": note})
+    audit_record(actor=by, action=Action.ESCALATION_UPDATE, instance=escalation, after={"update": note})
     return update
 
 
@@ -57,7 +58,7 @@ def escalation_close(*, by, escalation: Escalation, resolution: str) -> Escalati
     escalation.save(update_fields=["closed_at", "resolution"])
     audit_record(
         actor=by,
-        action="escalation:close",
+        action=Action.ESCALATION_CLOSE,
         instance=escalation,
         before=before,
         after=model_snapshot(escalation, fields=["closed_at", "resolution"]),
@@ -71,10 +72,10 @@ def red_run_not_escalated(*, by, kpi: Kpi, period: ReportingPeriod, reason: str)
     require(by, Capability.ESCALATE, kpi.owning_service)
     if not reason.strip():
         raise ValidationError({"reason": "Say why this KPI is not being escalated"})
-    decision = RedRunDecision(kpi=kpi, period=period, reason=reason, recorded_by=by)
+    decision = RedRunDecision(kpi=kpi, period=period, reason=reason, recorded_by=person_of(by))
     decision.full_clean()
     decision.save()
     audit_record(
-        actor=by, action="red_run:not_escalated", instance=decision, after=model_snapshot(decision), reason=reason
+        actor=by, action=Action.RED_RUN_NOT_ESCALATED, instance=decision, after=model_snapshot(decision), reason=reason
     )
     return decision

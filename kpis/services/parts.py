@@ -5,33 +5,12 @@ return itself, so they share its optimistic lock and its audit entry."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
+from kpis.entry import Parts, month_key, quarter_months
 from kpis.models import Breakdown, BreakdownValue, KpiReturn, MonthlyFigure
-from kpis.monthly import Month, Quarter, months_of, needed, quarter_figure
-from kpis.validation import check_entry, check_value
-
-
-@dataclass
-class Parts:
-    """What was entered: months by their first day, breakdown cells by (breakdown id, category)."""
-
-    months: dict[datetime.date, Month] = field(default_factory=dict)
-    cells: dict[tuple[int, str], Decimal] = field(default_factory=dict)
-
-
-def month_field(index: int, name: str) -> str:
-    """The form field for a month's value, numerator or denominator (months numbered 1-3)."""
-    return f"month_{index}_{name}"
-
-
-def cell_field(breakdown: Breakdown, index: int) -> str:
-    return f"breakdown_{breakdown.pk}_{index}"
-
-
-def quarter_months(kpi_return: KpiReturn) -> list[datetime.date]:
-    return months_of(kpi_return.period.year, kpi_return.period.quarter)
+from kpis.monthly import Month, Quarter, needed, quarter_figure
 
 
 def stored(kpi_return: KpiReturn) -> Parts:
@@ -42,26 +21,6 @@ def stored(kpi_return: KpiReturn) -> Parts:
         },
         cells={(v.breakdown_id, v.category): v.value for v in BreakdownValue.objects.filter(kpi_return=kpi_return)},
     )
-
-
-def check(kpi_return: KpiReturn, parts: Parts, breakdowns: list[Breakdown]) -> dict[str, str]:
-    """Form field → message for anything wrong in the months or breakdown cells."""
-    kpi, version = kpi_return.kpi, kpi_return.version
-    errors: dict[str, str] = {}
-    for index, month in enumerate(quarter_months(kpi_return), start=1):
-        entered = parts.months.get(month)
-        if entered is None:
-            continue
-        problems = check_entry(
-            kpi, version, value=entered.value, numerator=entered.numerator, denominator=entered.denominator
-        )
-        errors.update({month_field(index, name): message for name, message in problems.items()})
-    for breakdown in breakdowns:
-        for index, category in enumerate(breakdown.categories):
-            problem = check_value(kpi, version, parts.cells.get((breakdown.pk, category)))
-            if problem:
-                errors[cell_field(breakdown, index)] = problem
-    return errors
 
 
 def quarter(kpi_return: KpiReturn, months: dict[datetime.date, Month]) -> Quarter:
@@ -76,7 +35,7 @@ def missing_months(kpi_return: KpiReturn) -> dict[str, str]:
     entered = stored(kpi_return).months
     name = "numerator" if kpi_return.version.is_ratio else "value"
     return {
-        month_field(months.index(month) + 1, name): f"Enter {month:%B %Y} before submitting"
+        month_key(month, name): f"Enter {month:%B %Y} before submitting"
         for month in needed(kpi_return.version, months)
         if not (month in entered and entered[month].entered(kpi_return.version.is_ratio))
     }

@@ -6,24 +6,11 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.policy import Capability
+from audit.models import Action
 from audit.services import audit_record, model_snapshot
 from core.services import apply_changes, require
 from kpis.models import PeriodState, ReportingPeriod
-from kpis.workflow import TransitionRefused
-
-LIFECYCLE = [
-    PeriodState.SCHEDULED,
-    PeriodState.OPEN,
-    PeriodState.CLOSED,
-    PeriodState.DRAFT_REPORT,
-    PeriodState.PUBLISHED,
-]
-STEP_NAMES = {
-    PeriodState.OPEN: "Open for returns",
-    PeriodState.CLOSED: "Close",
-    PeriodState.DRAFT_REPORT: "Start the draft report",
-    PeriodState.PUBLISHED: "Publish",
-}
+from kpis.workflow import TransitionRefused, next_step
 
 
 @transaction.atomic
@@ -37,7 +24,7 @@ def period_create(*, by, year: int, quarter: int, historic: bool = False, **date
     period = ReportingPeriod(year=year, quarter=quarter, state=state, historic=historic, **values)
     period.full_clean()
     period.save()
-    audit_record(actor=by, action="create", instance=period, after=model_snapshot(period))
+    audit_record(actor=by, action=Action.CREATE, instance=period, after=model_snapshot(period))
     return period
 
 
@@ -49,13 +36,8 @@ def period_update_dates(*, by, period: ReportingPeriod, **dates) -> ReportingPer
     apply_changes(period, dates, {"opens_on", "return_deadline", "review_deadline", "publish_on"})
     period.full_clean()
     period.save()
-    audit_record(actor=by, action="update", instance=period, before=before, after=model_snapshot(period))
+    audit_record(actor=by, action=Action.UPDATE, instance=period, before=before, after=model_snapshot(period))
     return period
-
-
-def next_step(period: ReportingPeriod) -> str | None:
-    index = LIFECYCLE.index(PeriodState(period.state))
-    return LIFECYCLE[index + 1] if index + 1 < len(LIFECYCLE) else None
 
 
 @transaction.atomic
@@ -82,14 +64,14 @@ def period_advance(*, by, period: ReportingPeriod, to: str, report_frozen: bool 
     period.save(update_fields=["state"])
     created = create_returns(period) if to == PeriodState.OPEN else 0
     after = {"state": to, "returns_created": created} if created else {"state": to}
-    audit_record(actor=by, action=f"period:{to}", instance=period, before=before, after=after)
+    audit_record(actor=by, action=Action(f"period:{to}"), instance=period, before=before, after=after)
     return period
 
 
 def create_returns(period: ReportingPeriod) -> int:
     """A not-started return for every active KPI due this period, in one insert. Safe to
     run again: existing returns are left alone."""
-    from kpis.data_periods import data_period_for, is_due
+    from kpis.data_periods import is_due, new_return
     from kpis.models import Kpi, KpiReturn
 
     existing = set(KpiReturn.objects.filter(period=period).values_list("kpi_id", flat=True))
@@ -100,16 +82,6 @@ def create_returns(period: ReportingPeriod) -> int:
         version = kpi.version_for(period.end)
         if version is None:
             continue
-        data_period = data_period_for(kpi, version, period)
-        new.append(
-            KpiReturn(
-                kpi=kpi,
-                period=period,
-                version=version,
-                data_period_label=data_period.label,
-                data_period_start=data_period.start,
-                data_period_end=data_period.end,
-            )
-        )
+        new.append(new_return(kpi, period, version=version))
     KpiReturn.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)

@@ -9,16 +9,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.policy import Capability, can
+from accounts.policy import can, person_of
+from audit.models import Action as AuditAction
 from audit.services import audit_record, model_snapshot
-from kpis.data_periods import data_period_for
+from kpis.data_periods import MADE_WITH, new_return
+from kpis.entry import NOTHING, ReturnEntry, entry_problems
 from kpis.figures import judge, read_targets
 from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod, ReturnState
 from kpis.results import Rag
 from kpis.services import parts as return_parts
-from kpis.services.parts import Parts
 from kpis.validation import check_entry, check_value, compute, unusual_movement
-from kpis.workflow import Action, TransitionRefused, next_state
+from kpis.workflow import BACKFILLABLE, WHO, Action, TransitionRefused, next_state, revisable
 
 UNUSUAL = "unusual"
 
@@ -47,9 +48,9 @@ class EntryResult:
 
 def may_enter(user, kpi: Kpi) -> bool:
     """The KPI's owner or deputy, a service lead for its service, or a performance admin."""
-    if user.pk in {kpi.owner_id, kpi.deputy_id}:
+    if user.pk is not None and user.pk in {kpi.owner_id, kpi.deputy_id}:
         return True
-    return can(user, Capability.ENTER_RETURNS, kpi.owning_service)
+    return can(user, WHO[Action.SAVE], kpi.owning_service)
 
 
 def return_for(kpi: Kpi, period: ReportingPeriod) -> KpiReturn:
@@ -57,17 +58,9 @@ def return_for(kpi: Kpi, period: ReportingPeriod) -> KpiReturn:
     existing = KpiReturn.objects.filter(kpi=kpi, period=period).select_related("version").first()
     if existing:
         return existing
-    version = kpi.version_for(period.end)
-    data_period = data_period_for(kpi, version, period)
+    new = new_return(kpi, period)
     kpi_return, _ = KpiReturn.objects.get_or_create(
-        kpi=kpi,
-        period=period,
-        defaults={
-            "version": version,
-            "data_period_label": data_period.label,
-            "data_period_start": data_period.start,
-            "data_period_end": data_period.end,
-        },
+        kpi=kpi, period=period, defaults={name: getattr(new, name) for name in MADE_WITH}
     )
     return kpi_return
 
@@ -115,12 +108,12 @@ def _transition(
     before = before if before is not None else model_snapshot(kpi_return)
     kpi_return.state = new_state
     kpi_return.revision += 1
-    kpi_return.updated_by = by
+    kpi_return.updated_by = person_of(by)
     kpi_return.updated_at = timezone.now()
     kpi_return.save()
     audit_record(
         actor=by,
-        action=f"return:{action.value}",
+        action=AuditAction(f"return:{action.value}"),
         instance=kpi_return,
         before=before,
         after=model_snapshot(kpi_return) | (after_extra or {}),
@@ -140,41 +133,31 @@ def _lock(kpi_return: KpiReturn) -> KpiReturn:
 
 @transaction.atomic
 def return_save(
-    *, by, kpi_return: KpiReturn, revision: int, confirm_unusual: bool = False, parts: Parts | None = None, **entry
+    *, by, kpi_return: KpiReturn, revision: int, entry: ReturnEntry = NOTHING, confirm_unusual: bool = False
 ) -> EntryResult:
-    """Save what was typed as a draft. Refused, with what changed, if someone saved since.
-    ``parts`` carries a monthly KPI's months and any breakdown cells; a monthly return's
-    own figure is made from its months by the quarter rule."""
+    """Save an entry as a draft. Refused, with what changed, if someone saved since. A
+    monthly return's own figure is made from its months by the quarter rule; a ratio's from
+    its numerator and denominator."""
     current = _lock(kpi_return)
     if not may_enter(by, current.kpi):
         raise PermissionDenied("You do not enter returns for this KPI.")
     breakdowns = list(current.kpi.breakdowns.all())
     saved_parts = return_parts.stored(current)
+    changes, parts = entry.changes(), entry.parts
     if current.revision != revision:
         differences = [
-            (name, getattr(current, name), entry.get(name))
-            for name in KpiReturn.ENTRY_FIELDS
-            if name in entry and getattr(current, name) != entry.get(name)
+            (name, getattr(current, name), given) for name, given in changes.items() if getattr(current, name) != given
         ]
         if parts is not None:
             differences += return_parts.differences(saved_parts, parts, breakdowns)
         raise ReturnConflict(current, differences)
     _check_window(current)
-    errors = check_entry(
-        current.kpi,
-        current.version,
-        value=entry.get("value"),
-        numerator=entry.get("numerator"),
-        denominator=entry.get("denominator"),
-    )
-    if parts is not None:
-        errors.update(return_parts.check(current, parts, breakdowns))
+    errors = entry_problems(current, entry, breakdowns)
     if errors:
         raise ValidationError(errors)
     before = model_snapshot(current) | return_parts.snapshot(current, saved_parts, breakdowns)
-    for name in KpiReturn.ENTRY_FIELDS:
-        if name in entry:
-            setattr(current, name, entry[name])
+    for name, given in changes.items():
+        setattr(current, name, given)
     monthly = current.kpi.is_monthly and parts is not None
     if monthly:
         figure = return_parts.quarter(current, parts.months)
@@ -208,14 +191,16 @@ def submission_problems(kpi_return: KpiReturn) -> dict[str, str]:
 
 
 @transaction.atomic
-def return_submit(*, by, kpi_return: KpiReturn, revision: int, confirm_unusual: bool = False, **entry) -> EntryResult:
+def return_submit(
+    *, by, kpi_return: KpiReturn, revision: int, entry: ReturnEntry = NOTHING, confirm_unusual: bool = False
+) -> EntryResult:
     """Save (as a draft), then submit for review, in one transaction: all or nothing."""
-    result = return_save(by=by, kpi_return=kpi_return, revision=revision, confirm_unusual=confirm_unusual, **entry)
+    result = return_save(by=by, kpi_return=kpi_return, revision=revision, entry=entry, confirm_unusual=confirm_unusual)
     current = result.kpi_return
     problems = submission_problems(current)
     if problems:
         raise ValidationError(problems)
-    current.submitted_by = by
+    current.submitted_by = person_of(by)
     current.submitted_at = timezone.now()
     _transition(current, Action.SUBMIT, by=by)
     return result
@@ -245,7 +230,7 @@ def return_mark_not_available(*, by, kpi_return: KpiReturn, revision: int, reaso
 
 def _reviewable(by, kpi_return: KpiReturn) -> KpiReturn:
     current = _lock(kpi_return)
-    if not can(by, Capability.REVIEW_RETURNS, current.kpi.owning_service):
+    if not can(by, WHO[Action.APPROVE], current.kpi.owning_service):
         raise PermissionDenied("You do not review returns for this service.")
     return current
 
@@ -253,9 +238,9 @@ def _reviewable(by, kpi_return: KpiReturn) -> KpiReturn:
 @transaction.atomic
 def return_approve(*, by, kpi_return: KpiReturn) -> KpiReturn:
     current = _reviewable(by, kpi_return)
-    if current.submitted_by_id == by.pk:
+    if by.pk is not None and current.submitted_by_id == by.pk:
         raise TransitionRefused("You cannot approve a return you submitted yourself.")
-    current.approved_by, current.approved_at = by, timezone.now()
+    current.approved_by, current.approved_at = person_of(by), timezone.now()
     _transition(current, Action.APPROVE, by=by)
     return current
 
@@ -280,7 +265,7 @@ def return_allow_late(*, by, kpi_return: KpiReturn, reason: str = "") -> KpiRetu
     current.save(update_fields=["late_allowed"])
     audit_record(
         actor=by,
-        action="return:allow_late",
+        action=AuditAction.RETURN_ALLOW_LATE,
         instance=current,
         before=before,
         after={"late_allowed": True},
@@ -335,7 +320,7 @@ def backfill_problems(
         existing = KpiReturn.objects.filter(kpi=kpi, period=period).first()
     if published is None:
         published = is_published(period)
-    if existing is not None and existing.state not in {ReturnState.NOT_STARTED, ReturnState.APPROVED}:
+    if existing is not None and existing.state not in BACKFILLABLE:
         return {"quarter": f"{kpi.code} {period.label} is {existing.get_state_display().lower()}; not overwritten"}
     unchanged = existing is not None and existing.state == ReturnState.APPROVED
     unchanged = unchanged and _same_figure(existing, value, numerator, denominator)
@@ -360,11 +345,11 @@ def return_backfill(
 ) -> KpiReturn:
     """Record a historic, already-published figure as an approved return (history loaded from
     elsewhere). Refuses what ``backfill_problems`` refuses; the same figure again is a no-op."""
-    if not can(by, Capability.MANAGE_KPIS) and by is not None:
+    if not can(by, WHO[Action.BACKFILL]):
         raise PermissionDenied("Only performance admins load history.")
     kpi_return = return_for(kpi, period)
     current = _lock(kpi_return)
-    if current.state not in {ReturnState.NOT_STARTED, ReturnState.APPROVED}:
+    if current.state not in BACKFILLABLE:
         raise TransitionRefused(f"{kpi.code} {period.label} is {current.get_state_display().lower()}; not overwritten.")
     period = current.period  # as it is now, read with the lock
     problems = backfill_problems(
@@ -392,13 +377,8 @@ def return_backfill(
         current.data_period_label, current.data_period_end = data_period.label, data_period.end
         if data_period.start.year > 1900:
             current.data_period_start = data_period.start
-    current.state = ReturnState.APPROVED
-    current.approved_by, current.approved_at = by, timezone.now()
-    current.revision += 1
-    current.save()
-    audit_record(
-        actor=by, action="return:backfill", instance=current, before=before, after=model_snapshot(current), reason=note
-    )
+    current.approved_by, current.approved_at = person_of(by), timezone.now()
+    _transition(current, Action.BACKFILL, by=by, reason=note, before=before)
     return current
 
 
@@ -409,10 +389,10 @@ def return_revise(*, by, kpi_return: KpiReturn, reason: str, value=None, numerat
     value, the new value and the reason."""
     from kpis.models import ReturnRevision
 
-    if not can(by, Capability.MANAGE_KPIS):
+    if not can(by, WHO[Action.REVISE]):
         raise PermissionDenied("Only performance admins revise a published figure.")
     current = _lock(kpi_return)
-    if current.state != ReturnState.APPROVED or current.period.state != PeriodState.PUBLISHED:
+    if not revisable(current):
         raise TransitionRefused("Only an approved figure in a published report is revised this way.")
     errors = check_entry(current.kpi, current.version, value=value, numerator=numerator, denominator=denominator)
     if not reason.strip():
@@ -426,13 +406,7 @@ def return_revise(*, by, kpi_return: KpiReturn, reason: str, value=None, numerat
         current.value = compute(current.version, numerator, denominator).value
     else:
         current.value = value
-    current.revision += 1
-    current.updated_by, current.updated_at = by, timezone.now()
-    current.save()
-    revision = ReturnRevision.objects.create(
-        kpi_return=current, old_value=old_value, new_value=current.value, reason=reason, revised_by=by
+    _transition(current, Action.REVISE, by=by, reason=reason, before=before)
+    return ReturnRevision.objects.create(
+        kpi_return=current, old_value=old_value, new_value=current.value, reason=reason, revised_by=person_of(by)
     )
-    audit_record(
-        actor=by, action="return:revise", instance=current, before=before, after=model_snapshot(current), reason=reason
-    )
-    return revision

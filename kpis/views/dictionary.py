@@ -17,6 +17,7 @@ from kpis.forms import BreakdownForm, KpiFilterForm, KpiForm, KpiVersionForm, Ta
 from kpis.models import Frequency, Kpi, KpiReturn, ReturnState
 from kpis.results import Rag
 from kpis.services.dictionary import breakdown_set, kpi_create, kpi_update, kpi_version_create, target_set
+from kpis.workflow import revisable
 from planning.models import PlanNode
 
 PAGE_SIZE = 100
@@ -132,6 +133,7 @@ def kpi_detail(request, code: str):
             "trend": kpi_trend(kpi, returns, results),
             "can_escalate": can(request.user, Capability.ESCALATE, kpi.owning_service),
             "can_manage": has_capability(request.user, Capability.MANAGE_KPIS),
+            "revisable": {r.pk for r in returns if revisable(r)},
             "can_see_returns": has_capability(request.user, Capability.VIEW_RETURNS),
         },
     )

@@ -12,8 +12,8 @@ from accounts.policy import Capability
 from core.views import submit
 from kpis.forms import PeriodCreateForm, PeriodDatesForm
 from kpis.models import ReportingPeriod, ReturnState
-from kpis.services.periods import STEP_NAMES, next_step, period_advance, period_create, period_update_dates
-from kpis.workflow import TransitionRefused
+from kpis.services.periods import period_advance, period_create, period_update_dates
+from kpis.workflow import STEP_NAMES, TransitionRefused, next_step
 
 
 @requires(Capability.MANAGE_PERIODS)

@@ -19,7 +19,6 @@ from kpis.selectors import red_two_periods_running, returns_for_person
 from kpis.services import parts as return_parts
 from kpis.services.returns import (
     ReturnConflict,
-    is_unusual_warning,
     may_enter,
     return_allow_late,
     return_approve,
@@ -29,7 +28,7 @@ from kpis.services.returns import (
     return_send_back,
     return_submit,
 )
-from kpis.workflow import TransitionRefused
+from kpis.workflow import AWAITING_REVIEW, EDITABLE, HANDED_IN, TransitionRefused
 
 REVIEW_PAGE_SIZE = 100
 
@@ -56,7 +55,7 @@ def my_returns(request):
         {
             "period": period,
             "returns": returns,
-            "done": sum(1 for r in returns if r.state in {ReturnState.SUBMITTED, ReturnState.APPROVED}),
+            "done": sum(1 for r in returns if r.state in HANDED_IN),
             "today": timezone.localdate(),
         },
     )
@@ -74,63 +73,67 @@ def _enterable(request, pk: int) -> KpiReturn:
     return kpi_return
 
 
+def _mark_not_available(request, kpi_return: KpiReturn, form: NotAvailableForm):
+    return_mark_not_available(
+        by=request.user,
+        kpi_return=kpi_return,
+        revision=form.cleaned_data["revision"],
+        reason=form.cleaned_data["not_available_reason"] or "",
+        expected_date=form.cleaned_data["expected_date"],
+    )
+    messages.success(request, f"{kpi_return.kpi.code} marked not available.")
+    return redirect("kpis:my-returns")
+
+
+def _save(request, kpi_return: KpiReturn, form: ReturnForm):
+    return_save(**_entered(request, kpi_return, form))
+    messages.success(request, f"{kpi_return.kpi.code} saved as a draft.")
+    return redirect("kpis:return-edit", pk=kpi_return.pk)
+
+
+def _submit(request, kpi_return: KpiReturn, form: ReturnForm):
+    return_submit(**_entered(request, kpi_return, form))
+    messages.success(request, f"{kpi_return.kpi.code} submitted for review.")
+    return redirect("kpis:my-returns")
+
+
+def _entered(request, kpi_return: KpiReturn, form: ReturnForm) -> dict:
+    return {
+        "by": request.user,
+        "kpi_return": kpi_return,
+        "revision": form.cleaned_data["revision"],
+        "entry": form.entry(),
+        "confirm_unusual": form.cleaned_data.get("confirm_unusual", False),
+    }
+
+
+#: The return page's buttons: each takes the bound form, calls one service and redirects.
+ENTRY_ACTIONS = {"save": _save, "submit": _submit, "not_available": _mark_not_available}
+
+
 @requires(Capability.VIEW_KPIS)
 def return_edit(request, pk: int):
+    """The return form: form → service → redirect; a refusal keeps what was typed, with the
+    service's reasons on the fields (or, after a conflict, what was saved since)."""
     kpi_return = _enterable(request, pk)
+    action = request.POST.get("action")
     form = ReturnForm(request.POST or None, kpi_return=kpi_return)
     na_form = NotAvailableForm(
-        request.POST if request.POST.get("action") == "not_available" else None,
-        initial={"revision": kpi_return.revision},
+        request.POST if action == "not_available" else None, initial={"revision": kpi_return.revision}
     )
     conflict = None
-    action = request.POST.get("action")
-    if request.method == "POST" and action == "not_available" and na_form.is_valid():
+    bound = na_form if action == "not_available" else form
+    if request.method == "POST" and action in ENTRY_ACTIONS and bound.is_valid():
         try:
-            return_mark_not_available(
-                by=request.user,
-                kpi_return=kpi_return,
-                revision=na_form.cleaned_data["revision"],
-                reason=na_form.cleaned_data["not_available_reason"] or "",
-                expected_date=na_form.cleaned_data["expected_date"],
-            )
+            return ENTRY_ACTIONS[action](request, kpi_return, bound)
         except ValidationError as error:
-            na_form.add_service_errors(error)
+            bound.add_service_errors(error)
         except ReturnConflict as error:
             conflict = error
+            if bound is form:
+                form.reopen_at(error.current.revision)
         except TransitionRefused as error:
             messages.error(request, str(error))
-        else:
-            messages.success(request, f"{kpi_return.kpi.code} marked not available.")
-            return redirect("kpis:my-returns")
-    elif request.method == "POST" and action in {"save", "submit"} and form.is_valid():
-        service = return_submit if action == "submit" else return_save
-        try:
-            service(
-                by=request.user,
-                kpi_return=kpi_return,
-                revision=form.cleaned_data["revision"],
-                confirm_unusual=form.cleaned_data.get("confirm_unusual", False),
-                parts=form.parts(),
-                **form.entry(),
-            )
-        except ValidationError as error:
-            if is_unusual_warning(error):
-                form.data = form.data.copy()
-                form.data["show_confirm"] = "1"
-                form.fields["confirm_unusual"].widget = ReturnForm.base_fields["confirm_unusual"].widget
-            form.add_service_errors(error)
-        except ReturnConflict as error:
-            conflict = error
-            form.data = form.data.copy()
-            form.data["revision"] = str(error.current.revision)
-        except TransitionRefused as error:
-            messages.error(request, str(error))
-        else:
-            verb = "submitted for review" if action == "submit" else "saved as a draft"
-            messages.success(request, f"{kpi_return.kpi.code} {verb}.")
-            if action == "submit":
-                return redirect("kpis:my-returns")
-            return redirect("kpis:return-edit", pk=kpi_return.pk)
     figures = read_figures([kpi_return])
     return render(
         request,
@@ -144,8 +147,7 @@ def return_edit(request, pk: int):
             "result": figures.judged.get(kpi_return.pk),
             "history": figures.earlier(kpi_return, limit=5),
             "parts": return_parts.for_display(kpi_return),
-            "editable": kpi_return.state
-            in {ReturnState.NOT_STARTED, ReturnState.DRAFT, ReturnState.RETURNED, ReturnState.NOT_AVAILABLE},
+            "editable": kpi_return.state in EDITABLE,
         },
         status=409 if conflict else 200,
     )
@@ -168,7 +170,7 @@ def review_queue(request):
     if request.method == "POST":
         chosen = [pk for pk in request.POST.getlist("approve") if pk.isdigit()]
         approved, refused = 0, []
-        for kpi_return in base.filter(pk__in=chosen, state=ReturnState.SUBMITTED):
+        for kpi_return in base.filter(pk__in=chosen, state__in=AWAITING_REVIEW):
             try:
                 return_approve(by=request.user, kpi_return=kpi_return)
                 approved += 1
@@ -181,10 +183,10 @@ def review_queue(request):
         if not chosen:
             messages.error(request, "Choose at least one return to approve.")
         return redirect(f"{reverse('kpis:review-queue')}?period={period.pk}" if period else "kpis:review-queue")
-    submitted_page = Paginator(base.filter(state=ReturnState.SUBMITTED), REVIEW_PAGE_SIZE).get_page(
+    submitted_page = Paginator(base.filter(state__in=AWAITING_REVIEW), REVIEW_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    others_page = Paginator(base.exclude(state=ReturnState.SUBMITTED), REVIEW_PAGE_SIZE).get_page(
+    others_page = Paginator(base.exclude(state__in=AWAITING_REVIEW), REVIEW_PAGE_SIZE).get_page(
         request.GET.get("others")
     )
     judged = list(submitted_page) + list(base.filter(state=ReturnState.APPROVED))
@@ -241,6 +243,11 @@ def return_review(request, pk: int):
             "result": result,
             "send_back_form": send_back_form,
             "parts": return_parts.for_display(kpi_return),
+            "awaiting_review": kpi_return.state in AWAITING_REVIEW,
+            # A closed period's return not yet handed in may be allowed in late (return_allow_late).
+            "late_allowable": kpi_return.period.state == PeriodState.CLOSED
+            and not kpi_return.late_allowed
+            and kpi_return.state not in HANDED_IN,
         },
         status=400 if send_back_form.errors else 200,
     )

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit.models import Action
 from audit.services import audit_record, model_snapshot
 from core.services import apply_changes
 from planning.models import CicObjective, CicProgressNote, Objective
@@ -37,7 +38,7 @@ def cic_objective_create(
     cic = CicObjective(employee=employee, objective=objective, title=title, description=description, status=status)
     cic.full_clean()
     cic.save()
-    audit_record(actor=by, action="create", instance=cic, after=model_snapshot(cic))
+    audit_record(actor=by, action=Action.CREATE, instance=cic, after=model_snapshot(cic))
     return cic
 
 
@@ -53,7 +54,7 @@ def cic_objective_update(*, by: User, cic: CicObjective, **changes) -> CicObject
     cic.updated_at = timezone.now()
     cic.full_clean()
     cic.save()
-    audit_record(actor=by, action="update", instance=cic, before=before, after=model_snapshot(cic))
+    audit_record(actor=by, action=Action.UPDATE, instance=cic, before=before, after=model_snapshot(cic))
     return cic
 
 
@@ -64,5 +65,5 @@ def cic_note_add(*, by: User, cic: CicObjective, date, note: str) -> CicProgress
     entry = CicProgressNote(cic_objective=cic, date=date, note=note, recorded_by=by)
     entry.full_clean()
     entry.save()
-    audit_record(actor=by, action="create", instance=entry, after=model_snapshot(entry))
+    audit_record(actor=by, action=Action.CREATE, instance=entry, after=model_snapshot(entry))
     return entry

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.policy import Capability
+from audit.models import Action
 from audit.services import audit_record, audit_record_many, model_snapshot
 from core.services import apply_changes, require
 from planning.models import CouncilPlan, PlanNode
@@ -49,7 +50,7 @@ def council_plan_create(
     )
     plan.full_clean()
     plan.save()
-    audit_record(actor=by, action="create", instance=plan, after=model_snapshot(plan))
+    audit_record(actor=by, action=Action.CREATE, instance=plan, after=model_snapshot(plan))
     return plan
 
 
@@ -70,7 +71,7 @@ def council_plan_update(*, by, plan: CouncilPlan, **changes) -> CouncilPlan:
             {"level_names": f"The plan has nodes {deepest + 1} levels deep; keep at least that many."}
         )
     plan.save()
-    audit_record(actor=by, action="update", instance=plan, before=before, after=model_snapshot(plan))
+    audit_record(actor=by, action=Action.UPDATE, instance=plan, before=before, after=model_snapshot(plan))
     return plan
 
 
@@ -97,7 +98,7 @@ def plan_node_create(
     node = PlanNode(plan=plan, parent=parent, code=code, title=title, description=description, order=order)
     node.full_clean(exclude=["depth"])
     node.save()
-    audit_record(actor=by, action="create", instance=node, after=model_snapshot(node))
+    audit_record(actor=by, action=Action.CREATE, instance=node, after=model_snapshot(node))
     return node
 
 
@@ -110,7 +111,7 @@ def plan_node_update(*, by, node: PlanNode, **changes) -> PlanNode:
     apply_changes(node, changes, {"code", "title", "description"})
     node.full_clean(exclude=["depth"])
     node.save()
-    audit_record(actor=by, action="update", instance=node, before=before, after=model_snapshot(node))
+    audit_record(actor=by, action=Action.UPDATE, instance=node, before=before, after=model_snapshot(node))
     return node
 
 
@@ -138,7 +139,7 @@ def plan_node_move(*, by, node: PlanNode, direction: str) -> PlanNode:
             changes.append((sibling, before, {"order": position}))
     PlanNode.objects.bulk_update([c[0] for c in changes], ["order"])
 
-    audit_record_many(actor=by, action="reorder", changes=changes)
+    audit_record_many(actor=by, action=Action.REORDER, changes=changes)
     return next(s for s in siblings if s.pk == node.pk)
 
 
@@ -164,7 +165,7 @@ def plan_node_retire(*, by, node: PlanNode, on: datetime.date | None = None) -> 
 
     audit_record_many(
         actor=by,
-        action="retire",
+        action=Action.RETIRE,
         changes=[(each, {"retired_at": None}, {"retired_at": on.isoformat()}) for each in retiring],
     )
     return next(each for each in retiring if each.pk == node.pk)

@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import OrgUnit, User
-from accounts.policy import Capability
+from accounts.policy import Capability, person_of
+from audit.models import Action
 from audit.services import audit_record, model_snapshot
 from core.services import apply_changes, require
 from planning.models import Objective, PlanNode, ProgressUpdate, Risk, UnitPlan
@@ -31,7 +32,7 @@ def unit_plan_create(*, by, unit: OrgUnit, year: int, title: str, summary: str =
     plan = UnitPlan(unit=unit, year=year, title=title, summary=summary)
     plan.full_clean()
     plan.save()
-    audit_record(actor=by, action="create", instance=plan, after=model_snapshot(plan))
+    audit_record(actor=by, action=Action.CREATE, instance=plan, after=model_snapshot(plan))
     return plan
 
 
@@ -43,7 +44,7 @@ def unit_plan_update(*, by, plan: UnitPlan, **changes) -> UnitPlan:
     apply_changes(plan, changes, {"title", "summary"})
     plan.full_clean()
     plan.save()
-    audit_record(actor=by, action="update", instance=plan, before=before, after=model_snapshot(plan))
+    audit_record(actor=by, action=Action.UPDATE, instance=plan, before=before, after=model_snapshot(plan))
     return plan
 
 
@@ -188,7 +189,7 @@ def objective_create(*, by, plan: UnitPlan, contributes_to: list[Objective] | No
     objective.save()
     targets = list(contributes_to or [])
     objective.contributes_to.set(targets)
-    audit_record(actor=by, action="create", instance=objective, after=_objective_snapshot(objective, targets))
+    audit_record(actor=by, action=Action.CREATE, instance=objective, after=_objective_snapshot(objective, targets))
     return objective
 
 
@@ -206,7 +207,7 @@ def objective_update(
     objective.save()
     objective.contributes_to.set(targets)
     after = _objective_snapshot(objective, targets)
-    audit_record(actor=by, action="update", instance=objective, before=before, after=after)
+    audit_record(actor=by, action=Action.UPDATE, instance=objective, before=before, after=after)
     return objective
 
 
@@ -215,16 +216,16 @@ def progress_update_add(*, by, objective: Objective, date, note: str, status: st
     """Record progress; the objective takes the status of its latest update."""
     objective = Objective.objects.select_for_update().select_related("plan__unit").get(pk=objective.pk)
     require(by, Capability.EDIT_PLANS, objective.plan.unit)
-    update = ProgressUpdate(objective=objective, date=date, note=note, status=status, recorded_by=by)
+    update = ProgressUpdate(objective=objective, date=date, note=note, status=status, recorded_by=person_of(by))
     update.full_clean()
     update.save()
-    audit_record(actor=by, action="create", instance=update, after=model_snapshot(update))
+    audit_record(actor=by, action=Action.CREATE, instance=update, after=model_snapshot(update))
     latest = objective.progress_updates.order_by("-date", "-id").first()
     if latest.pk == update.pk and objective.status != status:
         before = {"status": objective.status}
         objective.status = status
         objective.save(update_fields=["status"])
-        audit_record(actor=by, action="update", instance=objective, before=before, after={"status": status})
+        audit_record(actor=by, action=Action.UPDATE, instance=objective, before=before, after={"status": status})
     return update
 
 
@@ -238,7 +239,7 @@ def risk_create(*, by, plan: UnitPlan, **fields) -> Risk:
     risk = Risk(plan=plan, **fields)
     risk.full_clean()
     risk.save()
-    audit_record(actor=by, action="create", instance=risk, after=model_snapshot(risk))
+    audit_record(actor=by, action=Action.CREATE, instance=risk, after=model_snapshot(risk))
     return risk
 
 
@@ -250,5 +251,5 @@ def risk_update(*, by, risk: Risk, **changes) -> Risk:
     apply_changes(risk, changes, RISK_EDITABLE)
     risk.full_clean()
     risk.save()
-    audit_record(actor=by, action="update", instance=risk, before=before, after=model_snapshot(risk))
+    audit_record(actor=by, action=Action.UPDATE, instance=risk, before=before, after=model_snapshot(risk))
     return risk

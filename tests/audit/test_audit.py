@@ -6,7 +6,8 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from accounts.models import OrgUnitKind, Role
-from audit.models import AuditEvent
+from accounts.policy import SYSTEM
+from audit.models import Action, AuditEvent
 from audit.services import AuditOutsideTransaction, audit_record, audit_record_many, model_snapshot
 from organisation.services import org_unit_create, role_assignment_create, user_create, user_set_line_manager
 from pmf.middleware import RequestIdMiddleware
@@ -24,7 +25,7 @@ def test_service_write_records_who_what_before_and_after(world):
 
 
 def test_password_hashes_never_reach_the_log(world):
-    user = user_create(by=None, username="new.person", first_name="New", last_name="Person", password="x" * 20)
+    user = user_create(by=SYSTEM, username="new.person", first_name="New", last_name="Person", password="x" * 20)
     event = AuditEvent.objects.get(object_type="accounts.user", object_id=str(user.pk))
     assert "password" not in event.after
     assert "argon2" not in str(event.after)
@@ -34,7 +35,7 @@ def test_password_hashes_never_reach_the_log(world):
 def test_a_failed_service_leaves_neither_change_nor_audit(world):
     before = AuditEvent.objects.count()
     with pytest.raises(Exception):  # noqa: B017,PT011 - the unique code is what refuses it
-        org_unit_create(by=None, kind=OrgUnitKind.SERVICE, code="S1", name="Duplicate", parent=world.d1)
+        org_unit_create(by=SYSTEM, kind=OrgUnitKind.SERVICE, code="S1", name="Duplicate", parent=world.d1)
     assert AuditEvent.objects.count() == before
 
 
@@ -44,7 +45,7 @@ def test_audit_outside_a_transaction_is_refused():
 
     unit = OrgUnitFactory(kind=OrgUnitKind.COUNCIL, code="Y")
     with pytest.raises(AuditOutsideTransaction):
-        audit_record(actor=None, action="update", instance=unit)
+        audit_record(actor=SYSTEM, action=Action.UPDATE, instance=unit)
     assert not AuditEvent.objects.exists()
 
 
@@ -54,7 +55,7 @@ def test_rows_cannot_be_updated_or_deleted():
 
     unit = OrgUnitFactory(kind=OrgUnitKind.COUNCIL, code="X")
     with transaction.atomic():
-        event = audit_record(actor=None, action="create", instance=unit, after={"code": "X"})
+        event = audit_record(actor=SYSTEM, action=Action.CREATE, instance=unit, after={"code": "X"})
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action="tampered")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
@@ -68,8 +69,8 @@ def test_rows_cannot_be_updated_or_deleted():
 def test_bulk_audit_is_one_insert(world, django_assert_num_queries):
     units = [world.d1, world.d2, world.s1, world.s2]
     with transaction.atomic(), django_assert_num_queries(1):
-        audit_record_many(actor=None, action="review", changes=[(u, None, {"code": u.code}) for u in units])
-    assert AuditEvent.objects.filter(action="review").count() == 4
+        audit_record_many(actor=SYSTEM, action=Action.REORDER, changes=[(u, None, {"code": u.code}) for u in units])
+    assert AuditEvent.objects.filter(action="reorder").count() == 4
 
 
 def test_request_id_is_recorded(world):

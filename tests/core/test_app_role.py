@@ -15,7 +15,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from psycopg import errors, sql
 
-from audit.models import AuditEvent
+from accounts.policy import SYSTEM
+from audit.models import Action, AuditEvent
 from audit.services import audit_record
 from reporting.models import ReportFile, Snapshot
 
@@ -81,7 +82,7 @@ def _held(app, table: str) -> set[str]:
 @pytest.fixture
 def audited(world):
     with transaction.atomic():
-        return audit_record(actor=None, action="create", instance=world.d1, after={"code": world.d1.code})
+        return audit_record(actor=SYSTEM, action=Action.CREATE, instance=world.d1, after={"code": world.d1.code})
 
 
 def test_the_app_role_owns_nothing_and_holds_no_power_over_the_cluster(as_app):

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.policy import SYSTEM
 from kpis.models import KpiVersion, Unit
 from kpis.services.dictionary import kpi_create, target_set
 from kpis.services.returns import return_for
@@ -34,13 +35,13 @@ def make_kpi(
         "decimal_places": 1,
     }
     values.update(fields)
-    return kpi_create(by=None, code=code, effective_from=datetime.date(2020, 4, 1), version=version, **values)
+    return kpi_create(by=SYSTEM, code=code, effective_from=datetime.date(2020, 4, 1), version=version, **values)
 
 
 @pytest.fixture
 def kpi(world):
     kpi = make_kpi(world, tolerance_type="absolute", tolerance_amount=Decimal("5"))
-    target_set(by=None, kpi=kpi, for_date=datetime.date(2025, 9, 30), value=Decimal("80"))
+    target_set(by=SYSTEM, kpi=kpi, for_date=datetime.date(2025, 9, 30), value=Decimal("80"))
     return kpi
 
 

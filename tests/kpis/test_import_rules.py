@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.policy import SYSTEM
 from kpis.models import KpiReturn, ReportingPeriod, Target
 
 VALUES_HEADER = "kpi_code,year,quarter,data_period_label,data_period_end,value\n"
@@ -75,7 +76,7 @@ def test_a_thousands_separator_is_read_the_same_way_by_the_import_and_the_form(w
     from kpis.services.dictionary import kpi_create
 
     kpi = kpi_create(
-        by=None,
+        by=SYSTEM,
         code="N-1",
         effective_from=datetime.date(2020, 4, 1),
         version={"calculation_method": "Count", "unit": "number", "polarity": "higher"},
@@ -134,7 +135,7 @@ def published_history(world, value="12.4") -> KpiReturn:
     from kpis.services.returns import return_backfill
 
     period = closed_period(2023, 4)
-    kpi_return = return_backfill(by=None, kpi=world.kpis["s1"], period=period, value=Decimal(value))
+    kpi_return = return_backfill(by=SYSTEM, kpi=world.kpis["s1"], period=period, value=Decimal(value))
     ReportingPeriod.objects.filter(pk=period.pk).update(state="published")
     return kpi_return
 
@@ -163,7 +164,7 @@ def test_a_figure_in_a_period_with_a_published_report_is_also_frozen(world, clie
     assert response.status_code == 400
     assert "published" in problems(response)[0][2]
     with pytest.raises(Exception, match="revision with a reason|published"):
-        return_backfill(by=None, kpi=world.kpis["s1"], period=period, value=Decimal("19.4"))
+        return_backfill(by=SYSTEM, kpi=world.kpis["s1"], period=period, value=Decimal("19.4"))
     assert not KpiReturn.objects.filter(period=period, value__isnull=False).exists()
 
 
@@ -185,7 +186,7 @@ def test_the_backfill_service_itself_refuses_a_published_change(world):
 
     kpi_return = published_history(world)
     with pytest.raises(Exception, match="revision with a reason"):
-        return_backfill(by=None, kpi=world.kpis["s1"], period=kpi_return.period, value=Decimal("19.4"))
+        return_backfill(by=SYSTEM, kpi=world.kpis["s1"], period=kpi_return.period, value=Decimal("19.4"))
 
 
 def test_an_approved_value_for_a_period_that_has_not_opened_is_refused(world, clients):
@@ -206,7 +207,7 @@ RELATIVE_ZERO = "A relative tolerance is a percentage of the target"
 def relative_kpi(world):
     from kpis.services.dictionary import kpi_update
 
-    return kpi_update(by=None, kpi=world.kpis["s1"], tolerance_type="relative", tolerance_amount=Decimal(5))
+    return kpi_update(by=SYSTEM, kpi=world.kpis["s1"], tolerance_type="relative", tolerance_amount=Decimal(5))
 
 
 def test_a_zero_target_is_refused_for_a_relative_tolerance_by_the_form_and_the_import(world, clients):
@@ -229,7 +230,7 @@ def test_switching_to_a_relative_tolerance_with_a_zero_target_is_refused_by_the_
     from tests.kpis.test_dictionary_pages import kpi_data
 
     kpi = world.kpis["s1"]
-    target_set(by=None, kpi=kpi, for_date=datetime.date(2025, 9, 30), value=Decimal(0))
+    target_set(by=SYSTEM, kpi=kpi, for_date=datetime.date(2025, 9, 30), value=Decimal(0))
     data = kpi_data(world, title=kpi.title, definition=kpi.definition, tolerance_type="relative", tolerance_amount="5")
     data.pop("code")
     page = clients["performance_admin"].post(reverse("kpis:kpi-edit", kwargs={"code": kpi.code}), data)

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 from django.urls import reverse
 
+from accounts.policy import SYSTEM
 from kpis.figures import kpi_trend
 from kpis.models import Kpi, KpiReturn, KpiVersion, ReportingPeriod, ReturnState, Unit
 from kpis.services.dictionary import target_set
@@ -17,7 +18,7 @@ def returned(kpi, year, quarter, *, state=ReturnState.APPROVED, value="70", targ
     kpi_return = return_for(kpi, period)
     KpiReturn.objects.filter(pk=kpi_return.pk).update(state=state, value=Decimal(value))
     if target is not None:
-        target_set(by=None, kpi=kpi, for_date=kpi_return.data_period_end, value=Decimal(target))
+        target_set(by=SYSTEM, kpi=kpi, for_date=kpi_return.data_period_end, value=Decimal(target))
     return kpi_return
 
 

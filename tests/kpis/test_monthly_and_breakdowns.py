@@ -10,11 +10,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accounts.policy import SYSTEM
 from audit.models import AuditEvent
+from kpis.entry import ReturnEntry, cell_key, month_key
 from kpis.models import BreakdownValue, KpiVersion, MonthlyFigure, QuarterRule, ReturnState, Unit
 from kpis.monthly import Month, months_of, quarter_figure
 from kpis.services.dictionary import breakdown_set
-from kpis.services.parts import Parts
 from kpis.services.returns import return_for, return_save, return_submit
 from tests.kpis.conftest import make_kpi
 
@@ -93,13 +94,8 @@ def test_a_summed_monthly_kpi_reports_the_quarter_and_a_last_month_one_reports_i
 
 def enter(world, kpi_return, months=None, cells=None, service=return_save, **entry):
     kpi_return.refresh_from_db()
-    parts = Parts(
-        months={m: Month(m, value=v) for m, v in (months or {}).items()},
-        cells=cells or {},
-    )
-    return service(
-        by=world.people["service_lead"], kpi_return=kpi_return, revision=kpi_return.revision, parts=parts, **entry
-    )
+    entry = ReturnEntry(months={m: Month(m, value=v) for m, v in (months or {}).items()}, cells=cells or {}, **entry)
+    return service(by=world.people["service_lead"], kpi_return=kpi_return, revision=kpi_return.revision, entry=entry)
 
 
 def test_saving_months_stores_them_makes_the_quarter_and_audits_both(world, monthly, period):
@@ -116,7 +112,7 @@ def test_a_bad_month_is_reported_on_its_own_field_and_nothing_is_saved(world, mo
     kpi_return = return_for(monthly, period)
     with pytest.raises(ValidationError) as error:
         enter(world, kpi_return, {JUL: D("10"), AUG: D("12.5")})
-    assert "whole number" in error.value.message_dict["month_2_value"][0]
+    assert "whole number" in error.value.message_dict[month_key(AUG, "value")][0]
     assert not MonthlyFigure.objects.exists()
 
 
@@ -124,7 +120,7 @@ def test_a_quarter_with_a_month_missing_cannot_be_submitted(world, monthly, peri
     kpi_return = return_for(monthly, period)
     with pytest.raises(ValidationError) as error:
         enter(world, kpi_return, {JUL: D("10"), SEP: D("9")}, service=return_submit)
-    assert error.value.message_dict["month_2_value"] == ["Enter August 2025 before submitting"]
+    assert error.value.message_dict[month_key(AUG, "value")] == ["Enter August 2025 before submitting"]
     kpi_return.refresh_from_db()
     assert kpi_return.state == ReturnState.NOT_STARTED  # the save and the submit are one transaction
 
@@ -163,6 +159,35 @@ def test_the_return_form_shows_a_field_per_month_and_keeps_input_on_error(client
     assert 'value="12"' in client.get(url).content.decode()
 
 
+def test_the_page_shows_a_refusal_about_a_month_on_that_months_field(client, world, monthly, period):
+    """The service names the month it refuses (not a form field); the form puts it on the
+    field that shows that month, and the return stays as it was."""
+    kpi_return = return_for(monthly, period)
+    client.force_login(world.people["service_lead"])
+    url = reverse("kpis:return-edit", args=[kpi_return.pk])
+    response = client.post(
+        url, {"revision": 0, "month_1_value": "10", "month_3_value": "9", "commentary": "c", "action": "submit"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    field_error = body[body.index('id="id_month_2_value-error"') :]
+    assert field_error[: field_error.index("</p>")].endswith("Enter August 2025 before submitting")
+    assert 'href="#id_month_2_value"' in body
+    kpi_return.refresh_from_db()
+    assert kpi_return.state == ReturnState.NOT_STARTED
+
+
+def test_the_entry_is_one_value_the_service_applies_without_form_field_names(world, monthly, period):
+    kpi_return = return_for(monthly, period)
+    with pytest.raises(ValidationError) as error:
+        enter(world, kpi_return, {JUL: D("10"), AUG: D("12.5")})
+    assert set(error.value.message_dict) == {month_key(AUG, "value")}
+    saved = enter(world, kpi_return, {JUL: D("10"), AUG: D("12"), SEP: D("9")}, commentary="Kept")
+    assert (saved.kpi_return.value, saved.kpi_return.commentary) == (D("31"), "Kept")
+    again = enter(world, kpi_return, {JUL: D("10"), AUG: D("12"), SEP: D("9")})  # commentary not given: kept
+    assert again.kpi_return.commentary == "Kept"
+
+
 def test_a_breakdown_needs_distinct_categories_and_is_audited(world):
     kpi = world.kpis["s1"]
     with pytest.raises(ValidationError) as error:
@@ -179,11 +204,11 @@ def test_values_by_category_are_saved_checked_and_protect_their_categories(world
     kpi_return, ward = world.kpis["return_s1"], world.kpis["breakdown_s1"]
     with pytest.raises(ValidationError) as error:
         enter(world, kpi_return, cells={(ward.pk, "North"): D("120")}, value=D("80"))
-    assert "between 0 and 100" in error.value.message_dict[f"breakdown_{ward.pk}_0"][0]
+    assert "between 0 and 100" in error.value.message_dict[cell_key(ward.pk, "North")][0]
     enter(world, kpi_return, cells={(ward.pk, "North"): D("70"), (ward.pk, "South"): D("90")}, value=D("80"))
     assert dict(BreakdownValue.objects.values_list("category", "value")) == {"North": 70, "South": 90}
     with pytest.raises(ValidationError) as error:
-        breakdown_set(by=None, kpi=ward.kpi, name="Ward", categories=["North"], breakdown=ward)
+        breakdown_set(by=SYSTEM, kpi=ward.kpi, name="Ward", categories=["North"], breakdown=ward)
     assert "already hold values for South" in error.value.message_dict["categories"][0]
     enter(world, kpi_return, cells={(ward.pk, "North"): D("71")}, value=D("80"))  # South left blank: removed
     assert dict(BreakdownValue.objects.values_list("category", "value")) == {"North": 71}

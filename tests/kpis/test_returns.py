@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from audit.models import AuditEvent
+from kpis.entry import ReturnEntry
 from kpis.models import KpiReturn, PeriodState, ReportingPeriod, ReturnState, Unit
 from kpis.results import Rag
 from kpis.services.returns import (
@@ -29,14 +30,26 @@ from kpis.workflow import TransitionRefused
 from tests.kpis.conftest import make_kpi
 
 
-def save(world, kpi_return, who="service_lead", **entry):
+def save(world, kpi_return, who="service_lead", confirm_unusual=False, **entry):
     kpi_return.refresh_from_db()
-    return return_save(by=world.people[who], kpi_return=kpi_return, revision=kpi_return.revision, **entry)
+    return return_save(
+        by=world.people[who],
+        kpi_return=kpi_return,
+        revision=kpi_return.revision,
+        entry=ReturnEntry(**entry),
+        confirm_unusual=confirm_unusual,
+    )
 
 
-def submit(world, kpi_return, who="service_lead", **entry):
+def submit(world, kpi_return, who="service_lead", confirm_unusual=False, **entry):
     kpi_return.refresh_from_db()
-    return return_submit(by=world.people[who], kpi_return=kpi_return, revision=kpi_return.revision, **entry)
+    return return_submit(
+        by=world.people[who],
+        kpi_return=kpi_return,
+        revision=kpi_return.revision,
+        entry=ReturnEntry(**entry),
+        confirm_unusual=confirm_unusual,
+    )
 
 
 def test_the_return_records_its_own_data_period_and_version(kpi_return, kpi):
@@ -181,6 +194,22 @@ def test_after_closing_a_late_return_needs_the_lead(world, kpi_return, period):
     assert save(world, kpi_return, value=D("85")).kpi_return.state == ReturnState.DRAFT
 
 
+def test_the_review_page_offers_a_late_return_only_for_one_not_handed_in(client, world, kpi_return, period):
+    from django.urls import reverse
+
+    client.force_login(world.people["directorate_lead"])
+    url = reverse("kpis:return-review", args=[kpi_return.pk])
+    assert "Allow a late return" not in client.get(url).content.decode()  # the period is still open
+    ReportingPeriod.objects.filter(pk=period.pk).update(state=PeriodState.CLOSED)
+    page = client.get(url).content.decode()
+    assert "Allow a late return" in page
+    assert 'value="approve"' not in page  # nothing to approve until it is submitted
+    KpiReturn.objects.filter(pk=kpi_return.pk).update(state=ReturnState.SUBMITTED)
+    page = client.get(url).content.decode()
+    assert "Allow a late return" not in page
+    assert 'value="approve"' in page
+
+
 def test_not_available_needs_a_reason_and_a_date(world, kpi_return):
     with pytest.raises(ValidationError) as error:
         return_mark_not_available(
@@ -199,9 +228,16 @@ def test_not_available_needs_a_reason_and_a_date(world, kpi_return):
 
 def test_second_save_from_a_stale_page_is_refused_showing_what_changed(world, kpi_return):
     opened_at = kpi_return.revision  # A and B both open the page
-    return_save(by=world.people["service_lead"], kpi_return=kpi_return, revision=opened_at, value=D("82"))
+    return_save(
+        by=world.people["service_lead"], kpi_return=kpi_return, revision=opened_at, entry=ReturnEntry(value=D("82"))
+    )
     with pytest.raises(ReturnConflict) as conflict:
-        return_save(by=world.people["performance_admin"], kpi_return=kpi_return, revision=opened_at, value=D("79"))
+        return_save(
+            by=world.people["performance_admin"],
+            kpi_return=kpi_return,
+            revision=opened_at,
+            entry=ReturnEntry(value=D("79")),
+        )
     assert conflict.value.differences == [("value", D("82.0000"), D("79"))]
     assert world.people["service_lead"].display_name in str(conflict.value)
     assert KpiReturn.objects.get(pk=kpi_return.pk).value == D("82")
@@ -227,7 +263,7 @@ def test_concurrent_saves_accept_one_and_refuse_the_other():
     def attempt(who: str, value: str) -> None:
         try:
             barrier.wait(timeout=10)
-            return_save(by=world.people[who], kpi_return=kpi_return, revision=0, value=D(value))
+            return_save(by=world.people[who], kpi_return=kpi_return, revision=0, entry=ReturnEntry(value=D(value)))
             outcomes[who] = "saved"
         except ReturnConflict:
             outcomes[who] = "conflict"
@@ -284,3 +320,24 @@ def test_a_cumulative_kpi_is_compared_only_with_last_year(world, period):
     current.refresh_from_db()
     result = judged_figures([current])[current.pk]
     assert result.direction == "cumulative"  # says why it is not compared, not "no earlier value"
+
+
+def test_a_return_is_made_one_way_with_its_own_data_period(world, period):
+    """Opening a period and needing one return make it by the same constructor."""
+    from kpis.data_periods import new_return
+    from kpis.models import QuarterRule
+    from kpis.services.periods import create_returns
+
+    monthly = make_kpi(world, "LASTM", frequency="monthly", version_fields={"quarter_rule": QuarterRule.LAST_MONTH})
+    made = new_return(monthly, period)
+    assert made.pk is None
+    assert made.version == monthly.versions.get()
+    assert (made.data_period_label, made.data_period_start, made.data_period_end) == (
+        "Sep 2025",
+        datetime.date(2025, 9, 1),
+        datetime.date(2025, 9, 30),
+    )
+    create_returns(period)
+    opened = KpiReturn.objects.get(kpi=monthly, period=period)
+    assert (opened.data_period_label, opened.data_period_end) == ("Sep 2025", datetime.date(2025, 9, 30))
+    assert return_for(monthly, period) == opened

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounts.policy import SYSTEM
 from audit.models import AuditEvent
 from planning.models import CouncilPlan
 from planning.selectors import council_plan_tree
@@ -12,7 +13,7 @@ from tests.factories import CouncilPlanFactory, PlanNodeFactory
 
 def make_plan(**overrides):
     values = {
-        "by": None,
+        "by": SYSTEM,
         "title": "Council Plan 2030-34",
         "start_date": datetime.date(2030, 4, 1),
         "end_date": datetime.date(2034, 3, 31),
@@ -43,7 +44,7 @@ def test_plan_must_end_after_it_starts(db):
 
 def test_creating_a_plan_and_nodes_is_audited(db):
     plan = make_plan()
-    node = plan_node_create(by=None, plan=plan, code="A1", title="Thriving economy")
+    node = plan_node_create(by=SYSTEM, plan=plan, code="A1", title="Thriving economy")
     assert AuditEvent.objects.filter(object_type="planning.councilplan", object_id=str(plan.pk)).exists()
     assert AuditEvent.objects.filter(object_type="planning.plannode", object_id=str(node.pk)).exists()
 
@@ -53,27 +54,27 @@ def test_ended_plan_is_read_only(db):
     assert plan.is_read_only(today=datetime.date(2025, 4, 1))
     assert not plan.is_read_only(today=datetime.date(2025, 3, 31))
     with pytest.raises(CouncilPlanReadOnly):
-        plan_node_create(by=None, plan=plan, code="X", title="Late addition")
+        plan_node_create(by=SYSTEM, plan=plan, code="X", title="Late addition")
 
 
 def test_nodes_cannot_go_deeper_than_the_levels(db):
     plan = make_plan()
-    a = plan_node_create(by=None, plan=plan, code="A", title="a")
-    b = plan_node_create(by=None, plan=plan, code="B", title="b", parent=a)
-    c = plan_node_create(by=None, plan=plan, code="C", title="c", parent=b)
+    a = plan_node_create(by=SYSTEM, plan=plan, code="A", title="a")
+    b = plan_node_create(by=SYSTEM, plan=plan, code="B", title="b", parent=a)
+    c = plan_node_create(by=SYSTEM, plan=plan, code="C", title="c", parent=b)
     assert (a.depth, b.depth, c.depth) == (0, 1, 2)
     assert c.level_name == "Outcome"
     with pytest.raises(ValidationError):
-        plan_node_create(by=None, plan=plan, code="D", title="d", parent=c)
+        plan_node_create(by=SYSTEM, plan=plan, code="D", title="d", parent=c)
 
 
 def test_a_node_cannot_hang_off_a_retired_node(db):
     plan = make_plan()
-    retired = plan_node_create(by=None, plan=plan, code="OLD", title="old")
+    retired = plan_node_create(by=SYSTEM, plan=plan, code="OLD", title="old")
     retired.retired_at = datetime.date(2030, 5, 1)
     retired.save()
     with pytest.raises(ValidationError) as error:
-        plan_node_create(by=None, plan=plan, code="NEW", title="new", parent=retired)
+        plan_node_create(by=SYSTEM, plan=plan, code="NEW", title="new", parent=retired)
     assert "retired" in str(error.value)
 
 

@@ -8,6 +8,8 @@ from decimal import Decimal as D
 
 import pytest
 
+from accounts.policy import SYSTEM
+from kpis.entry import ReturnEntry
 from kpis.models import PeriodState, ReportingPeriod
 from kpis.services.dictionary import breakdown_set, kpi_create, target_set
 from kpis.services.periods import period_create
@@ -21,7 +23,9 @@ SCRIPT = "<script>alert('x')</script> Better than planned"
 
 def _approve(world, kpi_return, **entry):
     by = kpi_return.kpi.owner
-    result = return_save(by=by, kpi_return=kpi_return, revision=kpi_return.revision, confirm_unusual=True, **entry)
+    result = return_save(
+        by=by, kpi_return=kpi_return, revision=kpi_return.revision, confirm_unusual=True, entry=ReturnEntry(**entry)
+    )
     result = return_submit(by=by, kpi_return=result.kpi_return, revision=result.kpi_return.revision)
     return_approve(by=world.people["performance_admin"], kpi_return=result.kpi_return)
 
@@ -41,18 +45,19 @@ def reported(world):
     for kpi in (s1, s2):
         for year, quarter, value in HISTORY:
             historic = ReportingPeriod.objects.filter(year=year, quarter=quarter).first() or period_create(
-                by=None, year=year, quarter=quarter, historic=True
+                by=SYSTEM, year=year, quarter=quarter, historic=True
             )
-            return_backfill(by=None, kpi=kpi, period=historic, value=D(value))
-            target_set(by=None, kpi=kpi, for_date=historic.end, value=D("75"))
-        target_set(by=None, kpi=kpi, for_date=period.end, value=D("80"))
+            return_backfill(by=SYSTEM, kpi=kpi, period=historic, value=D(value))
+            target_set(by=SYSTEM, kpi=kpi, for_date=historic.end, value=D("75"))
+        target_set(by=SYSTEM, kpi=kpi, for_date=period.end, value=D("80"))
     _approve(world, return_for(s1, period), value=D("82.5"), commentary=SCRIPT)
     s2_return = return_for(s2, period)
-    return_save(by=s2.owner, kpi_return=s2_return, revision=0, value=D("60"), commentary="Late", confirm_unusual=True)
+    entry = ReturnEntry(value=D("60"), commentary="Late")
+    return_save(by=s2.owner, kpi_return=s2_return, revision=0, entry=entry, confirm_unusual=True)
     no_data = make_kpi(world, "NODATA", owning_service=world.s1)
     no_data.council_plan_nodes.add(p1)
     counted = kpi_create(
-        by=None,
+        by=SYSTEM,
         code="CNT-01",
         effective_from=datetime.date(2020, 4, 1),
         version={"calculation_method": "Count of people", "unit": "number", "polarity": "lower"},
@@ -63,19 +68,17 @@ def reported(world):
         decimal_places=0,
     )
     counted.council_plan_nodes.add(p2)
-    ward = breakdown_set(by=None, kpi=counted, name="Ward", categories=["North", "South"])
+    ward = breakdown_set(by=SYSTEM, kpi=counted, name="Ward", categories=["North", "South"])
     _approve_counted(world, counted, period, ward)
     period.refresh_from_db()
     return {"period": period, "p1": p1, "p2": p2, "s1": s1, "s2": s2, "no_data": no_data, "counted": counted}
 
 
 def _approve_counted(world, kpi, period, ward):
-    from kpis.services.parts import Parts
-
     kpi_return = return_for(kpi, period)
     by = world.people["service_lead"]
-    parts = Parts(cells={(ward.pk, "North"): D("3"), (ward.pk, "South"): D("12")})
-    result = return_save(by=by, kpi_return=kpi_return, revision=0, value=D("15"), parts=parts)
+    entry = ReturnEntry(value=D("15"), cells={(ward.pk, "North"): D("3"), (ward.pk, "South"): D("12")})
+    result = return_save(by=by, kpi_return=kpi_return, revision=0, entry=entry)
     result = return_submit(by=by, kpi_return=result.kpi_return, revision=result.kpi_return.revision)
     return_approve(by=world.people["performance_admin"], kpi_return=result.kpi_return)
 

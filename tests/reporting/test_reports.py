@@ -255,6 +255,8 @@ def test_a_figure_revised_after_publication_shows_old_new_and_why_in_the_next_re
     with pytest.raises(PermissionDenied):
         return_revise(by=world.people["service_lead"], kpi_return=kpi_return, reason="Typo", value=Decimal(85))
     client.force_login(admin)
+    kpi_page = client.get(reverse("kpis:kpi-detail", kwargs={"code": ready["s1"].code})).content.decode()
+    assert reverse("kpis:return-revise", args=[kpi_return.pk]) in kpi_page  # the page offers what the table allows
     response = client.post(
         reverse("kpis:return-revise", args=[kpi_return.pk]), {"value": "85", "reason": "Late cases were added"}
     )

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from accounts.policy import SYSTEM
 from kpis.models import KpiReturn, ReturnState
 from kpis.services.returns import return_for
 from reporting.content import build
@@ -120,8 +121,8 @@ def test_of_two_figures_for_one_data_period_the_one_approved_last_is_shown_with_
     kpi = make_kpi(world, "TWICE")
     data_period = DataPeriod("2023/24 outturn", datetime.date(2023, 4, 1), datetime.date(2024, 3, 31))
     first, second = (ReportingPeriod.objects.get(year=2024, quarter=quarter) for quarter in (2, 3))
-    loaded = return_backfill(by=None, kpi=kpi, period=first, value=Decimal("70"), data_period=data_period)
-    approved = return_backfill(by=None, kpi=kpi, period=second, value=Decimal("71"), data_period=data_period)
+    loaded = return_backfill(by=SYSTEM, kpi=kpi, period=first, value=Decimal("70"), data_period=data_period)
+    approved = return_backfill(by=SYSTEM, kpi=kpi, period=second, value=Decimal("71"), data_period=data_period)
     KpiReturn.objects.filter(pk=loaded.pk).update(approved_at=timezone.now() - datetime.timedelta(days=30))
     KpiReturn.objects.filter(pk=approved.pk).update(commentary="Checked against the audited accounts.")
     _, rows = report_rows(reported["period"], plan=None, kpis=Kpi.objects.filter(pk=kpi.pk))

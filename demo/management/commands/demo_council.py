@@ -21,8 +21,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import OrgUnit, RoleAssignment, User
+from accounts.policy import SYSTEM
 from kpis.calendar import add_working_days, quarter_bounds
 from kpis.data_periods import DataPeriod
+from kpis.entry import ReturnEntry
 from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod
 from kpis.results import round_half_up
 from kpis.services.dictionary import benchmark_set, kpi_create, target_set
@@ -157,7 +159,9 @@ class Command(BaseCommand):
             nonlocal created
             unit = existing_units.get(node["code"])
             if unit is None:
-                unit = org_unit_create(by=None, kind=node["kind"], code=node["code"], name=node["name"], parent=parent)
+                unit = org_unit_create(
+                    by=SYSTEM, kind=node["kind"], code=node["code"], name=node["name"], parent=parent
+                )
                 existing_units[unit.code] = unit
                 created += 1
             for child in node.get("children", []):
@@ -172,7 +176,7 @@ class Command(BaseCommand):
         for person in people:
             if person["username"] not in users:
                 users[person["username"]] = user_create(
-                    by=None,
+                    by=SYSTEM,
                     username=person["username"],
                     first_name=person["first_name"],
                     last_name=person["last_name"],
@@ -187,12 +191,12 @@ class Command(BaseCommand):
             user = users[person["username"]]
             manager = users.get(person.get("line_manager")) if person.get("line_manager") else None
             if user.line_manager_id != (manager.pk if manager else None):
-                user_set_line_manager(by=None, user=user, line_manager=manager)
+                user_set_line_manager(by=SYSTEM, user=user, line_manager=manager)
             for role in person.get("roles", []):
                 if (person["username"], role["role"], role.get("unit")) in held:
                     continue
                 role_assignment_create(
-                    by=None,
+                    by=SYSTEM,
                     user=user,
                     role=role["role"],
                     org_unit=existing_units[role["unit"]] if role.get("unit") else None,
@@ -202,7 +206,7 @@ class Command(BaseCommand):
             for code in person.get("head_of", []):
                 unit = existing_units[code]
                 if unit.head_id != user.pk:
-                    org_unit_set_head(by=None, unit=unit, head=user)
+                    org_unit_set_head(by=SYSTEM, unit=unit, head=user)
         return created
 
     # --- Council Plans ------------------------------------------------------------------
@@ -216,7 +220,7 @@ class Command(BaseCommand):
             if plan is None:
                 description = data.get("demo_note") or f"Source: {data['source']}."
                 plan = council_plan_create(
-                    by=None,
+                    by=SYSTEM,
                     title=data["title"],
                     start_date=datetime.date.fromisoformat(data["start_date"]),
                     end_date=datetime.date.fromisoformat(data["end_date"]),
@@ -235,7 +239,7 @@ class Command(BaseCommand):
                     node = existing.get(item["code"])
                     if node is None:
                         node = plan_node_create(
-                            by=None,
+                            by=SYSTEM,
                             plan=plan,
                             code=item["code"],
                             title=item["title"],
@@ -283,7 +287,7 @@ class Command(BaseCommand):
             if overdue_due and status in {"at_risk", "off_track", "on_track"} and counter["n"] % 4 == 0:
                 due = overdue_due
             return objective_create(
-                by=None,
+                by=SYSTEM,
                 plan=unit_plan,
                 title=title,
                 description="",
@@ -300,7 +304,7 @@ class Command(BaseCommand):
         for code, marker_codes in DEMO_DIRECTORATE_MARKERS.items():
             directorate = units[code]
             unit_plan = unit_plan_create(
-                by=None,
+                by=SYSTEM,
                 unit=directorate,
                 year=year,
                 title=f"{directorate.name}: plan on a page {year}/{str(year + 1)[-2:]}",
@@ -317,11 +321,11 @@ class Command(BaseCommand):
         codes = list(DEMO_DIRECTORATE_MARKERS)
         for index, code in enumerate(codes[:-1]):  # a chain across directorates, not a loop
             partner = directorate_objectives[codes[(index + 1) % len(codes)]][0]
-            objective_update(by=None, objective=directorate_objectives[code][0], contributes_to=[partner])
+            objective_update(by=SYSTEM, objective=directorate_objectives[code][0], contributes_to=[partner])
 
         services = OrgUnit.objects.filter(kind="service", parent__code__in=codes).select_related("head", "parent")
         for service_index, service in enumerate(services.order_by("path")):
-            unit_plan = unit_plan_create(by=None, unit=service, year=year, title=f"{service.name} service plan")
+            unit_plan = unit_plan_create(by=SYSTEM, unit=service, year=year, title=f"{service.name} service plan")
             created += 1
             parents = directorate_objectives[service.parent.code]
             service_objectives[service.code] = []
@@ -337,7 +341,7 @@ class Command(BaseCommand):
 
         teams = list(OrgUnit.objects.filter(kind="team", parent__code__in=service_objectives).order_by("path"))
         for team_index, team in enumerate(teams):
-            unit_plan = unit_plan_create(by=None, unit=team, year=year, title=f"{team.name} team plan")
+            unit_plan = unit_plan_create(by=SYSTEM, unit=team, year=year, title=f"{team.name} team plan")
             created += 1
             if team_index == len(teams) - 1:
                 continue  # one plan left empty for the gaps page
@@ -393,7 +397,7 @@ class Command(BaseCommand):
 
         def period(year: int, quarter: int, historic: bool) -> ReportingPeriod:
             if (year, quarter) not in periods:
-                periods[(year, quarter)] = period_create(by=None, year=year, quarter=quarter, historic=historic)
+                periods[(year, quarter)] = period_create(by=SYSTEM, year=year, quarter=quarter, historic=historic)
             return periods[(year, quarter)]
 
         created = 0
@@ -401,7 +405,7 @@ class Command(BaseCommand):
         for item in data:
             annual = item["frequency"] == "annual"
             kpi = kpi_create(
-                by=None,
+                by=SYSTEM,
                 code=item["code"],
                 effective_from=datetime.date(2010, 4, 1),
                 version={
@@ -435,7 +439,7 @@ class Command(BaseCommand):
             created += 1
             for target in item.get("targets", []):
                 target_set(
-                    by=None,
+                    by=SYSTEM,
                     kpi=kpi,
                     for_date=datetime.date.fromisoformat(target["for_date"]),
                     value=_decimal(target["value"]),
@@ -444,7 +448,7 @@ class Command(BaseCommand):
                 )
             for benchmark in item.get("benchmarks", []):
                 benchmark_set(
-                    by=None,
+                    by=SYSTEM,
                     kpi=kpi,
                     period_end=datetime.date.fromisoformat(benchmark["period_end"]),
                     comparator=benchmark["comparator"],
@@ -458,7 +462,7 @@ class Command(BaseCommand):
                 if (year, quarter) >= (open_year, open_quarter):
                     continue
                 return_backfill(
-                    by=None,
+                    by=SYSTEM,
                     kpi=kpi,
                     period=period(year, quarter, historic=True),
                     value=_decimal(point["value"]),
@@ -476,14 +480,14 @@ class Command(BaseCommand):
         # The demo's open period is mid-cycle today, so the cycle does not close it at once.
         deadline = add_working_days(today, 10)
         period_update_dates(
-            by=None,
+            by=SYSTEM,
             period=current,
             opens_on=min(current.opens_on, today),
             return_deadline=deadline,
             review_deadline=add_working_days(deadline, 5),
             publish_on=add_working_days(deadline, 15),
         )
-        period_advance(by=None, period=current, to=PeriodState.OPEN)
+        period_advance(by=SYSTEM, period=current, to=PeriodState.OPEN)
         self.demo_states(current, kpis)
         return created
 
@@ -522,15 +526,15 @@ class Command(BaseCommand):
                 continue
             past = history(kpi_return)
             value = past[-1] if past else Decimal("50")
-            entry = {
-                "value": round_half_up(value, kpi.decimal_places),
-                "commentary": "Demo value: in line with last year.",
-                "data_quality_note": "Demo value, invented for the demonstration.",
-            }
+            entry = ReturnEntry(
+                value=round_half_up(value, kpi.decimal_places),
+                commentary="Demo value: in line with last year.",
+                data_quality_note="Demo value, invented for the demonstration.",
+            )
             if state == "draft":
-                return_save(by=owner, kpi_return=kpi_return, revision=0, confirm_unusual=True, **entry)
+                return_save(by=owner, kpi_return=kpi_return, revision=0, confirm_unusual=True, entry=entry)
                 continue
-            return_submit(by=owner, kpi_return=kpi_return, revision=0, confirm_unusual=True, **entry)
+            return_submit(by=owner, kpi_return=kpi_return, revision=0, confirm_unusual=True, entry=entry)
             lead = lead_of.get(kpi.owning_service.parent_id)
             if state == "approved" and lead:
                 return_approve(by=lead, kpi_return=kpi_return)
@@ -562,17 +566,17 @@ class Command(BaseCommand):
         if period is None:
             return 0
         plan = plan_for(period)
-        period_advance(by=None, period=period, to=PeriodState.DRAFT_REPORT)
+        period_advance(by=SYSTEM, period=period, to=PeriodState.DRAFT_REPORT)
         for priority in plan.nodes.active().priorities():
             narrative_save(
-                by=None,
+                by=SYSTEM,
                 period=period,
                 node=priority,
                 text=f"Demo narrative, invented for the demonstration: progress on {priority.title.lower()} "
                 "this quarter, with the measures below.",
             )
-        draft_build(by=None, period=period)
-        report_publish(by=None, period=period)
+        draft_build(by=SYSTEM, period=period)
+        report_publish(by=SYSTEM, period=period)
         return 1
 
     # --- sign-ins -----------------------------------------------------------------------

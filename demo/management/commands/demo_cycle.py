@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.policy import SYSTEM
 from kpis.models import ReportingPeriod
 from kpis.services.periods import period_update_dates
 from reporting.cycle import ORDER, sync_steps
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         if period is None:
             raise CommandError("No period is open.")
         if not period.publish_on:
-            period = period_update_dates(by=None, period=period, publish_on=period.review_deadline)
+            period = period_update_dates(by=SYSTEM, period=period, publish_on=period.review_deadline)
         steps = [s for s in sync_steps(period) if s.state == StepState.WAITING]
         steps.sort(key=lambda s: (ORDER.index(s.key.split(":", 1)[0]), s.due_at))
         kept, seen = [], set()
