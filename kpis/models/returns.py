@@ -1,0 +1,181 @@
+"""Returns: one KPI's figure for one reporting period, its months and breakdown cells, and
+revisions after publication."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.querysets import RestrictedQuerySet
+from kpis.models.dictionary import (
+    Kpi,
+    KpiVersion,
+)
+from kpis.models.periods import (
+    PeriodState,
+    ReportingPeriod,
+)
+
+
+class ReturnState(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned for changes"
+    APPROVED = "approved", "Approved"
+    NOT_AVAILABLE = "not_available", "Not available"
+
+
+class KpiReturnQuerySet(RestrictedQuerySet):
+    """Returns are held by their KPI's owning service."""
+
+    scope_path = "kpi__owning_service__path"
+
+    def reached_without_role(self, user, capability) -> Q | None:
+        """A KPI's owner and deputy see and enter its returns whatever their roles; anyone
+        may read a published figure. Nothing else of a return reaches a person outside the
+        scope of their roles: not an approved figure in a period still being reported."""
+        from accounts.policy import Capability
+
+        owned = Q(kpi__owner=user) | Q(kpi__deputy=user)
+        if capability == Capability.VIEW_RETURNS:
+            return owned | self.published_q()
+        if capability == Capability.ENTER_RETURNS:
+            return owned
+        return None
+
+    @staticmethod
+    def published_q() -> Q:
+        """Approved figures the council has published: in a published period, or history
+        loaded from reports published before this service (a historic period once closed)."""
+        return Q(state=ReturnState.APPROVED) & (
+            Q(period__state=PeriodState.PUBLISHED)
+            | Q(period__historic=True, period__state__in=[PeriodState.CLOSED, PeriodState.DRAFT_REPORT])
+        )
+
+    def published(self) -> KpiReturnQuerySet:
+        return self.filter(self.published_q())
+
+    def owned_by(self, user) -> KpiReturnQuerySet:
+        return self.filter(Q(kpi__owner=user) | Q(kpi__deputy=user))
+
+
+class KpiReturn(models.Model):
+    """One KPI's figure for one reporting period (labelled with its own data period), with
+    commentary, actions and a data quality note, moving through the return workflow
+    (``kpis.workflow``). ``revision`` goes up on every save, so two people editing the same
+    return cannot silently overwrite each other."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="returns")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="returns")
+    version = models.ForeignKey(KpiVersion, on_delete=models.PROTECT, related_name="returns")
+    data_period_label = models.CharField(max_length=60)
+    data_period_start = models.DateField()
+    data_period_end = models.DateField()
+    value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    numerator = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    denominator = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    commentary = models.TextField(blank=True)
+    actions = models.TextField(blank=True)
+    data_quality_note = models.TextField(blank=True)
+    state = models.CharField(max_length=16, choices=ReturnState.choices, default=ReturnState.NOT_STARTED)
+    not_available_reason = models.TextField(blank=True)
+    expected_date = models.DateField(null=True, blank=True)
+    returned_reason = models.TextField(blank=True)
+    late_allowed = models.BooleanField(default=False)
+    revision = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = KpiReturnQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["period_id", "kpi__code"]
+        verbose_name = "return"
+        constraints = [models.UniqueConstraint(fields=["kpi", "period"], name="one_return_per_kpi_per_period")]
+        indexes = [models.Index(fields=["period", "state"], name="return_period_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} {self.period.label}"
+
+    @property
+    def no_eligible_cases(self) -> bool:
+        return self.version.is_ratio and self.denominator == 0
+
+
+class MonthlyFigure(models.Model):
+    """One month of a monthly KPI's quarterly return. The return's own value is the quarter's
+    figure, made from its months by the version's quarter rule (``kpis.monthly``)."""
+
+    kpi_return = models.ForeignKey(KpiReturn, on_delete=models.CASCADE, related_name="months")
+    month = models.DateField(help_text="The first day of the month.")
+    value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    numerator = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    denominator = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        ordering = ["kpi_return_id", "month"]
+        constraints = [models.UniqueConstraint(fields=["kpi_return", "month"], name="one_figure_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_return} {self.month:%b %Y}"
+
+
+class Breakdown(models.Model):
+    """A way a KPI's figure is split into categories, such as by ward or by a protected
+    characteristic (for the Equality Act duty). Returns hold a value per category."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="breakdowns")
+    name = models.CharField(max_length=100, help_text="For example Ward, or Ethnic group.")
+    categories = ArrayField(models.CharField(max_length=120), help_text="The categories, in the order shown.")
+
+    class Meta:
+        ordering = ["kpi_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["kpi", "name"], name="one_breakdown_name_per_kpi")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} by {self.name.lower()}"
+
+
+class BreakdownValue(models.Model):
+    """One category's value in a return. Published, a count below 5 shows as "fewer than 5"."""
+
+    kpi_return = models.ForeignKey(KpiReturn, on_delete=models.CASCADE, related_name="breakdown_values")
+    breakdown = models.ForeignKey(Breakdown, on_delete=models.PROTECT, related_name="values")
+    category = models.CharField(max_length=120)
+    value = models.DecimalField(max_digits=18, decimal_places=4)
+
+    class Meta:
+        ordering = ["kpi_return_id", "breakdown_id", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi_return", "breakdown", "category"], name="one_value_per_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_return} {self.breakdown.name}: {self.category}"
+
+
+class ReturnRevision(models.Model):
+    """A figure changed after its report was published (performance admins only, with a
+    reason). The published report keeps the old figure; the next report shows both."""
+
+    kpi_return = models.ForeignKey(KpiReturn, on_delete=models.PROTECT, related_name="revisions")
+    old_value = models.DecimalField(max_digits=18, decimal_places=4, null=True)
+    new_value = models.DecimalField(max_digits=18, decimal_places=4, null=True)
+    reason = models.TextField()
+    revised_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    revised_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["revised_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_return} revised {self.revised_at:%d %b %Y}"
