@@ -61,8 +61,9 @@ MAX_TEST_WORKERS = 4
 
 
 def parallel_args(pytest_args: list[str], cpus: int) -> list[str]:
-    """pytest-xdist options: one worker per core (at most MAX_TEST_WORKERS), tests that start
-    real processes or drive the browser kept together (``--dist loadgroup``, tests/conftest.py).
+    """pytest-xdist options: one worker per core (at most MAX_TEST_WORKERS), each with its own
+    test database and Redis database; ``--dist loadgroup`` keeps the tests that must not run
+    at the same time on one worker (tests/conftest.py).
     None when the caller chose for themselves (``-n``, ``-p no:xdist``), asked for the debugger
     (which needs one process), or there is one core."""
     serial = {"no:xdist", "--pdb", "--trace"}

@@ -347,12 +347,10 @@ def _empty_cache():
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
-    """Under pytest-xdist (``--dist loadgroup``), tests that start real processes run one at a
-    time on one worker, as without xdist: two ``run.py serve`` on one database, or two
-    process tests sharing two cores, would prove less. Browser tests keep to one worker too,
-    which loads the demo council once."""
+    """Under pytest-xdist (``--dist loadgroup``) each worker has its own test database and
+    Redis database, so tests run on any worker, except those that start ``run.py serve``
+    against the one database the test command names (``service_urls``): two at once would
+    migrate it together, so they keep to one worker, one at a time."""
     for item in items:
-        if item.get_closest_marker("processes"):
-            item.add_marker(pytest.mark.xdist_group("processes"))
-        elif item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+        if "service_urls" in item.fixturenames:
+            item.add_marker(pytest.mark.xdist_group("run-py-serve"))
