@@ -51,8 +51,27 @@ def steps(pytest_args: list[str]) -> list[tuple[str, list[str]]]:
         ("ruff check", [python, "-m", "ruff", "check", "."]),
         ("ruff format --check", [python, "-m", "ruff", "format", "--check", "."]),
         ("makemigrations --check", [*manage, "makemigrations", "--check", "--dry-run"]),
-        ("pytest", [python, "-m", "pytest", *pytest_args]),
+        ("pytest", [python, "-m", "pytest", *parallel_args(pytest_args, os.cpu_count() or 1), *pytest_args]),
     ]
+
+
+#: More workers than this would outrun one PostgreSQL on a small machine (and Redis has 16
+#: databases: each worker takes the next one, tests/xdist_services.py).
+MAX_TEST_WORKERS = 4
+
+
+def parallel_args(pytest_args: list[str], cpus: int) -> list[str]:
+    """pytest-xdist options: one worker per core (at most MAX_TEST_WORKERS), each with its own
+    test database and Redis database; ``--dist loadgroup`` keeps the tests that must not run
+    at the same time on one worker (tests/conftest.py).
+    None when the caller chose for themselves (``-n``, ``-p no:xdist``), asked for the debugger
+    (which needs one process), or there is one core."""
+    serial = {"no:xdist", "--pdb", "--trace"}
+    chosen = any(arg in serial or arg.startswith(("-n", "--numprocesses")) for arg in pytest_args)
+    workers = min(cpus, MAX_TEST_WORKERS)
+    if chosen or workers < 2:
+        return []
+    return ["-n", str(workers), "--dist", "loadgroup"]
 
 
 def run(pytest_args: list[str]) -> int:

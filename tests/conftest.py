@@ -9,6 +9,8 @@ The organisation has two directorates so every scoped role has something out of 
 
 from __future__ import annotations
 
+import contextlib
+import copy
 from dataclasses import dataclass
 
 import pytest
@@ -56,8 +58,125 @@ class World:
 
 
 @pytest.fixture
-def world(db) -> World:
-    return build_world()
+def world(_world_source, db) -> World:
+    """The world, built once and shared by consecutive tests (each rolled back to it), or,
+    for a test whose transactions commit, built afresh in its own database."""
+    return _world_source() if callable(_world_source) else copy.deepcopy(_world_source)
+
+
+@pytest.fixture
+def _world_source(request, _shared_world: SharedWorld):
+    """Resolved before ``db``, so the shared world's transaction is opened beneath the test's."""
+    if uses_transactions(request.node):
+        return build_world
+    return _shared_world.open() or build_world
+
+
+class SharedWorld:
+    """One world for many tests: Django's ``setUpTestData`` pattern across test functions.
+
+    The world is built inside a transaction that stays open; each test's own transaction
+    nests in it as a savepoint and is rolled back, so every test starts from the world as
+    built, and gets its own deep copy of the Python objects (as ``setUpTestData`` gives).
+    Before a test that would see the world's rows without asking for them, or that needs
+    real commits, ``pytest_runtest_setup`` rolls the world back; the next test that asks
+    for it builds it again.
+    """
+
+    def __init__(self) -> None:
+        self.blocker = None
+        self.world: World | None = None
+        self.atomic = None
+
+    def open(self) -> World | None:
+        """The shared world, built now if need be; None when the test's own transaction has
+        already begun (something asked for the database first) and it must build its own."""
+        from django.db import connection
+
+        if self.world is not None:
+            return self.world
+        with self.blocker.unblock():
+            if connection.in_atomic_block:
+                return None
+            self.atomic = begin_outer_transaction()
+            try:
+                self.world = build_world()
+            except BaseException:
+                self.close()
+                raise
+        return self.world
+
+    def close(self) -> None:
+        """Roll the world back, leaving the database as empty as every test expects."""
+        if self.atomic is None:
+            return
+        with self.blocker.unblock():
+            roll_back_outer_transaction(self.atomic)
+        self.world = self.atomic = None
+
+
+def begin_outer_transaction():
+    """A transaction for data that many tests share; each test's own nests in it."""
+    from django.db import transaction
+
+    atomic = transaction.atomic()
+    atomic._from_testcase = True  # as TestCase's own blocks: a service's durable block nests in it
+    atomic.__enter__()
+    return atomic
+
+
+def roll_back_outer_transaction(atomic) -> None:
+    from django.db import transaction
+
+    transaction.set_rollback(True)
+    atomic.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def shared_by_the_module(django_db_blocker):
+    """For a module-scoped fixture: what it makes in the block (under ``unblock()``) is seen
+    by each of the module's tests, each rolled back to it, and is rolled back after the last:
+    Django's ``setUpTestData``. Not for a module with tests whose transactions commit."""
+    with django_db_blocker.unblock():
+        atomic = begin_outer_transaction()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            roll_back_outer_transaction(atomic)
+
+
+SHARED_WORLD = SharedWorld()
+
+
+@pytest.fixture(scope="session")
+def _shared_world(django_db_setup, django_db_blocker):
+    SHARED_WORLD.blocker = django_db_blocker
+    yield SHARED_WORLD
+    SHARED_WORLD.close()  # before the test database is dropped
+
+
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "live_server", "django_db_reset_sequences"})
+
+
+def uses_database(item) -> bool:
+    return item.get_closest_marker("django_db") is not None or not DATABASE_FIXTURES.isdisjoint(item.fixturenames)
+
+
+def uses_transactions(item) -> bool:
+    """The rule pytest-django uses to give a test a transactional database."""
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return not {"transactional_db", "live_server", "django_db_reset_sequences"}.isdisjoint(item.fixturenames)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Roll the shared world back before a test that uses the database without sharing it."""
+    shares = "world" in item.fixturenames and not uses_transactions(item)
+    if SHARED_WORLD.world is not None and uses_database(item) and not shares:
+        SHARED_WORLD.close()
 
 
 def build_world() -> World:
@@ -225,3 +344,14 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (``--dist loadgroup``) each worker has its own test database and
+    Redis database, so tests run on any worker, except those that start ``run.py serve``
+    against the one database the test command names (``service_urls``): two at once would
+    migrate it together, so they keep to one worker, one at a time."""
+    for item in items:
+        if "service_urls" in item.fixturenames:
+            item.add_marker(pytest.mark.xdist_group("run-py-serve"))

@@ -2,17 +2,28 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 
 from accounts.models import OrgUnit, Role, RoleAssignment, User
 from audit.models import AuditEvent
 from planning.models import CouncilPlan, PlanNode
+from tests.conftest import shared_by_the_module
+
+
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo loaded once for this module's tests, which only read it (or load it again)."""
+    folder = tmp_path_factory.mktemp("demo-var")
+    with shared_by_the_module(django_db_blocker):
+        with django_db_blocker.unblock(), override_settings(VAR_DIR=folder):
+            call_command("demo_council", verbosity=0)
+        yield folder
 
 
 @pytest.fixture
-def demo(db, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    call_command("demo_council", verbosity=0)
-    return tmp_path
+def demo(loaded, db, settings):
+    settings.VAR_DIR = loaded
+    return loaded
 
 
 def test_loads_the_real_2022_25_plan_as_a_read_only_record(demo):
@@ -61,13 +72,9 @@ def test_writes_the_sign_ins_for_the_run_command(demo):
     assert "Employee with no performance role" in text
 
 
-def test_the_demo_has_a_published_report_for_scrutiny(db, settings, tmp_path):
-    from django.core.management import call_command
-
+def test_the_demo_has_a_published_report_for_scrutiny(demo):
     from reporting.models import Snapshot, SnapshotKind
 
-    settings.VAR_DIR = tmp_path
-    call_command("demo_council", verbosity=0)
     published = Snapshot.objects.get(kind=SnapshotKind.PUBLISHED)
     assert any(priority["kpis"] for priority in published.content["priorities"])
     assert all(priority["narrative"] for priority in published.content["priorities"])

@@ -383,3 +383,34 @@ def test_installing_fonts_makes_matplotlib_look_for_fonts_again(tmp_path, monkey
     assert "fonts-liberation" in installed
     assert not (cache / "fontlist-v390.json").exists()
     assert (cache / "tex.cache").exists()
+
+
+# The test command's workers ---------------------------------------------------------------
+
+
+def test_the_test_command_runs_one_worker_per_core_up_to_four():
+    from devtools.testrun import parallel_args
+
+    assert parallel_args([], 2) == ["-n", "2", "--dist", "loadgroup"]
+    assert parallel_args(["-k", "audit"], 2) == ["-n", "2", "--dist", "loadgroup"]
+    assert parallel_args([], 32) == ["-n", "4", "--dist", "loadgroup"]
+    assert parallel_args([], 1) == []
+
+
+@pytest.mark.parametrize("chosen", [["-n", "0"], ["-n4"], ["--numprocesses=3"], ["-p", "no:xdist"], ["--pdb"]])
+def test_the_test_command_leaves_workers_to_a_caller_who_chose(chosen):
+    from devtools.testrun import parallel_args, steps
+
+    assert parallel_args(chosen, 2) == []
+    pytest_argv = dict(steps(chosen))["pytest"]
+    assert pytest_argv[-len(chosen) :] == chosen
+    assert "--dist" not in pytest_argv
+
+
+def test_each_test_worker_gets_the_next_redis_database():
+    from tests.xdist_services import redis_url_for_worker
+
+    assert redis_url_for_worker("redis://127.0.0.1:56380/0", "gw0") == "redis://127.0.0.1:56380/0"
+    assert redis_url_for_worker("redis://127.0.0.1:56380/0", "gw1") == "redis://127.0.0.1:56380/1"
+    assert redis_url_for_worker("redis://127.0.0.1:56600/6", "gw2") == "redis://127.0.0.1:56600/8"
+    assert redis_url_for_worker("redis://cache:6379", "gw1") == "redis://cache:6379/1"

@@ -12,6 +12,7 @@ import redis
 from kombu import pools as kombu_pools
 from kombu.exceptions import OperationalError
 
+from devtools.ports import free_port
 from reporting.models import BuildState, OutboxMessage, PdfBuild, Snapshot, SnapshotKind
 from reporting.outbox import drain
 from reporting.services import draft_build, report_publish
@@ -27,7 +28,10 @@ def test_a_worker_lost_after_the_first_pdf_leaves_one_complete_snapshot(world, r
     period = close_for_report(reported["period"])
     marker = tmp_path / "checkpoint"
     app.control.purge()
-    fast_redelivery = {"PMF_VISIBILITY_TIMEOUT": "5"}
+    # A worker restores unacknowledged messages older than the visibility timeout when it
+    # starts (and after that only every 100 s): one second has always passed by the time the
+    # second worker starts, so it takes the lost task over at once.
+    fast_redelivery = {"PMF_VISIBILITY_TIMEOUT": "1"}
     first = start_worker(PMF_TEST_CHECKPOINT="pdf-stored", PMF_TEST_CHECKPOINT_FILE=str(marker), **fast_redelivery)
     try:
         snapshot = report_publish(by=world.people["performance_admin"], period=period)
@@ -64,7 +68,7 @@ def redis_server() -> str:
 def test_work_queued_while_redis_is_down_is_saved_and_done_when_it_is_back(world, reported, tmp_path, settings):
     from pmf.celery import app
 
-    port = 56399
+    port = free_port()  # not a fixed one: another test run may hold it
     url = f"redis://127.0.0.1:{port}/0"
     server = [redis_server(), "--port", str(port), "--save", "", "--dir", str(tmp_path)]
     original = app.conf.broker_url
