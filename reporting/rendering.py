@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
-from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -48,23 +46,12 @@ def build_files(snapshot_id: int) -> PdfBuild | None:
         )
         _store(snapshot, kind, key, title, data, time.perf_counter() - started)
         PdfBuild.objects.filter(pk=build.pk).update(files_done=snapshot.files.count())
-        checkpoint("pdf-stored")
     PdfBuild.objects.filter(pk=build.pk).update(
         state=BuildState.DONE, finished_at=timezone.now(), files_done=snapshot.files.count()
     )
     build.refresh_from_db()
     logger.info("built %s PDFs for snapshot %s in %.1f s", build.files_done, snapshot.pk, build.seconds or 0)
     return build
-
-
-def checkpoint(name: str) -> None:
-    """Test-only: with PMF_TEST_CHECKPOINT naming this point, say so in PMF_TEST_CHECKPOINT_FILE
-    and stop here until killed, so a test can lose the worker at exactly this moment."""
-    if os.environ.get("PMF_TEST_CHECKPOINT") != name:
-        return
-    Path(os.environ["PMF_TEST_CHECKPOINT_FILE"]).write_text(name)
-    while True:
-        time.sleep(60)
 
 
 def _store(snapshot: Snapshot, kind: str, key: str, title: str, data: bytes, seconds: float) -> None:

@@ -23,9 +23,9 @@ def test_database_url() -> str:
     return urlunsplit(parts._replace(path=f"/{connection.settings_dict['NAME']}"))
 
 
-def _start(args: list[str], env: dict) -> subprocess.Popen:
+def _start(args: list[str], env: dict, *, program: tuple[str, ...] = ("-m", "celery", "-A", "pmf")) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "pmf", *args],
+        [sys.executable, *program, *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -47,8 +47,12 @@ def worker_env(**extra: str) -> dict:
     return {**os.environ, "DATABASE_URL": test_database_url(), **extra}
 
 
-def start_worker(**extra_env: str) -> subprocess.Popen:
-    """A worker in its own process group, so a test can kill the group like a lost machine."""
+def start_worker(*, stop_after_first_pdf: Path | None = None, **extra_env: str) -> subprocess.Popen:
+    """A worker in its own process group, so a test can kill the group like a lost machine.
+    With ``stop_after_first_pdf`` it stops after storing a build's first PDF and says so in
+    that file (``tests.fault_worker``)."""
+    if stop_after_first_pdf is not None:
+        return _start([str(stop_after_first_pdf)], worker_env(**extra_env), program=("-m", "tests.fault_worker"))
     return _start(["worker", "--pool=solo", "--loglevel=WARNING", "--without-gossip"], worker_env(**extra_env))
 
 

@@ -32,7 +32,7 @@ def test_a_worker_lost_after_the_first_pdf_leaves_one_complete_snapshot(world, r
     # starts (and after that only every 100 s): one second has always passed by the time the
     # second worker starts, so it takes the lost task over at once.
     fast_redelivery = {"PMF_VISIBILITY_TIMEOUT": "1"}
-    first = start_worker(PMF_TEST_CHECKPOINT="pdf-stored", PMF_TEST_CHECKPOINT_FILE=str(marker), **fast_redelivery)
+    first = start_worker(stop_after_first_pdf=marker, **fast_redelivery)
     try:
         snapshot = report_publish(by=world.people["performance_admin"], period=period)
         wait_for(marker.exists, worker=first, timeout=90, what="the first worker")
