@@ -80,29 +80,6 @@ def test_the_demo_has_a_published_report_for_scrutiny(demo):
     assert all(priority["narrative"] for priority in published.content["priorities"])
 
 
-def test_refuses_a_database_that_holds_real_data(db, settings, tmp_path):
-    """Pointed by mistake at a council's real database, the demo must not mix itself in."""
-    from django.core.management.base import CommandError
-
-    from tests.factories import UserFactory
-
-    settings.VAR_DIR = tmp_path
-    UserFactory(username="j.bloggs")
-    with pytest.raises(CommandError, match="already holds data"):
-        call_command("demo_council", verbosity=0)
-    assert not CouncilPlan.objects.exists()
-    assert User.objects.count() == 1
-
-
-def test_force_loads_it_anyway(db, settings, tmp_path):
-    from tests.factories import UserFactory
-
-    settings.VAR_DIR = tmp_path
-    UserFactory(username="j.bloggs")
-    call_command("demo_council", "--force", verbosity=0)
-    assert CouncilPlan.objects.filter(is_demo=True).exists()
-
-
 def test_a_demo_database_with_people_added_since_is_topped_up(demo):
     """The local copy is the demo's own: people added there while trying it do not stop it."""
     from tests.factories import UserFactory
