@@ -402,6 +402,8 @@ def _apply_values(*, by, rows: list[dict]) -> int:
             value=row["value"],
             note=row.get("note") or "Imported history",
             data_period=DataPeriod(row["data_period_label"], row.get("data_period_start") or end, end),
+            commentary=row.get("commentary") or "",
+            actions=row.get("actions") or "",
         )
     return len(rows)
 
@@ -426,6 +428,8 @@ VALUES = ImportKind(
         Column("value", number),
         Column("data_period_start", date, required=False),
         Column("note", text, required=False),
+        Column("commentary", text, required=False, help="the commentary published with the figure"),
+        Column("actions", text, required=False, help="the actions published with the figure"),
     ),
     check_row=lambda row, context: _check_value_row({**row, "quarter": int(row["quarter"])}, context),
     apply=lambda *, by, rows: _apply_values(by=by, rows=[{**r, "quarter": int(r["quarter"])} for r in rows]),

@@ -341,10 +341,22 @@ def backfill_problems(
 
 @transaction.atomic
 def return_backfill(
-    *, by, kpi: Kpi, period: ReportingPeriod, value, numerator=None, denominator=None, note: str = "", data_period=None
+    *,
+    by,
+    kpi: Kpi,
+    period: ReportingPeriod,
+    value,
+    numerator=None,
+    denominator=None,
+    note: str = "",
+    data_period=None,
+    commentary: str = "",
+    actions: str = "",
 ) -> KpiReturn:
     """Record a historic, already-published figure as an approved return (history loaded from
-    elsewhere). Refuses what ``backfill_problems`` refuses; the same figure again is a no-op."""
+    elsewhere), with the commentary and actions published with it, so they show wherever the
+    figure does. Refuses what ``backfill_problems`` refuses; the same figure again is a no-op
+    (in a published period its words stay as published too)."""
     if not can(by, WHO[Action.BACKFILL]):
         raise PermissionDenied("Only performance admins load history.")
     kpi_return = return_for(kpi, period)
@@ -368,10 +380,12 @@ def return_backfill(
         data_period.end,
     )
     unchanged = current.state == ReturnState.APPROVED and _same_figure(current, value, numerator, denominator)
-    if unchanged and (same_period or is_published(period)):
+    same_words = (current.commentary, current.actions) == (commentary, actions)
+    if unchanged and ((same_period and same_words) or is_published(period)):
         return current  # the same figure again: nothing to record
     before = model_snapshot(current)
     current.value, current.numerator, current.denominator = value, numerator, denominator
+    current.commentary, current.actions = commentary, actions
     current.data_quality_note = note
     if data_period is not None:  # the source's own label for the figure, kept exactly
         current.data_period_label, current.data_period_end = data_period.label, data_period.end

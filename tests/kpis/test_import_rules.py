@@ -291,3 +291,38 @@ def test_a_period_published_between_the_check_and_the_apply_refuses_the_whole_fi
     with pytest.raises(ImportRefused, match="Nothing was imported: .*published"):
         apply_import(by=world.people["performance_admin"], kind=KINDS["values"], checked=checked)
     assert not KpiReturn.objects.filter(period=period, value__isnull=False).exists()
+
+
+# --- Commentary published with history --------------------------------------------------------
+
+
+def test_history_carries_its_commentary_and_actions_to_the_pages(world, clients):
+    """History loaded without its words made every card of an older figure say "None given":
+    the import now carries the commentary and actions published with each figure."""
+    closed_period(2024, 2, historic=True)
+    text = (
+        "kpi_code,year,quarter,data_period_label,data_period_end,value,commentary,actions\n"
+        'S1-01,2024,2,2024/25 Q2,2024-09-30,71.5,"Fell after two staff left","Recruiting, and agency cover"\n'
+    )
+    response = post_import(clients["performance_admin"], "values", upload(text))
+    assert response.status_code == 302
+    kpi_return = KpiReturn.objects.get(kpi=world.kpis["s1"], data_period_end=datetime.date(2024, 9, 30))
+    assert (kpi_return.commentary, kpi_return.actions) == ("Fell after two staff left", "Recruiting, and agency cover")
+    page = clients["performance_admin"].get(reverse("kpis:kpi-detail", kwargs={"code": "S1-01"})).content.decode()
+    assert "Fell after two staff left" in page
+
+
+def test_re_importing_a_figure_with_new_words_updates_them_until_published(world, clients):
+    from kpis.services.returns import return_backfill
+
+    period = closed_period(2024, 2, historic=True)
+    kpi = world.kpis["s1"]
+    first = return_backfill(by=SYSTEM, kpi=kpi, period=period, value=Decimal("71.5"))
+    again = return_backfill(by=SYSTEM, kpi=kpi, period=period, value=Decimal("71.5"), commentary="Explained now")
+    assert again.commentary == "Explained now"
+    assert again.revision == first.revision + 1
+    published = published_history(world)
+    kept = return_backfill(
+        by=SYSTEM, kpi=kpi, period=published.period, value=published.value, commentary="Rewritten later"
+    )
+    assert kept.commentary == published.commentary
