@@ -45,3 +45,11 @@ class SignInThrottle(AxesDatabaseHandler):
         )
         name_limit, address_limit = settings.AXES_FAILURE_LIMIT, settings.PMF_SIGN_IN_ADDRESS_FAILURE_LIMIT
         return max(by_name_and_address, by_address * name_limit // address_limit)
+
+    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
+        """A successful sign-in clears that person's failures from that address, and nothing
+        else: the address's failures at other user names stand, so one valid account cannot
+        wipe the address's count between rounds of guessing at others."""
+        by_name_and_address = self.filter_user_attempts(request, credentials)[0]
+        count, _ = by_name_and_address.delete()
+        return count

@@ -38,3 +38,12 @@ def exact_decimal(text: str | None) -> Decimal | None:
 def small_count_label(count: int) -> str:
     """A count about people, with anything below 5 shown as "fewer than 5"."""
     return "fewer than 5" if count < SMALL_NUMBER else str(count)
+
+
+def record_id(text: str | None) -> int | None:
+    """A record's id from an address or a form (``?period=12``), or None when the text is not
+    one: digits of any script that Python reads as a number (``"²"`` is not), short enough for
+    the database's integer column, so no filter value can make a query fail."""
+    if not text or not text.isdecimal() or len(text) > 9:
+        return None
+    return int(text)

@@ -7,7 +7,8 @@ from django.db.models import Prefetch
 from rest_framework import serializers, viewsets
 
 from accounts.api import HasCapability
-from accounts.policy import Capability
+from accounts.policy import Capability, can
+from core.numbers import record_id
 from kpis.figures import judged_figures
 from kpis.models import BreakdownValue, Kpi, KpiReturn, KpiVersion, MonthlyFigure, ReportingPeriod, Target
 
@@ -147,6 +148,25 @@ class KpiReturnSerializer(serializers.ModelSerializer):
             "breakdown_values",
         ]
 
+    #: What a reader who reaches a return only as a published figure does not get: breakdown
+    #: cells (small counts are suppressed in anything published, which the equalities work
+    #: will do properly) and the internal data quality note.
+    LIVE_ONLY = ("breakdown_values", "data_quality_note")
+
+    def to_representation(self, kpi_return):
+        data = super().to_representation(kpi_return)
+        if not self._reads_live(kpi_return):
+            for name in self.LIVE_ONLY:
+                data.pop(name, None)
+        return data
+
+    def _reads_live(self, kpi_return) -> bool:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        kpi = kpi_return.kpi
+        owns = user is not None and user.pk in {kpi.owner_id, kpi.deputy_id}
+        return owns or can(user, Capability.VIEW_RETURNS, kpi.owning_service)
+
     def _result(self, kpi_return):
         return self.context.get("results", {}).get(kpi_return.pk)
 
@@ -179,14 +199,14 @@ class KpiReturnViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         queryset = (
             KpiReturn.objects.restrict(self.request.user, Capability.VIEW_RETURNS)
-            .select_related("kpi", "period", "version")
+            .select_related("kpi__owning_service", "period", "version")
             .prefetch_related(
                 "months", Prefetch("breakdown_values", queryset=BreakdownValue.objects.select_related("breakdown"))
             )
             .order_by("-data_period_end", "kpi__code")
         )
-        period = self.request.query_params.get("period")
-        return queryset.filter(period_id=period) if period and period.isdigit() else queryset
+        period = record_id(self.request.query_params.get("period"))
+        return queryset if period is None else queryset.filter(period_id=period)
 
     def get_serializer(self, *args, **kwargs):
         instances = args[0] if args else None

@@ -42,6 +42,9 @@ class CellError(ValueError):
 
 
 def text(value: str) -> str:
+    """A text cell as written, without a NUL byte (PostgreSQL cannot store one)."""
+    if "\x00" in value:
+        raise CellError("The cell holds a NUL byte, which text cannot hold; remove it")
     return value.strip()
 
 

@@ -106,9 +106,12 @@ def allowed_actions(current: str) -> set[Action]:
 
 
 def revisable(kpi_return) -> bool:
-    """May this figure be revised: approved, and its period's report published (the guard on
-    ``revise``)? The KPI page offers Revise where this holds; ``return_revise`` asks it again."""
-    return Action.REVISE in allowed_actions(kpi_return.state) and kpi_return.period.state == PeriodState.PUBLISHED
+    """May this figure be revised: approved, and published (its period's report published, or
+    history in a historic period, which everyone reads as published)? The guard on ``revise``:
+    the KPI page offers Revise where this holds; ``return_revise`` asks it again."""
+    period = kpi_return.period
+    published = period.state == PeriodState.PUBLISHED or period.historic
+    return Action.REVISE in allowed_actions(kpi_return.state) and published
 
 
 ACTION_PAST = {

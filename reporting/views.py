@@ -25,6 +25,7 @@ from accounts.models import OrgUnit, OrgUnitKind
 from accounts.policy import Capability, has_capability, scope_of
 from audit.models import AuditEvent
 from core.forms import GovukFormMixin, ServiceErrorsMixin
+from core.numbers import record_id
 from core.views import submit
 from kpis.models import Kpi, PeriodState, ReportingPeriod
 from kpis.results import Rag
@@ -48,8 +49,8 @@ def _kpis_in_scope(user):
 
 
 def _period(request) -> ReportingPeriod | None:
-    period_id = request.GET.get("period", "")
-    if period_id.isdigit():
+    period_id = record_id(request.GET.get("period"))
+    if period_id is not None:
         return ReportingPeriod.objects.filter(pk=period_id).first()
     return ReportingPeriod.objects.current_or_latest()
 
@@ -344,7 +345,7 @@ def cycle(request, pk: int):
     period = get_object_or_404(ReportingPeriod, pk=pk)
     if request.method == "POST":
         step_id = request.POST.get("step", "")
-        step = get_object_or_404(CycleStep, pk=int(step_id) if step_id.isdigit() else 0, period=period)
+        step = get_object_or_404(CycleStep, pk=record_id(step_id) or 0, period=period)
         done = run_step(step.pk, by=request.user, early=request.POST.get("early") == "yes")
         step.refresh_from_db()
         if done:

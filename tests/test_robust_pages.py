@@ -143,3 +143,74 @@ def test_a_nul_byte_in_an_address_is_a_bad_request_not_a_crash(world, url):
 
 def test_the_rest_of_an_address_still_works(world):
     assert client_for(world, "performance_admin").get("/kpis/?directorate=D1").status_code == 200
+
+
+# --- Found in review: published means published ------------------------------------------------
+
+
+def test_a_return_is_not_approved_after_its_period_is_published(world):
+    """Approved then, it would read as a published figure that was never in the report."""
+    from kpis.models import PeriodState, ReportingPeriod
+    from kpis.services.returns import return_approve
+    from kpis.workflow import TransitionRefused
+
+    kpi_return = world.kpis["return_s1"]
+    KpiReturn.objects.filter(pk=kpi_return.pk).update(state=ReturnState.SUBMITTED)
+    ReportingPeriod.objects.filter(pk=kpi_return.period_id).update(state=PeriodState.PUBLISHED)
+    with pytest.raises(TransitionRefused, match="published"):
+        return_approve(by=world.people["performance_admin"], kpi_return=KpiReturn.objects.get(pk=kpi_return.pk))
+    assert KpiReturn.objects.get(pk=kpi_return.pk).state == ReturnState.SUBMITTED
+
+
+def test_a_published_only_reader_gets_no_breakdown_cells_from_the_api(world):
+    """Small counts are suppressed in anything published; the API gave a no-role employee the
+    raw cells of every published figure."""
+    from kpis.models import BreakdownValue, PeriodState, ReportingPeriod
+
+    kpi_return = world.kpis["return_s1"]
+    KpiReturn.objects.filter(pk=kpi_return.pk).update(state=ReturnState.APPROVED, value=Decimal("50"))
+    BreakdownValue.objects.create(
+        kpi_return=kpi_return, breakdown=world.kpis["breakdown_s1"], category="North", value=Decimal("3")
+    )
+    ReportingPeriod.objects.filter(pk=kpi_return.period_id).update(state=PeriodState.PUBLISHED)
+    url = f"/api/v1/returns/{kpi_return.pk}/"
+    employee = client_for(world, "no_role").get(url).json()
+    assert employee["value"] == "50.0000"
+    assert "breakdown_values" not in employee
+    assert "data_quality_note" not in employee
+    lead = client_for(world, "service_lead").get(url).json()
+    assert lead["breakdown_values"] == [{"breakdown": "Ward", "category": "North", "value": "3.0000"}]
+
+
+def test_history_in_a_historic_period_changes_only_by_revision(world):
+    """Everyone reads it as published, so it is frozen like a published report's figures."""
+    from accounts.policy import SYSTEM
+    from kpis.services.periods import period_create
+    from kpis.services.returns import return_backfill
+    from kpis.workflow import revisable
+
+    period = period_create(by=SYSTEM, year=2019, quarter=2, historic=True)
+    first = return_backfill(by=SYSTEM, kpi=world.kpis["s1"], period=period, value=Decimal("12.4"))
+    with pytest.raises(Exception, match="revision with a reason"):
+        return_backfill(by=SYSTEM, kpi=world.kpis["s1"], period=period, value=Decimal("19.4"))
+    assert KpiReturn.objects.get(pk=first.pk).value == Decimal("12.4")
+    assert revisable(KpiReturn.objects.select_related("period").get(pk=first.pk))
+    more = return_backfill(by=SYSTEM, kpi=world.kpis["s2"], period=period, value=Decimal("40"))
+    assert more.value == Decimal("40")  # more KPIs' history may still be added
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999", "١٢"])
+def test_an_odd_period_number_is_no_filter_not_a_crash(world, value):
+    client = client_for(world, "performance_admin")
+    for url in ("/review/", "/returns/", "/returns/export.csv", "/dashboards/", "/api/v1/returns/"):
+        assert client.get(url, {"period": value}).status_code == 200, url
+
+
+def test_a_nul_byte_in_an_imported_text_cell_is_refused_not_a_crash(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = "kpi_code,for_date,value,note\nS1-01,2025-09-30,50,bad\x00note\n"
+    file = SimpleUploadedFile("t.csv", text.encode(), content_type="text/csv")
+    response = client_for(world, "performance_admin").post("/imports/targets/", {"file": file})
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()

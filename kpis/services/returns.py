@@ -229,9 +229,17 @@ def return_mark_not_available(*, by, kpi_return: KpiReturn, revision: int, reaso
 
 
 def _reviewable(by, kpi_return: KpiReturn) -> KpiReturn:
+    """The return, locked, if ``by`` reviews it and its period's report is not yet published:
+    a figure approved after publication would read as published without ever having been in
+    the published report, so from then on a figure changes only by a revision."""
     current = _lock(kpi_return)
     if not can(by, WHO[Action.APPROVE], current.kpi.owning_service):
         raise PermissionDenied("You do not review returns for this service.")
+    if current.period.state == PeriodState.PUBLISHED:
+        raise TransitionRefused(
+            f"{current.period.label} has been published; its returns are no longer reviewed. "
+            "A published figure changes only by a revision with a reason."
+        )
     return current
 
 
@@ -324,7 +332,11 @@ def backfill_problems(
         return {"quarter": f"{kpi.code} {period.label} is {existing.get_state_display().lower()}; not overwritten"}
     unchanged = existing is not None and existing.state == ReturnState.APPROVED
     unchanged = unchanged and _same_figure(existing, value, numerator, denominator)
-    if not unchanged and published:
+    # History in a historic period was published before this service and is read by everyone
+    # as published (``KpiReturnQuerySet.published_q``): once there, it too changes only by a
+    # revision, though more KPIs' history may still be added to the period.
+    frozen = published or (period.historic and existing is not None and existing.state == ReturnState.APPROVED)
+    if not unchanged and frozen:
         if existing is not None and existing.state == ReturnState.APPROVED:
             shown = "no figure" if existing.value is None else f"{existing.value.normalize():f}"
             return {
@@ -381,7 +393,7 @@ def return_backfill(
     )
     unchanged = current.state == ReturnState.APPROVED and _same_figure(current, value, numerator, denominator)
     same_words = (current.commentary, current.actions) == (commentary, actions)
-    if unchanged and ((same_period and same_words) or is_published(period)):
+    if unchanged and ((same_period and same_words) or period.historic or is_published(period)):
         return current  # the same figure again: nothing to record
     before = model_snapshot(current)
     current.value, current.numerator, current.denominator = value, numerator, denominator

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.decorators import requires
 from accounts.policy import Capability, has_capability
+from core.numbers import record_id
 from core.views import submit
 from kpis.figures import judged_figures, read_figures
 from kpis.forms import NotAvailableForm, ReturnForm, RevisionForm, SendBackForm
@@ -34,8 +35,8 @@ REVIEW_PAGE_SIZE = 100
 
 
 def _period(request) -> ReportingPeriod | None:
-    period_id = request.GET.get("period")
-    if period_id and period_id.isdigit():
+    period_id = record_id(request.GET.get("period"))
+    if period_id is not None:
         return ReportingPeriod.objects.filter(pk=period_id).first()
     return (
         ReportingPeriod.objects.current_open()
@@ -168,7 +169,7 @@ def review_queue(request):
         else KpiReturn.objects.none()
     )
     if request.method == "POST":
-        chosen = [pk for pk in request.POST.getlist("approve") if pk.isdigit()]
+        chosen = [pk for pk in map(record_id, request.POST.getlist("approve")) if pk is not None]
         approved, refused = 0, []
         for kpi_return in base.filter(pk__in=chosen, state__in=AWAITING_REVIEW):
             try:

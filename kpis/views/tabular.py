@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from accounts.decorators import requires
 from accounts.policy import Capability
 from core.forms import ImportForm
+from core.numbers import record_id
 from core.tabular import RowProblem, download
 from kpis.figures import judged_figures
 from kpis.imports import KINDS, ImportRefused, apply_import, check_file
@@ -84,8 +85,8 @@ def dictionary_export(request, fmt: str):
 def returns_export(request, fmt: str):
     readable = KpiReturn.objects.restrict(request.user, Capability.VIEW_RETURNS)
     returns = readable.select_related("kpi", "period", "version")
-    if request.GET.get("period", "").isdigit():
-        returns = returns.filter(period_id=request.GET["period"])
+    if (period_id := record_id(request.GET.get("period"))) is not None:
+        returns = returns.filter(period_id=period_id)
     if request.GET.get("state"):
         returns = returns.filter(state=request.GET["state"])
     returns = list(returns.order_by("-data_period_end", "kpi__code"))

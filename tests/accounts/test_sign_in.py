@@ -123,3 +123,15 @@ def test_without_a_trusted_proxy_a_forwarded_header_is_ignored(world):
         sign_in(Client(REMOTE_ADDR="203.0.113.30", HTTP_X_FORWARDED_FOR=f"192.0.2.{number}"), f"g-{number}", "x")
     person = world.people["service_lead"]
     assert sign_in(Client(REMOTE_ADDR="203.0.113.30"), person.username, TEST_PASSWORD).status_code == 429
+
+
+def test_one_good_sign_in_does_not_wipe_the_addresss_failures(world):
+    """With one valid account an attacker could sign in between rounds of guessing at other
+    user names and never reach the address's limit; a success clears only its own count."""
+    client = Client(REMOTE_ADDR="203.0.113.30")
+    person = world.people["service_lead"]
+    for number in range(settings.PMF_SIGN_IN_ADDRESS_FAILURE_LIMIT - 1):
+        sign_in(client, f"guess-{number}", "Summer2026!")
+    assert sign_in(client, person.username, TEST_PASSWORD).status_code == 302
+    client.post(reverse("accounts:sign-out"))
+    assert sign_in(client, "guess-again", "Summer2026!").status_code == 429

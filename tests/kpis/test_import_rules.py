@@ -299,7 +299,7 @@ def test_a_period_published_between_the_check_and_the_apply_refuses_the_whole_fi
 def test_history_carries_its_commentary_and_actions_to_the_pages(world, clients):
     """History loaded without its words made every card of an older figure say "None given":
     the import now carries the commentary and actions published with each figure."""
-    closed_period(2024, 2, historic=True)
+    closed_period(2024, 2)
     text = (
         "kpi_code,year,quarter,data_period_label,data_period_end,value,commentary,actions\n"
         'S1-01,2024,2,2024/25 Q2,2024-09-30,71.5,"Fell after two staff left","Recruiting, and agency cover"\n'
@@ -315,7 +315,7 @@ def test_history_carries_its_commentary_and_actions_to_the_pages(world, clients)
 def test_re_importing_a_figure_with_new_words_updates_them_until_published(world, clients):
     from kpis.services.returns import return_backfill
 
-    period = closed_period(2024, 2, historic=True)
+    period = closed_period(2024, 2)
     kpi = world.kpis["s1"]
     first = return_backfill(by=SYSTEM, kpi=kpi, period=period, value=Decimal("71.5"))
     again = return_backfill(by=SYSTEM, kpi=kpi, period=period, value=Decimal("71.5"), commentary="Explained now")
