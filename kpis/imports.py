@@ -385,6 +385,7 @@ def _check_value_row(row: dict, context: dict) -> str | None:
         period=period,
         value=row["value"],
         data_period_end=row["data_period_end"],
+        data_period_start=row.get("data_period_start"),
         existing=context["returns"].get((kpi.pk, period.pk)),
         published=period.pk in context["published_periods"],
     )

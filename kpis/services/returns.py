@@ -307,6 +307,7 @@ def backfill_problems(
     numerator=None,
     denominator=None,
     data_period_end=None,
+    data_period_start=None,
     existing: KpiReturn | None | object = LOOK_UP,
     published: bool | None = None,
 ) -> dict[str, str]:
@@ -315,6 +316,8 @@ def backfill_problems(
     the rule lives here once:
 
     - a period that is open takes returns, not history; one that has not opened takes nothing;
+    - a figure measures a data period that ended by the end of the quarter it is reported in,
+      and starts before it ends (so a typed 2205 never becomes everyone's latest figure);
     - a return in the workflow (a draft, submitted) is not overwritten;
     - a published figure changes only through a revision with a reason (``return_revise``);
       the same figure again is not a change, so re-importing a file does nothing;
@@ -322,6 +325,13 @@ def backfill_problems(
     """
     if period.state == PeriodState.OPEN:
         return {"quarter": "that period is open; enter its values as returns"}
+    if data_period_end is not None and data_period_end > period.end:
+        return {
+            "data_period_end": f"{data_period_end:%-d %b %Y} is after {period.label} ends ({period.end:%-d %b %Y}); "
+            "a quarter reports figures for periods that have ended"
+        }
+    if data_period_start is not None and data_period_end is not None and data_period_start > data_period_end:
+        return {"data_period_start": "The data period cannot start after it ends"}
     if period.state == PeriodState.SCHEDULED and not period.historic:
         return {"quarter": f"{period.label} has not opened yet; a figure is approved only after its period"}
     if existing is LOOK_UP:  # a caller checking many rows passes what it has already read
@@ -383,6 +393,7 @@ def return_backfill(
         numerator=numerator,
         denominator=denominator,
         data_period_end=data_period.end if data_period else None,
+        data_period_start=data_period.start if data_period and data_period.start.year > 1900 else None,
         existing=current,
     )
     if problems:

@@ -326,3 +326,19 @@ def test_re_importing_a_figure_with_new_words_updates_them_until_published(world
         by=SYSTEM, kpi=kpi, period=published.period, value=published.value, commentary="Rewritten later"
     )
     assert kept.commentary == published.commentary
+
+
+def test_a_history_row_whose_data_period_ends_after_its_quarter_is_refused(world, clients):
+    """A typed 2205 would otherwise become every reader's latest figure."""
+    closed_period(2024, 2)
+    text = VALUES_HEADER + "S1-01,2024,2,2024/25 Q2,2205-09-30,50\n"
+    response = post_import(clients["performance_admin"], "values", upload(text))
+    assert response.status_code == 400
+    [(row, column, message)] = problems(response)
+    assert (row, column) == (2, "data_period_end")
+    assert "after 2024/25 Q2 ends" in message
+    backwards = "kpi_code,year,quarter,data_period_label,data_period_end,value,data_period_start\n"
+    backwards += "S1-01,2024,2,2024/25 Q2,2024-09-30,50,2024-10-01\n"
+    response = post_import(clients["performance_admin"], "values", upload(backwards))
+    assert problems(response)[0][1] == "data_period_start"
+    assert not KpiReturn.objects.filter(kpi=world.kpis["s1"], value__isnull=False).exists()
