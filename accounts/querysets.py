@@ -5,7 +5,7 @@ an export and an API response all ask the model's queryset for the rows a person
 capability on, and nothing else decides scope. ``accounts.policy`` says who holds which
 capability where; a model's queryset says only which unit holds each row (``scope_path``)
 and which rows a person reaches beyond their roles (``reached_without_role``: a KPI's owner
-and its returns, published figures for everyone).
+and its returns); returns add published figures for every reader (``KpiReturnQuerySet``).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 from rest_framework import serializers, viewsets
 
 from accounts.api import HasCapability
-from accounts.policy import Capability, can
+from accounts.policy import Capability
 from core.numbers import record_id
 from kpis.figures import judged_figures
 from kpis.models import BreakdownValue, Kpi, KpiReturn, KpiVersion, MonthlyFigure, ReportingPeriod, Target
@@ -161,11 +161,7 @@ class KpiReturnSerializer(serializers.ModelSerializer):
         return data
 
     def _reads_live(self, kpi_return) -> bool:
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        kpi = kpi_return.kpi
-        owns = user is not None and user.pk in {kpi.owner_id, kpi.deputy_id}
-        return owns or can(user, Capability.VIEW_RETURNS, kpi.owning_service)
+        return kpi_return.pk in self.context.get("live", ())
 
     def _result(self, kpi_return):
         return self.context.get("results", {}).get(kpi_return.pk)
@@ -199,7 +195,7 @@ class KpiReturnViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         queryset = (
             KpiReturn.objects.restrict(self.request.user, Capability.VIEW_RETURNS)
-            .select_related("kpi__owning_service", "period", "version")
+            .select_related("kpi", "period", "version")
             .prefetch_related(
                 "months", Prefetch("breakdown_values", queryset=BreakdownValue.objects.select_related("breakdown"))
             )
@@ -213,6 +209,16 @@ class KpiReturnViewSet(viewsets.ReadOnlyModelViewSet):
         if instances is not None:
             many = list(instances) if kwargs.get("many") else [instances]
             kwargs.setdefault("context", self.get_serializer_context())
-            readable = KpiReturn.objects.restrict(self.request.user, Capability.VIEW_RETURNS)
+            user = self.request.user
+            readable = KpiReturn.objects.restrict(user, Capability.VIEW_RETURNS)
             kwargs["context"]["results"] = judged_figures(many, among=readable)
+            # Which of these the caller reads live, not only as published figures: the same
+            # scope as everywhere (``KpiReturnQuerySet.live_to``); a scope that narrows nothing
+            # needs no query.
+            live = KpiReturn.objects.live_to(user)
+            pks = [r.pk for r in many]
+            narrowed = live.query.has_filters() or live.query.is_empty()
+            kwargs["context"]["live"] = (
+                set(live.filter(pk__in=pks).values_list("pk", flat=True)) if narrowed else set(pks)
+            )
         return super().get_serializer(*args, **kwargs)

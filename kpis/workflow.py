@@ -109,9 +109,7 @@ def revisable(kpi_return) -> bool:
     """May this figure be revised: approved, and published (its period's report published, or
     history in a historic period, which everyone reads as published)? The guard on ``revise``:
     the KPI page offers Revise where this holds; ``return_revise`` asks it again."""
-    period = kpi_return.period
-    published = period.state == PeriodState.PUBLISHED or period.historic
-    return Action.REVISE in allowed_actions(kpi_return.state) and published
+    return Action.REVISE in allowed_actions(kpi_return.state) and kpi_return.period.figures_published
 
 
 ACTION_PAST = {

@@ -20,6 +20,10 @@ class PeriodState(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+#: The states in which a historic period's figures are shown as published (once closed).
+HISTORY_SHOWN = (PeriodState.CLOSED, PeriodState.DRAFT_REPORT)
+
+
 class ReportingPeriodQuerySet(models.QuerySet):
     def current_open(self):
         return self.filter(state=PeriodState.OPEN).order_by("-year", "-quarter").first()
@@ -82,6 +86,20 @@ class ReportingPeriod(models.Model):
             raise ValidationError({"return_deadline": "The return deadline must be on or after the opening date."})
         if self.return_deadline and self.review_deadline and self.review_deadline < self.return_deadline:
             raise ValidationError({"review_deadline": "The review deadline must be on or after the return deadline."})
+
+    @property
+    def figures_published(self) -> bool:
+        """Do this period's approved figures count as published: its report is published, or
+        it holds history loaded from reports published before this service (a historic period
+        once closed)? Everyone reads such figures, and they change only by a revision."""
+        return self.state == PeriodState.PUBLISHED or (self.historic and self.state in HISTORY_SHOWN)
+
+    @staticmethod
+    def figures_published_q(prefix: str = "") -> Q:
+        """``figures_published`` as a filter, for periods reached through ``prefix``."""
+        return Q(**{f"{prefix}state": PeriodState.PUBLISHED}) | Q(
+            **{f"{prefix}historic": True, f"{prefix}state__in": HISTORY_SHOWN}
+        )
 
     def previous(self) -> tuple[int, int]:
         return (self.year, self.quarter - 1) if self.quarter > 1 else (self.year - 1, 4)

@@ -14,7 +14,6 @@ from kpis.models.dictionary import (
     KpiVersion,
 )
 from kpis.models.periods import (
-    PeriodState,
     ReportingPeriod,
 )
 
@@ -34,26 +33,35 @@ class KpiReturnQuerySet(RestrictedQuerySet):
     scope_path = "kpi__owning_service__path"
 
     def reached_without_role(self, user, capability) -> Q | None:
-        """A KPI's owner and deputy see and enter its returns whatever their roles; anyone
-        may read a published figure. Nothing else of a return reaches a person outside the
-        scope of their roles: not an approved figure in a period still being reported."""
+        """A KPI's owner and deputy see and enter its returns whatever their roles."""
         from accounts.policy import Capability
 
-        owned = Q(kpi__owner=user) | Q(kpi__deputy=user)
-        if capability == Capability.VIEW_RETURNS:
-            return owned | self.published_q()
-        if capability == Capability.ENTER_RETURNS:
-            return owned
+        if capability in (Capability.VIEW_RETURNS, Capability.ENTER_RETURNS):
+            return Q(kpi__owner=user) | Q(kpi__deputy=user)
         return None
+
+    def restrict(self, user, capability) -> KpiReturnQuerySet:
+        """As every queryset, and for reading (``view_returns``) published figures too: anyone
+        signed in may read those. Nothing else of a return reaches a person outside the scope
+        of their roles: not an approved figure in a period still being reported."""
+        from accounts.policy import Capability
+
+        live = self.live_to(user, capability)
+        if capability != Capability.VIEW_RETURNS or not getattr(user, "is_authenticated", False):
+            return live
+        return live | self.published()
+
+    def live_to(self, user, capability=None) -> KpiReturnQuerySet:
+        """The returns this person reads live, not only as published figures: within the scope
+        of their roles, or of a KPI they own or deputise."""
+        from accounts.policy import Capability
+
+        return super().restrict(user, capability or Capability.VIEW_RETURNS)
 
     @staticmethod
     def published_q() -> Q:
-        """Approved figures the council has published: in a published period, or history
-        loaded from reports published before this service (a historic period once closed)."""
-        return Q(state=ReturnState.APPROVED) & (
-            Q(period__state=PeriodState.PUBLISHED)
-            | Q(period__historic=True, period__state__in=[PeriodState.CLOSED, PeriodState.DRAFT_REPORT])
-        )
+        """Approved figures the council has published (``ReportingPeriod.figures_published``)."""
+        return Q(state=ReturnState.APPROVED) & ReportingPeriod.figures_published_q("period__")
 
     def published(self) -> KpiReturnQuerySet:
         return self.filter(self.published_q())

@@ -342,11 +342,10 @@ def backfill_problems(
         return {"quarter": f"{kpi.code} {period.label} is {existing.get_state_display().lower()}; not overwritten"}
     unchanged = existing is not None and existing.state == ReturnState.APPROVED
     unchanged = unchanged and _same_figure(existing, value, numerator, denominator)
-    # History in a historic period was published before this service and is read by everyone
-    # as published (``KpiReturnQuerySet.published_q``): once there, it too changes only by a
-    # revision, though more KPIs' history may still be added to the period.
-    frozen = published or (period.historic and existing is not None and existing.state == ReturnState.APPROVED)
-    if not unchanged and frozen:
+    # A figure everyone already reads as published (``ReportingPeriod.figures_published``) also
+    # changes only by a revision, though a historic period may still take more KPIs' history.
+    approved = existing is not None and existing.state == ReturnState.APPROVED
+    if not unchanged and (published or (approved and period.figures_published)):
         if existing is not None and existing.state == ReturnState.APPROVED:
             shown = "no figure" if existing.value is None else f"{existing.value.normalize():f}"
             return {
@@ -404,7 +403,7 @@ def return_backfill(
     )
     unchanged = current.state == ReturnState.APPROVED and _same_figure(current, value, numerator, denominator)
     same_words = (current.commentary, current.actions) == (commentary, actions)
-    if unchanged and ((same_period and same_words) or period.historic or is_published(period)):
+    if unchanged and ((same_period and same_words) or period.figures_published or is_published(period)):
         return current  # the same figure again: nothing to record
     before = model_snapshot(current)
     current.value, current.numerator, current.denominator = value, numerator, denominator
