@@ -9,17 +9,27 @@ downloadable template.
 from __future__ import annotations
 
 import datetime
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from accounts.models import OrgUnit, User
-from core.number_input import MAX_DECIMAL_PLACES, NumberError, read_number
-from core.tabular import RowProblem, UnreadableCell, read_with_columns
+from core.imports import (  # noqa: F401 - the shared import API is reached from here too
+    CellError,
+    Checked,
+    Column,
+    ImportKind,
+    ImportRefused,
+    apply_import,
+    check_file,
+    choice,
+    date,
+    number,
+    optional_number,
+    text,
+    whole_number,
+    yes_no,
+)
+from core.number_input import MAX_DECIMAL_PLACES
 from kpis.models import (
     CumulativeBasis,
     DataPeriodType,
@@ -36,144 +46,8 @@ from kpis.results import Polarity, ToleranceType
 from kpis.services.returns import is_published
 from kpis.workflow import TransitionRefused
 
-
-class CellError(ValueError):
-    """A cell that cannot be read; the message says what it should be."""
-
-
-def text(value: str) -> str:
-    """A text cell as written, without a NUL byte (PostgreSQL cannot store one)."""
-    if "\x00" in value:
-        raise CellError("The cell holds a NUL byte, which text cannot hold; remove it")
-    return value.strip()
-
-
-def number(value: str) -> Decimal:
-    """A figure, read exactly as the forms read it (``core.number_input.read_number``)."""
-    try:
-        parsed = read_number(value)
-    except NumberError as error:
-        raise CellError(str(error)) from None
-    if parsed is None:
-        raise CellError("Enter a value")
-    return parsed
-
-
-def optional_number(value: str) -> Decimal | None:
-    return number(value) if value.strip() else None
-
-
-def date(value: str) -> datetime.date:
-    value = value.strip()
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.datetime.strptime(value, pattern).date()  # noqa: DTZ007 - a date, no time zone
-        except ValueError:
-            continue
-    raise CellError(f"“{value}” is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
-
-
-def yes_no(value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in {"yes", "y", "true", "1"}:
-        return True
-    if lowered in {"no", "n", "false", "0", ""}:
-        return False
-    raise CellError(f"“{value}” should be yes or no")
-
-
-def choice(options: list[str]) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        value = value.strip().lower()
-        if value not in options:
-            raise CellError(f"“{value}” should be one of: {', '.join(options)}")
-        return value
-
-    return parse
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    parse: Callable[[str], object]
-    required: bool = True
-    help: str = ""
-
-
-@dataclass
-class Checked:
-    rows: list[dict] = field(default_factory=list)
-    problems: list[RowProblem] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ImportKind:
-    slug: str
-    title: str
-    columns: tuple[Column, ...]
-    check_row: Callable[[dict, dict], str | None]  # (row, context) -> problem with the row as a whole
-    apply: Callable[..., int]
-    description: str
-
-    def template_csv(self) -> str:
-        return ",".join(column.name for column in self.columns) + "\n"
-
-
-def check_file(kind: ImportKind, uploaded) -> Checked:
-    result = Checked()
-    header, raw_rows, result.problems = read_with_columns(uploaded, [c.name for c in kind.columns if c.required])
-    if result.problems:
-        return result
-    context = load_context(history=kind.slug == "values")
-    seen: dict[tuple, int] = {}
-    for number, raw in enumerate(raw_rows, start=2):
-        cells = {name: (raw.get(name) or "").strip() for name in header}
-        unreadable = {name: cell.problem for name, cell in raw.items() if isinstance(cell, UnreadableCell)}
-        if not any(cells.values()) and not unreadable:
-            continue
-        row: dict = {"_row": number}
-        bad = False
-        for column in kind.columns:
-            value = cells.get(column.name, "")
-            if column.name in unreadable:
-                result.problems.append(RowProblem(number, column.name, f"The cell {unreadable[column.name]}"))
-                bad = True
-                continue
-            if not value:
-                if column.required:
-                    result.problems.append(RowProblem(number, column.name, "Enter a value"))
-                    bad = True
-                row[column.name] = None
-                continue
-            try:
-                row[column.name] = column.parse(value)
-            except CellError as error:
-                result.problems.append(RowProblem(number, column.name, str(error)))
-                bad = True
-        if bad:
-            continue
-        key = _row_key(kind, row)
-        if key in seen:
-            result.problems.append(RowProblem(number, kind.columns[0].name, f"Repeats row {seen[key]}"))
-            continue
-        seen[key] = number
-        problem = kind.check_row(row, context)
-        if problem:
-            column, message = problem.split(": ", 1) if ": " in problem else ("", problem)
-            result.problems.append(RowProblem(number, column, message))
-            continue
-        result.rows.append(row)
-    return result
-
-
-def _row_key(kind: ImportKind, row: dict) -> tuple:
-    if kind.slug == "dictionary":
-        return (row["code"],)
-    if kind.slug == "benchmarks":
-        return (row["kpi_code"], row["period_end"], row["comparator"])
-    if kind.slug == "values":
-        return (row["kpi_code"], row["year"], row["quarter"])  # one figure per KPI and reporting period
-    return (row["kpi_code"], row["for_date"])
+#: What the services raise when a row checked a moment ago is refused on applying it.
+REFUSALS = (ValidationError, TransitionRefused)
 
 
 def load_context(*, history: bool = False) -> dict:
@@ -295,7 +169,7 @@ DICTIONARY = ImportKind(
         Column("decimal_places", choice(["0", "1", "2", "3", "4"])),
         Column("tolerance_type", choice([t.value for t in ToleranceType])),
         Column("tolerance_amount", optional_number, required=False),
-        Column("rate_per", lambda value: _int(value) if value.strip() else None, required=False),
+        Column("rate_per", lambda value: whole_number(value) if value.strip() else None, required=False),
         Column("deputy", text, required=False),
         Column("portfolio", text, required=False),
         Column("why_it_matters", text, required=False),
@@ -312,6 +186,9 @@ DICTIONARY = ImportKind(
     ),
     check_row=_check_dictionary_row,
     apply=_apply_dictionary,
+    key=lambda row: (row["code"],),
+    context=load_context,
+    refusals=REFUSALS,
 )
 
 
@@ -363,6 +240,9 @@ TARGETS = ImportKind(
     ),
     check_row=_check_target_row,
     apply=_apply_targets,
+    key=lambda row: (row["kpi_code"], row["for_date"]),
+    context=load_context,
+    refusals=REFUSALS,
 )
 
 
@@ -412,20 +292,13 @@ def _apply_values(*, by, rows: list[dict]) -> int:
     return len(rows)
 
 
-def _int(value: str) -> int:
-    value = value.strip()
-    if not re.fullmatch(r"[0-9]{1,9}", value, re.ASCII):
-        raise CellError(f"“{value}” is not a whole number")
-    return int(value)
-
-
 VALUES = ImportKind(
     slug="values",
     title="Period values (history)",
     description="Loads published figures as approved returns in closed periods, for history and trends.",
     columns=(
         Column("kpi_code", text),
-        Column("year", _int, help="the financial year of the reporting period, e.g. 2024 for 2024/25"),
+        Column("year", whole_number, help="the financial year of the reporting period, e.g. 2024 for 2024/25"),
         Column("quarter", choice(["1", "2", "3", "4"])),
         Column("data_period_label", text),
         Column("data_period_end", date),
@@ -437,6 +310,9 @@ VALUES = ImportKind(
     ),
     check_row=lambda row, context: _check_value_row({**row, "quarter": int(row["quarter"])}, context),
     apply=lambda *, by, rows: _apply_values(by=by, rows=[{**r, "quarter": int(r["quarter"])} for r in rows]),
+    key=lambda row: (row["kpi_code"], row["year"], row["quarter"]),  # one figure per KPI and reporting period
+    context=lambda: load_context(history=True),
+    refusals=REFUSALS,
 )
 
 
@@ -485,28 +361,9 @@ BENCHMARKS = ImportKind(
     ),
     check_row=_check_benchmark_row,
     apply=_apply_benchmarks,
+    key=lambda row: (row["kpi_code"], row["period_end"], row["comparator"]),
+    context=load_context,
+    refusals=REFUSALS,
 )
 
 KINDS = {kind.slug: kind for kind in (DICTIONARY, TARGETS, VALUES, BENCHMARKS)}
-
-
-@transaction.atomic
-def apply_import(*, by, kind: ImportKind, checked: Checked) -> int:
-    """All of it or none: refuses a file with problems, and rolls back if any row fails."""
-    from accounts.policy import Capability
-    from core.services import require
-
-    require(by, Capability.MANAGE_KPIS)
-    if checked.problems:
-        raise ValueError("The file has problems; nothing was imported.")
-    try:
-        return kind.apply(by=by, rows=checked.rows)
-    except (ValidationError, TransitionRefused) as refused:
-        # Checked a moment ago, refused now: something changed in between (a period published,
-        # a return submitted). The services' own checks hold; the whole file rolls back.
-        messages = refused.messages if isinstance(refused, ValidationError) else [str(refused)]
-        raise ImportRefused(f"Nothing was imported: {'; '.join(messages)}") from refused
-
-
-class ImportRefused(ValueError):
-    """A checked file that a service refused while applying it; nothing of it was saved."""

@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from accounts.decorators import requires
 from accounts.policy import Capability
 from core.forms import ImportForm
+from core.imports import ImportRefused, apply_import, check_file
 from core.numbers import record_id
 from core.tabular import RowProblem, download
 from kpis.figures import judged_figures
-from kpis.imports import KINDS, ImportRefused, apply_import, check_file
+from kpis.imports import KINDS
 from kpis.models import Kpi, KpiReturn
 
 DICTIONARY_COLUMNS = [

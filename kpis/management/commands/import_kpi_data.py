@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from kpis.imports import KINDS, ImportRefused, apply_import, check_file
+from core.imports import ImportRefused, apply_import, check_file
+from kpis.imports import KINDS
 
 
 class Command(BaseCommand):
