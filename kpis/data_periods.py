@@ -96,6 +96,30 @@ def data_period_for(kpi: Kpi, version: KpiVersion, period: ReportingPeriod) -> D
     return DataPeriod(f"{fy_label(period.year)} Q{period.quarter}", start, end)
 
 
+#: How far, in months, the figure shown may lag behind the data period a return in the
+#: reporting period covers before it is out of date (ADR 0018): a yearly figure one year
+#: (outturns and academic-year statistics are published months after the year ends), a
+#: quarterly, rolling or as-at figure one quarter, a monthly figure two months.
+ALLOWED_LAG_MONTHS = {"year": 12, "month": 2, "other": 3}
+
+
+def lag_kind(kpi: Kpi) -> str:
+    if is_yearly(kpi):
+        return "year"
+    if kpi.data_period_type == DataPeriodType.MONTH:
+        return "month"
+    return "other"
+
+
+def is_out_of_date(kpi: Kpi, version: KpiVersion, figure_end: datetime.date, period: ReportingPeriod) -> bool:
+    """Whether a figure for the data period ending on ``figure_end`` is older than the KPI's
+    frequency allows when shown for ``period``: its data period ends before the one a return
+    in ``period`` covers, by more than the allowed lag. A current pack then says so beside
+    the figure, rather than letting an old Green stand as if it were this quarter's."""
+    expected = data_period_for(kpi, version, period)
+    return figure_end < months_before(expected.end, ALLOWED_LAG_MONTHS[lag_kind(kpi)])
+
+
 def _annual(kind: str, period: ReportingPeriod) -> DataPeriod:
     """The last complete year before the reporting quarter ends."""
     _, end = quarter_bounds(period.year, period.quarter)

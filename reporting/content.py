@@ -15,7 +15,7 @@ Shape::
 
     KPI = {"code", "title", "directorate", "portfolio", "is_council_plan_measure",
            "value", "value_text", "data_period_label", "status", "status_text",
-           "status_tag", "status_detail", "provisional",
+           "status_tag", "status_detail", "provisional", "out_of_date_text",
            "target_text", "timescale", "rag", "rag_label", "direction", "direction_label",
            "direction_last_year", "direction_last_year_label", "direction_text",
            "direction_last_year_text", "commentary", "actions",
@@ -144,6 +144,7 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
         "status_tag": status_parts(row, provisional)[0],
         "status_detail": status_parts(row, provisional)[1],
         "provisional": provisional,
+        "out_of_date_text": out_of_date_text(row),
         "target_text": result.target_text if result else "no target",
         "timescale": timescale(row),
         "rag": rag.value,
@@ -192,6 +193,17 @@ def status_parts(row: KpiRow, provisional: bool) -> tuple[str, str]:
     if row.status == Status.NOT_DUE:
         return "Not due", "latest available figure"
     return ("Provisional", "approved, not yet published") if provisional else ("", "")
+
+
+def out_of_date_text(row: KpiRow) -> str:
+    """What the card and the PDF say beside a figure older than the KPI's frequency allows
+    (ADR 0018); empty for a figure that is not."""
+    if not row.out_of_date:
+        return ""
+    return (
+        f"The latest figure is for {row.shown.data_period_label}, older than a "
+        f"{row.kpi.get_frequency_display().lower()} KPI's figure should be in {row.period.label}"
+    )
 
 
 def status_text(row: KpiRow, provisional: bool) -> str:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db.models import F, Prefetch
 
 from core.charts import TrendChart, TrendPoint
+from kpis.data_periods import is_out_of_date
 from kpis.figures import JudgedFigure, read_figures, trend_chart, value_text
 from kpis.models import (
     Benchmark,
@@ -56,6 +57,15 @@ class KpiRow:
     benchmark: Benchmark | None
     breakdowns: list[tuple[str, list[tuple[str, Decimal]]]] = field(default_factory=list)
     priority_ids: set[int] = field(default_factory=set)
+    #: The reporting period the row is shown for.
+    period: ReportingPeriod | None = None
+
+    @property
+    def out_of_date(self) -> bool:
+        """The figure shown is older than the KPI's frequency allows for the period (ADR 0018)."""
+        if self.shown is None or self.period is None:
+            return False
+        return is_out_of_date(self.kpi, self.shown.version, self.shown.data_period_end, self.period)
 
     @property
     def rag(self) -> Rag:
@@ -198,6 +208,7 @@ def report_rows(
                 benchmark=benchmarks.get(kpi.pk),
                 breakdowns=list(cells[figure.pk].items()) if figure else [],
                 priority_ids={roots[n.pk].pk for n in kpi.council_plan_nodes.all() if n.pk in roots},
+                period=period,
             )
         )
     return priorities, rows

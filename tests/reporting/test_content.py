@@ -55,3 +55,22 @@ def test_nothing_is_provisional_in_a_report_being_published(reported):
     row = kpi(build(reported["period"], kind="published", status_label="Published"), "S1-01")
     assert row["provisional"] is False
     assert "Provisional" not in row["status_text"]
+
+
+def test_a_figure_older_than_its_frequency_allows_is_flagged_out_of_date_on_the_card_and_in_the_pdf(reported):
+    """S2-01's latest approved figure is a quarter behind (the usual lag); once the only figure
+    left is a year old, the pack says so beside it instead of letting its RAG stand silently."""
+    from kpis.models import KpiReturn
+    from reporting.pdf import priority_html
+
+    period = reported["period"]
+    fresh = kpi(build(period, kind="draft", status_label="Draft for CMT"), "S2-01")
+    assert fresh["out_of_date_text"] == ""
+    KpiReturn.objects.filter(kpi=reported["s2"], data_period_end__gt="2024-09-30", period__historic=True).delete()
+    content = build(period, kind="draft", status_label="Draft for CMT")
+    stale = kpi(content, "S2-01")
+    assert stale["data_period_label"] == "2024/25 Q2"
+    assert stale["out_of_date_text"] == (
+        "The latest figure is for 2024/25 Q2, older than a quarterly KPI's figure should be in 2025/26 Q2"
+    )
+    assert "Out of date" in priority_html(content, "P2")
