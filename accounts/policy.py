@@ -189,6 +189,11 @@ def roles_of(user) -> set[Role]:
     return {Role(assignment.role) for assignment in role_assignments(user)}
 
 
+def portfolios_of(user) -> list[str]:
+    """The Cabinet portfolios a person holds, in order: what their dashboards show first."""
+    return sorted({a.portfolio for a in role_assignments(user) if a.role == Role.CABINET and a.portfolio})
+
+
 def headed_unit_paths(user) -> list[str]:
     """Paths of the units this person heads, loaded once per user object."""
     if not getattr(user, "is_authenticated", False):

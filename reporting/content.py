@@ -200,9 +200,11 @@ def out_of_date_text(row: KpiRow) -> str:
     (ADR 0018); empty for a figure that is not."""
     if not row.out_of_date:
         return ""
+    frequency = row.kpi.get_frequency_display().lower()
+    article = "an" if frequency[0] in "aeiou" else "a"
     return (
-        f"The latest figure is for {row.shown.data_period_label}, older than a "
-        f"{row.kpi.get_frequency_display().lower()} KPI's figure should be in {row.period.label}"
+        f"The latest figure ({row.shown.data_period_label}) is older than {article} {frequency} "
+        f"KPI's figure should be in {row.period.label}"
     )
 
 

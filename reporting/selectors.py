@@ -255,26 +255,32 @@ def dashboard_rows(period: ReportingPeriod, plan: CouncilPlan | None, kpis, chos
     return rows
 
 
-def overview_sections(period: ReportingPeriod, plan: CouncilPlan | None, kpis) -> list[dict]:
-    """For each priority: KPIs by RAG and by direction, open escalations, returns outstanding."""
+def overview_sections(period: ReportingPeriod, plan: CouncilPlan | None, kpis) -> dict:
+    """The council as a whole, then each priority: KPIs by RAG and by direction, open
+    escalations, returns outstanding. A KPI under two priorities counts once in the council's
+    total."""
     priorities, rows = report_rows(period, plan=plan, kpis=kpis, detail=False)
     escalated = set(Escalation.objects.open().values_list("kpi_id", flat=True))
-    sections = []
-    for priority in priorities:
-        members = [r for r in rows if priority.pk in r.priority_ids]
+
+    def section(members: list[KpiRow]) -> dict:
         directions = Counter(r.result.direction for r in members if r.result)
-        sections.append(
-            {
-                "priority": priority,
-                "kpis": len(members),
-                "summary": rag_summary(members),
-                "improving": directions.get(Direction.IMPROVING, 0),
-                "worsening": directions.get(Direction.WORSENING, 0),
-                "no_change": directions.get(Direction.NO_CHANGE, 0),
-                "escalations": sum(1 for r in members if r.kpi.pk in escalated),
-                "outstanding": sum(
-                    1 for r in members if r.period_return is not None and r.period_return.state not in SETTLED
-                ),
-            }
-        )
-    return sections
+        return {
+            "kpis": len(members),
+            "summary": rag_summary(members),
+            "improving": directions.get(Direction.IMPROVING, 0),
+            "worsening": directions.get(Direction.WORSENING, 0),
+            "no_change": directions.get(Direction.NO_CHANGE, 0),
+            "escalations": sum(1 for r in members if r.kpi.pk in escalated),
+            "outstanding": sum(
+                1 for r in members if r.period_return is not None and r.period_return.state not in SETTLED
+            ),
+            "out_of_date": sum(1 for r in members if r.out_of_date),
+        }
+
+    return {
+        "council": section(rows),
+        "sections": [
+            {"priority": priority, **section([r for r in rows if priority.pk in r.priority_ids])}
+            for priority in priorities
+        ],
+    }

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import requires
 from accounts.models import OrgUnit, OrgUnitKind
-from accounts.policy import Capability, has_capability, scope_of
+from accounts.policy import Capability, has_capability, portfolios_of, scope_of
 from audit.models import AuditEvent
 from core.forms import GovukFormMixin, ServiceErrorsMixin
 from core.numbers import record_id
@@ -51,7 +51,7 @@ def _kpis_in_scope(user):
 def _period(request) -> ReportingPeriod | None:
     period_id = record_id(request.GET.get("period"))
     if period_id is not None:
-        return ReportingPeriod.objects.filter(pk=period_id).first()
+        return ReportingPeriod.objects.opened().filter(pk=period_id).first()
     return ReportingPeriod.objects.current_or_latest()
 
 
@@ -61,15 +61,21 @@ def overview(request):
     open escalations and returns outstanding."""
     period = _period(request)
     plan = plan_for(period) if period else None
-    key = _results_key(request, "overview")
-    sections = cache.get(key)
-    if sections is None:
-        sections = overview_sections(period, plan, _kpis_in_scope(request.user)) if period else []
-        cache.set(key, sections, DASHBOARD_CACHE_SECONDS)
+    key = _results_key(request, "council-overview")
+    overview = cache.get(key)
+    if overview is None:
+        overview = overview_sections(period, plan, _kpis_in_scope(request.user)) if period else {}
+        cache.set(key, overview, DASHBOARD_CACHE_SECONDS)
     return render(
         request,
         "reporting/overview.html",
-        {"period": period, "plan": plan, "sections": sections, "periods": ReportingPeriod.objects.all()[:12]},
+        {
+            "period": period,
+            "plan": plan,
+            "council": overview.get("council"),
+            "sections": overview.get("sections", []),
+            "periods": ReportingPeriod.objects.opened()[:12],
+        },
     )
 
 
@@ -139,12 +145,15 @@ def _results_key(request, page: str) -> str:
     newest = AuditEvent.objects.aggregate(newest=Max("id"))["newest"]
     scope = scope_of(request.user, Capability.VIEW_DASHBOARDS)
     params = sorted((k, v) for k, values in request.GET.lists() for v in values)
-    raw = f"{newest}|{scope}|{params}"
+    raw = f"{newest}|{scope}|{portfolios_of(request.user)}|{params}"
     return f"{page}:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _dashboard_results(request, period, plan, priorities, chosen: dict) -> dict:
     rows = dashboard_rows(period, plan, _kpis_in_scope(request.user), chosen) if period else []
+    portfolios = [] if chosen.get("portfolio") else portfolios_of(request.user)
+    if portfolios:  # a Cabinet member's own portfolio first, as their home page promises
+        rows.sort(key=lambda row: row.kpi.portfolio not in portfolios)
     page = Paginator(rows, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -154,6 +163,7 @@ def _dashboard_results(request, period, plan, priorities, chosen: dict) -> dict:
         "query": query.urlencode(),
         "summary": rag_summary(rows),
         "heading": _dashboard_heading(chosen, priorities),
+        "portfolios_first": [p for p in portfolios if any(row.kpi.portfolio == p for row in rows)],
     }
 
 

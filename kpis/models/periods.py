@@ -28,9 +28,15 @@ class ReportingPeriodQuerySet(models.QuerySet):
     def current_open(self):
         return self.filter(state=PeriodState.OPEN).order_by("-year", "-quarter").first()
 
+    def opened(self):
+        """Periods that have opened (or hold history): the ones a page offers to read. A
+        scheduled period has no figures yet; offering it shows an empty dashboard."""
+        return self.exclude(state=PeriodState.SCHEDULED)
+
     def current_or_latest(self):
-        """The open period, or else the latest one: where an escalation is recorded."""
-        return self.current_open() or self.order_by("-year", "-quarter").first()
+        """The open period, or else the latest one that has opened: where an escalation is
+        recorded, and what a dashboard shows first."""
+        return self.current_open() or self.opened().order_by("-year", "-quarter").first()
 
 
 class ReportingPeriod(models.Model):

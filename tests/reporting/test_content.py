@@ -71,6 +71,6 @@ def test_a_figure_older_than_its_frequency_allows_is_flagged_out_of_date_on_the_
     stale = kpi(content, "S2-01")
     assert stale["data_period_label"] == "2024/25 Q2"
     assert stale["out_of_date_text"] == (
-        "The latest figure is for 2024/25 Q2, older than a quarterly KPI's figure should be in 2025/26 Q2"
+        "The latest figure (2024/25 Q2) is older than a quarterly KPI's figure should be in 2025/26 Q2"
     )
     assert "Out of date" in priority_html(content, "P2")
