@@ -93,7 +93,51 @@ def synthetic_content() -> dict:
                 "kpis": kpis,
             }
         )
+    every = [kpi for priority in priorities for kpi in priority["kpis"]]
+    totals = {rag: sum(1 for kpi in every if kpi["rag"] == rag) for rag in RAG_ORDER}
+    labels = {"green": "Green", "amber": "Amber", "red": "Red", "data_only": "Data only", "no_value": "No value"}
+    escalation = {
+        "owner": "Sam Patel",
+        "due": "31 December 2025",
+        "status": "Open",
+        "reason": "Two quarters Red",
+        "actions": "Recovery plan agreed with the service",
+    }
+    summary = {
+        "kpis": len(every),
+        "rag": [[rag, labels[rag], totals[rag]] for rag in RAG_ORDER],
+        "improving": sum(1 for kpi in every if kpi["direction"] == "improving"),
+        "no_change": 0,
+        "worsening": sum(1 for kpi in every if kpi["direction"] == "worsening"),
+        "changed": [
+            {
+                "code": kpi["code"],
+                "title": kpi["title"],
+                "from": "amber",
+                "from_label": "Amber",
+                "to": "red",
+                "to_label": "Red",
+            }
+            for kpi in every[2::12]
+        ],
+        "escalations": [{"code": kpi["code"], "title": kpi["title"], **escalation} for kpi in every[2::8]],
+    }
+    exceptions = [
+        {
+            "code": kpi["code"],
+            "priorities": [kpi["code"].split("-")[0]],
+            "reasons": ["Red"] if kpi["rag"] == "red" else ["Worsening Council Plan measure"],
+            "owner": "Sam Patel",
+            "kpi": kpi,
+            "escalation": escalation if i % 2 else None,
+        }
+        for i, kpi in enumerate(
+            k for k in every if k["rag"] == "red" or (k["is_council_plan_measure"] and k["direction"] == "worsening")
+        )
+    ]
     return {
+        "summary": summary,
+        "exceptions": exceptions,
         "council": "Walsall Council",
         "period": {"id": 1, "label": "2025/26 Q2"},
         "kind": "draft",

@@ -133,6 +133,18 @@ class JudgedFigure:
         return self.kpi_return.value
 
     @property
+    def red_two_periods_running(self) -> bool:
+        """Red now and Red at the previous data period: what a lead must escalate or explain,
+        and what the report's exceptions name."""
+        return self.rag == Rag.RED and self.previous_rag == Rag.RED
+
+    @property
+    def rag_changed(self) -> bool:
+        """The RAG moved since the previous data period's figure (both judged)."""
+        judged = {Rag.RED, Rag.AMBER, Rag.GREEN}
+        return self.previous_rag in judged and self.rag in judged and self.previous_rag != self.rag
+
+    @property
     def data_period_label(self) -> str:
         return self.kpi_return.data_period_label
 

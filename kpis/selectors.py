@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kpis.models import Kpi, KpiReturn
-from kpis.results import Rag
 
 if TYPE_CHECKING:
     from kpis.figures import JudgedFigure
@@ -32,9 +31,7 @@ def red_two_periods_running(returns: list[KpiReturn], results: dict[int, JudgedF
     recorded decision for this period: the lead must escalate or say why not."""
     from kpis.models import Escalation, RedRunDecision
 
-    candidates = [
-        r for r in returns if (result := results.get(r.pk)) and result.rag == Rag.RED and result.previous_rag == Rag.RED
-    ]
+    candidates = [r for r in returns if (result := results.get(r.pk)) and result.red_two_periods_running]
     if not candidates:
         return []
     kpi_ids = [r.kpi_id for r in candidates]

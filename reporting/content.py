@@ -11,7 +11,14 @@ Shape::
      "priorities": [{"id", "code", "title", "narrative", "summary": [[rag, label, count]],
                      "kpis": [KPI, ...]}],
      "unapproved": [{"code", "title", "state"}], "missing_commentary": [{"code", "title"}],
-     "revisions": [{"code", "title", "data_period_label", "old_text", "new_text", "reason", "revised_on"}]}
+     "revisions": [{"code", "title", "data_period_label", "old_text", "new_text", "reason", "revised_on"}],
+     "summary": {"kpis", "rag": [[rag, label, count]], "improving", "no_change", "worsening",
+                 "changed": [{"code", "title", "from", "from_label", "to", "to_label"}],
+                 "escalations": [ESCALATION + {"code", "title"}]},
+     "exceptions": [{"code", "priorities": [code], "reasons": [str], "owner", "kpi": KPI,
+                     "escalation": ESCALATION or null}]}
+
+    ESCALATION = {"owner", "due", "status", "reason", "actions"}
 
     KPI = {"code", "title", "directorate", "portfolio", "is_council_plan_measure",
            "value", "value_text", "data_period_label", "status", "status_text",
@@ -30,6 +37,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections import Counter
 from decimal import Decimal
 
 from django.conf import settings
@@ -38,8 +46,8 @@ from django.utils import timezone
 from core.charts import TrendChart, chart_content, chart_from_content
 from core.numbers import exact_text, small_count_label
 from kpis.figures import value_text
-from kpis.models import ReportingPeriod, ReturnRevision, ReturnState, Unit
-from kpis.results import Direction
+from kpis.models import Escalation, ReportingPeriod, ReturnRevision, ReturnState, Unit
+from kpis.results import Direction, Rag
 from reporting.models import PriorityNarrative, Snapshot, SnapshotKind
 from reporting.selectors import KpiRow, Status, plan_for, rag_summary, report_rows
 
@@ -69,6 +77,9 @@ def build(period: ReportingPeriod, *, kind: str, status_label: str, as_at: datet
             }
         )
     reported = [row for row in rows if row.priority_ids]
+    contents = {k["code"]: k for section in sections for k in section["kpis"]}
+    open_escalations = Escalation.objects.open().filter(kpi_id__in=[row.kpi.pk for row in reported])
+    escalations = {e.kpi_id: e for e in open_escalations.select_related("owner").order_by("kpi_id", "raised_at")}
     return {
         "council": settings.COUNCIL_NAME,
         "period": {"id": period.pk, "label": period.label},
@@ -88,6 +99,84 @@ def build(period: ReportingPeriod, *, kind: str, status_label: str, as_at: datet
             for r in reported
             if r.kpi.is_council_plan_measure and r.shown is not None and not r.shown.commentary.strip()
         ],
+        "summary": summary(reported, escalations),
+        "exceptions": exceptions(reported, priorities, contents, escalations),
+    }
+
+
+def summary(rows: list[KpiRow], escalations: dict) -> dict:
+    """The council at a glance: every reported KPI once, by RAG and direction, the KPIs whose
+    RAG changed since the previous data period, and the open escalations."""
+    directions = Counter(row.result.direction for row in rows if row.result)
+    return {
+        "kpis": len(rows),
+        "rag": rag_summary(rows),
+        "improving": directions.get(Direction.IMPROVING, 0),
+        "no_change": directions.get(Direction.NO_CHANGE, 0),
+        "worsening": directions.get(Direction.WORSENING, 0),
+        "changed": [
+            {
+                "code": row.kpi.code,
+                "title": row.kpi.title,
+                "from": row.result.previous_rag.value,
+                "from_label": row.result.previous_rag.written,
+                "to": row.rag.value,
+                "to_label": row.rag.written,
+            }
+            for row in rows
+            if row.status == Status.CURRENT and row.result and row.result.rag_changed
+        ],
+        "escalations": [
+            {"code": row.kpi.code, "title": row.kpi.title, **escalation_content(escalations[row.kpi.pk])}
+            for row in rows
+            if row.kpi.pk in escalations
+        ],
+    }
+
+
+def exception_reasons(row: KpiRow) -> list[str]:
+    """Why a KPI is in the exception report: every Red (saying when it is the second period
+    running) and every Council Plan measure that worsened on the previous period."""
+    reasons = []
+    if row.rag == Rag.RED:
+        reasons.append("Red two periods running" if row.result.red_two_periods_running else "Red")
+    if row.kpi.is_council_plan_measure and row.result and row.result.direction == Direction.WORSENING:
+        reasons.append("Worsening Council Plan measure")
+    return reasons
+
+
+def exceptions(rows: list[KpiRow], priorities, contents: dict, escalations: dict) -> list[dict]:
+    codes = {priority.pk: priority.code for priority in priorities}
+    found = []
+    for row in rows:
+        reasons = exception_reasons(row)
+        if not reasons:
+            continue
+        escalation = escalations.get(row.kpi.pk)
+        found.append(
+            {
+                "code": row.kpi.code,
+                "priorities": sorted(codes[pk] for pk in row.priority_ids if pk in codes),
+                "reasons": reasons,
+                "owner": row.kpi.owner.display_name if row.kpi.owner_id else "",
+                "kpi": contents[row.kpi.code],
+                "escalation": escalation_content(escalation) if escalation else None,
+            }
+        )
+    # Reds first, the longest-running first; then worsening measures; by code within each.
+    order = {"Red two periods running": 0, "Red": 1, "Worsening Council Plan measure": 2}
+    return sorted(found, key=lambda e: (order[e["reasons"][0]], e["code"]))
+
+
+def escalation_content(escalation) -> dict:
+    today = timezone.localdate()
+    status = "Open" if escalation.due_date >= today else "Open and overdue"
+    return {
+        "owner": escalation.owner.display_name,
+        "due": f"{escalation.due_date:%-d %B %Y}",
+        "status": status,
+        "reason": escalation.reason,
+        "actions": escalation.actions,
     }
 
 

@@ -22,14 +22,15 @@ from typing import NamedTuple
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from core.charts import describe, drawing, svg_data_uri
+from core.charts import describe, drawing, sparkline_uri, svg_data_uri
 from reporting import svg_text
 from reporting.content import chart_from
 
-#: The chart's drawing size in CSS pixels (130 mm by 64 mm, so two KPIs fit on a landscape page);
-#: the template shows it at this size, so matplotlib's text comes out at the size it was laid out for.
-CHART_WIDTH_PX = 491
-CHART_HEIGHT_PX = 240
+#: The chart's drawing size in CSS pixels (119 mm by 42 mm, beside the commentary under the
+#: figures, so three KPIs fit on a landscape page); the template shows it at this size, so
+#: matplotlib's text comes out at the size it was laid out for.
+CHART_WIDTH_PX = 450
+CHART_HEIGHT_PX = 160
 #: Room kept beside the chart for the figures and commentary flowing down the left.
 CHART_GAP_PX = 24
 PDF_VARIANT = "pdf/ua-1"
@@ -91,17 +92,65 @@ def chart_images(content: dict, priority_code: str | None = None) -> Charts:
 
 
 def pack_html(content: dict, charts: Charts | None = None) -> str:
-    """The whole pack as HTML for WeasyPrint: cover, contents, then every priority."""
+    """The whole pack as HTML for WeasyPrint, in the order CMT and Cabinet read it: cover and
+    contents, the executive summary, the exceptions, the scorecard, then each priority's
+    detail (a priority with no KPIs is one line, not a page)."""
     charts = charts if charts is not None else chart_images(content)
     sections = [_section(priority, index, charts) for index, priority in enumerate(content["priorities"], start=1)]
-    return render_to_string("reporting/pdf/pack.html", {**_common(content), "sections": sections})
+    context = {
+        **_common(content),
+        "sections": sections,
+        "summary": _summary(content),
+        "exceptions": [_exception(item) for item in content.get("exceptions", [])],
+        "missing_commentary": {item["code"] for item in content.get("missing_commentary", [])},
+    }
+    return render_to_string("reporting/pdf/pack.html", context)
+
+
+def _summary(content: dict) -> dict | None:
+    """The executive summary with its symbols; None for a report made before it existed."""
+    summary = content.get("summary")
+    if summary is None:
+        return None
+    return {
+        **summary,
+        "rag": [
+            {"rag": rag, "label": label, "count": count, "symbol": RAG_SYMBOLS.get(rag, "")}
+            for rag, label, count in summary["rag"]
+        ],
+        "priorities": [
+            {"code": p["code"], "title": p["title"], "kpis": len(p["kpis"]), "counts": [c for _, _, c in p["summary"]]}
+            for p in content["priorities"]
+        ],
+        "changed": [
+            {
+                **change,
+                "from_symbol": RAG_SYMBOLS.get(change["from"], ""),
+                "to_symbol": RAG_SYMBOLS.get(change["to"], ""),
+            }
+            for change in summary["changed"]
+        ],
+    }
+
+
+def _exception(item: dict) -> dict:
+    kpi = item["kpi"]
+    return {
+        **item,
+        "rag_symbol": RAG_SYMBOLS.get(kpi["rag"], ""),
+        "direction_symbol": DIRECTION_SYMBOLS.get(kpi["direction"], ""),
+    }
 
 
 def priority_html(content: dict, priority_code: str, charts: Charts | None = None) -> str:
     """One priority's dashboard as HTML for WeasyPrint."""
     index, priority = _find(content, priority_code)
     charts = charts if charts is not None else chart_images(content, priority_code)
-    context = {**_common(content), "section": _section(priority, index, charts)}
+    context = {
+        **_common(content),
+        "section": _section(priority, index, charts),
+        "missing_commentary": {item["code"] for item in content.get("missing_commentary", [])},
+    }
     return render_to_string("reporting/pdf/priority.html", context)
 
 
@@ -144,6 +193,7 @@ def _section(priority: dict, index: int, charts: Charts) -> dict:
                 "rag_symbol": RAG_SYMBOLS.get(kpi["rag"], ""),
                 "direction_symbol": DIRECTION_SYMBOLS.get(kpi["direction"], ""),
                 "direction_last_year_symbol": DIRECTION_SYMBOLS.get(kpi["direction_last_year"], ""),
+                "sparkline": sparkline_uri(chart_from(kpi)),
             }
             for kpi in priority["kpis"]
         ],

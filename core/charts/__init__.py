@@ -45,6 +45,7 @@ from core.charts.model import (
     table_rows,
 )
 from core.charts.plotly import YEAR_ROW_PX, YEAR_RULE_PX, plotly_spec
+from core.charts.sparkline import sparkline_svg, sparkline_uri
 from core.charts.svg import (
     CHARACTER_PX,
     CIRCLE_KAPPA,
@@ -95,6 +96,8 @@ __all__ = [
     "value_axis",
     "positions",
     "describe",
+    "sparkline_svg",
+    "sparkline_uri",
     "YEAR_ROW_PX",
     "YEAR_RULE_PX",
     "plotly_spec",

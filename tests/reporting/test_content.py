@@ -74,3 +74,52 @@ def test_a_figure_older_than_its_frequency_allows_is_flagged_out_of_date_on_the_
         "The latest figure (2024/25 Q2) is older than a quarterly KPI's figure should be in 2025/26 Q2"
     )
     assert "Out of date" in priority_html(content, "P2")
+
+
+def test_the_summary_names_rag_changes_and_the_exceptions_carry_commentary_actions_and_escalation(world, reported):
+    """S1-01 (a Council Plan measure, escalated in the world) turns Red against a raised
+    target: the summary says it was Green; the exception carries its commentary and its
+    escalation, overdue. Red at the previous period too, it is "Red two periods running"."""
+    import datetime
+    from decimal import Decimal
+
+    from kpis.models import Target
+
+    period, s1 = reported["period"], reported["s1"]
+    Target.objects.filter(kpi=s1, for_date=period.end).update(value=Decimal("90"))
+    content = build(period, kind="draft", status_label="Draft for CMT")
+    assert content["summary"]["kpis"] == 4
+    assert [(c["code"], c["from_label"], c["to_label"]) for c in content["summary"]["changed"]] == [
+        ("S1-01", "Green", "Red")
+    ]
+    (red,) = content["exceptions"]
+    assert (red["code"], red["reasons"], red["priorities"]) == ("S1-01", ["Red"], ["P1"])
+    assert red["kpi"]["commentary"].endswith("Better than planned")
+    assert red["owner"] == s1.owner.display_name
+    escalation = world.kpis["escalation_s1"]
+    assert red["escalation"]["owner"] == escalation.owner.display_name
+    assert red["escalation"]["due"] == f"{escalation.due_date:%-d %B %Y}"
+    assert red["escalation"]["status"] == "Open and overdue"  # due in 2025
+    assert [e["code"] for e in content["summary"]["escalations"]] == ["S1-01", "S2-01"]  # one each in the world
+
+    Target.objects.filter(kpi=s1, for_date=datetime.date(2025, 6, 30)).update(value=Decimal("80"))
+    content = build(period, kind="draft", status_label="Draft for CMT")
+    (red,) = content["exceptions"]
+    assert red["reasons"] == ["Red two periods running"]
+    assert content["summary"]["changed"] == []  # Red before, Red now
+
+
+def test_a_worsening_council_plan_measure_is_an_exception_and_a_worsening_other_kpi_is_not(reported):
+    from decimal import Decimal
+
+    from kpis.models import Kpi, KpiReturn
+
+    period = reported["period"]
+    KpiReturn.objects.filter(kpi=reported["s1"], period=period).update(value=Decimal("77"))  # Q1 was 78
+    content = build(period, kind="draft", status_label="Draft for CMT")
+    assert [(e["code"], e["reasons"]) for e in content["exceptions"]] == [
+        ("S1-01", ["Red", "Worsening Council Plan measure"])
+    ]
+    Kpi.objects.filter(pk=reported["s1"].pk).update(is_council_plan_measure=False)
+    content = build(period, kind="draft", status_label="Draft for CMT")
+    assert [(e["code"], e["reasons"]) for e in content["exceptions"]] == [("S1-01", ["Red"])]

@@ -63,8 +63,15 @@ def test_a_priority_pdf_shows_each_of_its_kpis_value_and_rag(draft, code):
 
 
 def test_the_pack_has_a_cover_then_contents_with_each_priority_s_page_number(draft):
+    """Cover, contents, then the summary, the exceptions and the scorecard, each where the
+    contents says, and then each priority's detail on the page the contents gives."""
     text = pages(render_pack(draft))
     cover, contents = text[0], text[1]
+    for heading in ("Executive summary", "Exceptions", "Scorecard"):
+        listed = re.search(rf"{heading}[ .]*(\d+)", contents)
+        assert listed, heading
+        assert text[int(listed[1]) - 1].lstrip().startswith(heading), heading
+    scorecard = int(re.search(r"Scorecard[ .]*(\d+)", contents)[1])
     assert "Quarterly performance report" in cover
     assert draft["council"] in cover
     assert draft["period"]["label"] in cover
@@ -75,7 +82,7 @@ def test_the_pack_has_a_cover_then_contents_with_each_priority_s_page_number(dra
         listed = re.search(rf"{section['code']} {re.escape(section['title'])}[ .]*(\d+)", contents)
         assert listed, section["code"]
         first_kpi = section["kpis"][0]["code"]
-        page = next(number for number, page in enumerate(text, start=1) if number > 2 and first_kpi in page)
+        page = next(number for number, page in enumerate(text, start=1) if number > scorecard and first_kpi in page)
         assert int(listed[1]) == page
     assert 4 <= len(text) <= 10
     assert all(re.search(rf"Page {n} of {len(text)}", page) for n, page in enumerate(text, start=1))
@@ -150,3 +157,27 @@ def test_the_same_content_renders_to_the_same_bytes_with_or_without_shared_chart
 def test_an_unknown_priority_is_refused(draft):
     with pytest.raises(KeyError):
         priority_html(draft, "P9")
+
+
+def test_the_pack_opens_with_the_summary_and_the_exceptions_with_their_commentary(reported):
+    """Read from the PDF's own text: the council's RAG counts, the KPI whose RAG changed, and
+    the Red KPI's exception with its commentary, actions and escalation."""
+    from decimal import Decimal
+
+    from kpis.models import Target
+
+    Target.objects.filter(kpi=reported["s1"], for_date=reported["period"].end).update(value=Decimal("90"))
+    content = build(reported["period"], kind="draft", status_label="Draft for CMT")
+    text = pages(render_pack(content))
+    summary = next(page for page in text if page.lstrip().startswith("Executive summary"))
+    assert "4 KPIs across the Council Plan's priorities, each counted once" in summary
+    assert re.search(r"S1-01 .*Green.*Red", summary.replace("\n", " "))
+    exceptions = next(page for page in text if page.lstrip().startswith("Exceptions"))
+    flat = " ".join(exceptions.split())
+    assert "S1-01" in flat
+    assert "Red" in flat
+    assert "Better than planned" in flat  # the commentary
+    assert "Recovery plan" in flat  # the escalation's actions
+    assert "overdue" in flat
+    scorecard = next(page for page in text if page.lstrip().startswith("Scorecard"))
+    assert all(code in scorecard for code in ("S1-01", "S2-01", "CNT-01", "NODATA"))
