@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "audit",
+    "organisation",
     "planning",
     "kpis",
     "reporting",
