@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from accounts.querysets import RestrictedQuerySet, within_paths_q  # noqa: F401 - within_paths_q is shared from here
 from accounts.roles import Role
@@ -193,3 +194,58 @@ class RoleAssignment(models.Model):
             )
         if self.portfolio and self.role != Role.CABINET:
             raise ValidationError({"portfolio": "Only Cabinet members hold a portfolio."})
+
+
+class ApiTokenQuerySet(RestrictedQuerySet):
+    """Tokens belong to people, not units: a person reaches their own, and whoever may manage
+    API tokens (a performance admin, for a leaver) reaches everyone's."""
+
+    def reached_without_role(self, user, capability) -> Q:
+        return Q(user=user)
+
+    def live(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, expires__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A named, expiring token with which a tool such as Power BI reads the API as its person.
+
+    Only a SHA-256 digest of the secret is kept (``accounts.tokens``); the secret is shown to
+    its person once, when it is made. ``prefix`` is the secret's first few characters, kept
+    so people can tell their tokens apart. A token acts with its person's own scope and
+    stops working when it expires, when it is revoked, or when its person is deactivated.
+    Revoked tokens are kept (not deleted) so the list shows who revoked what, and when.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="So you can tell your tokens apart, e.g. “Power BI dashboard”.")
+    prefix = models.CharField(max_length=16, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    expires = models.DateTimeField()
+    last_used = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    #: The digest is as good as a password for anyone who could copy it back: never logged.
+    audit_exclude = frozenset({"digest", "last_used"})
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_live(self, now=None) -> bool:
+        return self.revoked_at is None and self.expires > (now or timezone.now())
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "Revoked"
+        return "Active" if self.expires > timezone.now() else "Expired"

@@ -51,6 +51,7 @@ class Capability(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     USE_ADMIN = "use_admin"
     USE_API = "use_api"
+    MANAGE_API_TOKENS = "manage_api_tokens"
     VIEW_PLANS = "view_plans"
     EDIT_PLANS = "edit_plans"
     MANAGE_COUNCIL_PLAN = "manage_council_plan"
@@ -91,7 +92,12 @@ GRANTS: tuple[Grant, ...] = (
     Grant(
         Capability.USE_ADMIN, frozenset({Role.PERFORMANCE_ADMIN}), "Open the Django admin (read-only for governed data)"
     ),
-    Grant(Capability.USE_API, None, "Use the read-only API, scoped as the pages are"),
+    Grant(Capability.USE_API, None, "Use the read-only API, scoped as the pages are, and make their own API tokens"),
+    Grant(
+        Capability.MANAGE_API_TOKENS,
+        frozenset({Role.PERFORMANCE_ADMIN}),
+        "See and revoke anyone's API tokens (for example a leaver's)",
+    ),
     Grant(
         Capability.VIEW_PLANS,
         None,

@@ -12,6 +12,12 @@ Two paths:
   With DATABASE_OWNER_URL set too, only the migration connects as the owner it names, then
   grants the role in DATABASE_URL what the app needs (ADR 0014); the app never sees it.
 
+``run.py new-council`` is the local path with a council of your own instead of the demo: its
+own embedded database (``pmf_council``, beside the demo's), and after migrating it asks for
+the council's name and its first performance admin (``manage.py new_council``; the answers
+can come from the environment, see docs/how-to/new-council.md). Later runs of
+``run.py new-council`` serve that council again; plain ``run.py`` still serves the demo.
+
 ``run.py serve`` (internal, used by the supervisor's own tests) skips set-up, migration and
 demo data, and only starts and supervises the processes.
 
@@ -43,6 +49,7 @@ DEFAULT_WEB_PORT = 8000
 PRIVATE_UMASK = 0o077
 WEB_READY_TIMEOUT = 90.0
 YES = {"1", "true", "yes", "on"}
+NEW_COUNCIL_STEP = "Starting the new council"
 EARLIER_RUN = "If an earlier `python3 run.py` is still running, stop it with Ctrl-C in its terminal."
 
 
@@ -56,9 +63,11 @@ class Plan:
     web_port: int
     env: dict[str, str]
     owner_database_url: str = ""
+    #: ``run.py new-council``: a council of your own instead of the demo.
+    new_council: bool = False
 
 
-def make_plan(environ: dict[str, str], secrets: Credentials) -> Plan:
+def make_plan(environ: dict[str, str], secrets: Credentials, *, new_council: bool = False) -> Plan:
     """What to run with. On the local path the demo is served like production over plain
     HTTP on loopback; each setting below is a default that the environment overrides."""
     env = dict(environ, PYTHONUNBUFFERED="1")
@@ -67,7 +76,9 @@ def make_plan(environ: dict[str, str], secrets: Credentials) -> Plan:
     web_port = parse_port(environ.get("PMF_PORT") or str(DEFAULT_WEB_PORT), "PMF_PORT")
     if embedded:
         env.update(
-            DATABASE_URL=postgres.database_url(POSTGRES_PORT, secrets.postgres_password),
+            DATABASE_URL=postgres.database_url(
+                POSTGRES_PORT, secrets.postgres_password, embedded_database(new_council)
+            ),
             REDIS_URL=redis.redis_url(REDIS_PORT, secrets.redis_password),
         )
         local = {
@@ -88,7 +99,13 @@ def make_plan(environ: dict[str, str], secrets: Credentials) -> Plan:
         web_port=web_port,
         env=env,
         owner_database_url=owner_database_url,
+        new_council=new_council,
     )
+
+
+def embedded_database(new_council: bool) -> str:
+    """The demo and a new council each have their own database in the embedded PostgreSQL."""
+    return postgres.NEW_COUNCIL_DATABASE if new_council else postgres.DATABASE
 
 
 def current_plan() -> Plan:
@@ -133,11 +150,11 @@ def check_not_running(pid_file: Path) -> None:
     pid_file.unlink(missing_ok=True)
 
 
-def run(*, serve_only: bool) -> int:
+def run(*, serve_only: bool, new_council: bool = False) -> int:
     state, logs = paths.state_dir(), paths.log_dir()
     keep_private(paths.VAR, state, logs)
     secrets = credentials.load(state)
-    plan = make_plan(dict(os.environ), secrets)
+    plan = make_plan(dict(os.environ), secrets, new_council=new_council)
     if plan.embedded and (os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL")):
         say("Only one of DATABASE_URL and REDIS_URL is set: using the embedded PostgreSQL and Redis.")
     pid_file = state / "run.pid"
@@ -149,7 +166,7 @@ def run(*, serve_only: bool) -> int:
     pid_file.write_text(f"{os.getpid()}\n")
     try:
         if plan.embedded:
-            start_services(supervisor, state, logs, secrets)
+            start_services(supervisor, state, logs, secrets, embedded_database(new_council))
         if not serve_only:
             prepare_database(supervisor, plan, logs)
         start_app(supervisor, plan, state, logs)
@@ -171,12 +188,22 @@ def run(*, serve_only: bool) -> int:
         say("Stopped.")
 
 
-def start_services(supervisor: Supervisor, state: Path, logs: Path, secrets: Credentials) -> None:
+def start_services(
+    supervisor: Supervisor, state: Path, logs: Path, secrets: Credentials, database: str = postgres.DATABASE
+) -> None:
     say("Starting PostgreSQL and Redis ...")
     log = logs / "postgres.log"
     layout = postgres.choose_layout(state / "postgres", outside_name="postgres")
     postgres.initialise(layout, log=log, throwaway=False, password=secrets.postgres_password)
-    postgres.start(supervisor, layout, port=POSTGRES_PORT, log=log, throwaway=False, password=secrets.postgres_password)
+    postgres.start(
+        supervisor,
+        layout,
+        port=POSTGRES_PORT,
+        log=log,
+        throwaway=False,
+        password=secrets.postgres_password,
+        database=database,
+    )
     cache = redis.choose_layout(state / "redis", outside_name="redis")
     redis.start(
         supervisor, cache, port=REDIS_PORT, log=logs / "redis.log", persistent=True, password=secrets.redis_password
@@ -184,8 +211,9 @@ def start_services(supervisor: Supervisor, state: Path, logs: Path, secrets: Cre
 
 
 def database_steps(plan: Plan) -> list[tuple[str, list[str], dict[str, str]]]:
-    """Migrate; demo data only into the embedded database; static files for production. With
-    an owner URL, the migration and the grants run as the owner, and nothing else does."""
+    """Migrate; demo data only into the embedded database, or for ``new-council`` the new
+    council's first step instead (wherever the database is); static files for production.
+    With an owner URL, the migration and the grants run as the owner, and nothing else does."""
     manage = [sys.executable, str(paths.MANAGE_PY)]
     steps = [("Updating the database (migrate)", [*manage, "migrate", "--noinput"], plan.env)]
     if plan.owner_database_url:
@@ -195,7 +223,9 @@ def database_steps(plan: Plan) -> list[tuple[str, list[str], dict[str, str]]]:
             ("Updating the database (migrate, as its owner)", steps[0][1], owner),
             (f"Granting {app_role} what the app needs", [*manage, "grant_app_role", app_role], owner),
         ]
-    if plan.embedded:
+    if plan.new_council:
+        steps.append((NEW_COUNCIL_STEP, [*manage, "new_council", "--existing-ok"], plan.env))
+    elif plan.embedded:
         steps.append(("Loading the demo council", [*manage, "demo_council"], plan.env))
     if not plan.debug and not plan.plain_static:
         steps.append(("Collecting static files", [*manage, "collectstatic", "--noinput"], plan.env))
@@ -203,10 +233,13 @@ def database_steps(plan: Plan) -> list[tuple[str, list[str], dict[str, str]]]:
 
 
 def prepare_database(supervisor: Supervisor, plan: Plan, logs: Path) -> None:
+    """Each step's output goes to the log, except the new council's: it asks its questions
+    and shows the admin's sign-in at the terminal."""
     log = logs / "manage.log"
     for title, argv, env in database_steps(plan):
         say(f"{title} ...")
-        code = supervisor.run_step(argv, env=env, cwd=paths.ROOT, log=log)
+        asks = title == NEW_COUNCIL_STEP
+        code = supervisor.run_step(argv, env=env, cwd=paths.ROOT, log=None if asks else log, keep_stdin=asks)
         if code != 0:
             raise failure_with_log(f"{title} failed (exit code {code}).", log)
 
@@ -282,7 +315,7 @@ def web_answers(port: int) -> bool:
 
 
 def announce(plan: Plan, logs: Path) -> None:
-    if plan.embedded and paths.DEMO_SIGN_INS.exists():
+    if plan.embedded and not plan.new_council and paths.DEMO_SIGN_INS.exists():
         say()
         say(paths.DEMO_SIGN_INS.read_text(encoding="utf-8").rstrip())
     say()

@@ -10,6 +10,9 @@ from .console import Fatal, complain
 USAGE = """\
 Usage:
   python3 run.py              set up (first run only) and run Performance locally
+  python3 run.py new-council  the same with a council of your own instead of the demo: asks
+                              for its name and first performance admin on the first run
+                              (docs/how-to/new-council.md)
   python3 run.py test [ARGS]  set up, then lint and test; ARGS are passed to pytest
   python3 run.py manage ARGS  a manage.py command against the running local service
                               (for example `python3 run.py manage demo_cycle`)
@@ -21,7 +24,8 @@ embedded ones.
 
 
 def parse(argv: list[str]) -> tuple[str, list[str]]:
-    """("run" | "test" | "serve" | "help", extra arguments). ``serve`` is internal: no set-up."""
+    """("run" | "new-council" | "test" | "serve" | "help", extra arguments). ``serve`` is
+    internal: no set-up."""
     if not argv:
         return "run", []
     first, rest = argv[0], argv[1:]
@@ -31,7 +35,7 @@ def parse(argv: list[str]) -> tuple[str, list[str]]:
         return "test", rest
     if first == "manage" and rest:
         return "manage", rest
-    if first in ("run", "serve") and not rest:
+    if first in ("run", "serve", "new-council") and not rest:
         return first, []
     raise Fatal(f"Unknown command: {' '.join(argv)}\n\n{USAGE}", code=2)
 
@@ -54,11 +58,11 @@ def main(argv: list[str]) -> int:
 
 
 def dispatch(command: str, extra: list[str], argv: list[str]) -> int:
-    if command in ("run", "test", "manage") and not bootstrap.already_reexecuted():
+    if command in ("run", "new-council", "test", "manage") and not bootstrap.already_reexecuted():
         bootstrap.prepare(dev=command == "test")
         bootstrap.reexec(argv)
     if command == "test":
         return testrun.run(extra)
     if command == "manage":
         return app.manage(extra)
-    return app.run(serve_only=command == "serve")
+    return app.run(serve_only=command == "serve", new_council=command == "new-council")

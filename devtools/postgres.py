@@ -29,6 +29,8 @@ from .unprivileged import RunAs
 
 SUPERUSER = "pmf"
 DATABASE = "pmf"
+#: ``run.py new-council``'s database, beside the demo's: each keeps its own data.
+NEW_COUNCIL_DATABASE = "pmf_council"
 READY_TIMEOUT = 60.0
 SOCKET_PATH_LIMIT = 100  # sun_path holds 108 bytes; leave room for "/.s.PGSQL.NNNNN".
 AUTH_METHOD = "scram-sha-256"
@@ -186,8 +188,17 @@ def is_ready(layout: Layout, port: int) -> bool:
     return result.returncode == 0
 
 
-def start(supervisor: Supervisor, layout: Layout, *, port: int, log: Path, throwaway: bool, password: str) -> Child:
-    """Start the server as a child, wait until it accepts connections, and make database ``pmf``."""
+def start(
+    supervisor: Supervisor,
+    layout: Layout,
+    *,
+    port: int,
+    log: Path,
+    throwaway: bool,
+    password: str,
+    database: str = DATABASE,
+) -> Child:
+    """Start the server as a child, wait until it accepts connections, and make ``database``."""
     if layout.run_as:
         unprivileged.hand_over(layout.data_dir, layout.run_as)
     if clear_if_stale(layout.data_dir / "postmaster.pid", "postgres"):
@@ -205,7 +216,7 @@ def start(supervisor: Supervisor, layout: Layout, *, port: int, log: Path, throw
     supervisor.wait_for(lambda: is_ready(layout, port), what="PostgreSQL", timeout=READY_TIMEOUT, log=log)
     if trusts_connections(layout.data_dir):
         require_password(layout, port, log, password)
-    ensure_database(layout, port, log, password)
+    ensure_database(layout, port, log, password, database)
     return child
 
 
@@ -251,12 +262,17 @@ def psql(layout: Layout, port: int, log: Path, script: str, *, password: str | N
         raise failure_with_log(f"psql failed on {statement!r} (exit code {result.returncode}).", log)
 
 
-def ensure_database(layout: Layout, port: int, log: Path, password: str) -> None:
-    """Create database ``pmf`` unless it exists (psql's \\gexec runs the generated statement)."""
-    script = "SELECT 'CREATE DATABASE pmf' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'pmf')\\gexec\n"
+def ensure_database(layout: Layout, port: int, log: Path, password: str, database: str = DATABASE) -> None:
+    """Create ``database`` (one of ours, a plain name) unless it exists (psql's \\gexec runs
+    the generated statement)."""
+    if database not in (DATABASE, NEW_COUNCIL_DATABASE):
+        raise ValueError(f"Not one of our databases: {database!r}")
+    # The name is one of our two constants, checked above, so formatting it in is safe.
+    script = f"SELECT 'CREATE DATABASE {database}' WHERE NOT EXISTS "  # noqa: S608
+    script += f"(SELECT FROM pg_database WHERE datname = '{database}')\\gexec\n"
     psql(layout, port, log, script, password=password)
 
 
-def database_url(port: int, password: str) -> str:
+def database_url(port: int, password: str, database: str = DATABASE) -> str:
     """The URL Django connects with: the password in it, as PostgreSQL now asks for one."""
-    return f"postgres://{SUPERUSER}:{quote(password, safe='')}@127.0.0.1:{port}/{DATABASE}"
+    return f"postgres://{SUPERUSER}:{quote(password, safe='')}@127.0.0.1:{port}/{database}"

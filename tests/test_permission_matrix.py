@@ -30,6 +30,17 @@ CIC_READERS_ONLY = {
     "directorate_lead": 404,
     "scrutiny": 403,
 }
+#: A person's API token is reached by them and by a performance admin; to anyone else it does
+#: not exist.
+TOKEN_OWNER_OR_ADMIN = dict.fromkeys(("cmt", "cabinet", "scrutiny", "directorate_lead", "service_lead"), 404)
+
+
+def _no_role_token(world):
+    """A token of the person with no role, made through the service as they would make it."""
+    from organisation.api_tokens import api_token_create
+
+    return api_token_create(by=world.people["no_role"], name="Power BI", days=30)[0]
+
 
 ROUTES = (
     Route("reporting:overview", allowed=DASHBOARD_READERS),
@@ -105,6 +116,16 @@ ROUTES = (
         out_of_scope_kwargs=lambda w: {"code": w.s2.code},
     ),
     Route("audit:event-list", allowed=ADMINS),
+    Route("api_tokens:list"),
+    Route("api_tokens:list", method="post", data={"name": "Power BI", "days": "30"}),
+    Route("api_tokens:everyone", allowed=ADMINS),
+    Route("api_tokens:revoke", kwargs=lambda w: {"pk": _no_role_token(w).pk}, by_persona=TOKEN_OWNER_OR_ADMIN),
+    Route(
+        "api_tokens:revoke",
+        kwargs=lambda w: {"pk": _no_role_token(w).pk},
+        method="post",
+        by_persona={**TOKEN_OWNER_OR_ADMIN, "no_role": 302, "performance_admin": 302},
+    ),
     Route("planning:council-plan-create", allowed=ADMINS),
     Route("planning:council-plan-edit", allowed=ADMINS, kwargs=lambda w: {"pk": w.plan.pk}),
     Route("planning:plan-node-add", allowed=ADMINS, kwargs=lambda w: {"pk": w.plan.pk}),

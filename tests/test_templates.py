@@ -56,6 +56,11 @@ def test_every_template_renders(world, clients):
     visit(admin, reverse("accounts:org-unit-detail", kwargs={"code": world.s1.code}))
     visit(admin, reverse("audit:event-list"), data={"date_from": "2025-02-01", "date_to": "2025-01-01"})
     visit(clients["no_role"], reverse("accounts:org-unit-list"), expect=403)
+    visit(clients["no_role"], reverse("api_tokens:list"), "post", {"name": "Power BI", "days": "30"})
+    visit(clients["no_role"], reverse("api_tokens:list"), "post", {"name": "", "days": "7"})
+    token = world.people["no_role"].api_tokens.get()
+    visit(admin, reverse("api_tokens:everyone"))
+    visit(admin, reverse("api_tokens:revoke", kwargs={"pk": token.pk}))
 
     plan, thread = world.plan, world.thread
     node = thread["priority"]

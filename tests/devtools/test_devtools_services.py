@@ -79,11 +79,11 @@ def test_redis_asks_for_its_password_has_no_config_or_module_and_is_not_root(tmp
         assert owner_of(child.pid) == config.stat().st_uid == layout.data_dir.stat().st_uid
 
 
-def connects(layout: postgres.Layout, port: int, password: str | None) -> bool:
+def connects(layout: postgres.Layout, port: int, password: str | None, database: str = "pmf") -> bool:
     env = postgres.client_environment()
     if password is not None:
         env["PGPASSWORD"] = password
-    argv = [layout.program("psql"), "-X", "-w", "-h", "127.0.0.1", "-p", str(port), "-U", "pmf", "-d", "pmf"]
+    argv = [layout.program("psql"), "-X", "-w", "-h", "127.0.0.1", "-p", str(port), "-U", "pmf", "-d", database]
     result = subprocess.run([*argv, "-c", "SELECT 1"], env=env, capture_output=True, check=False)
     return result.returncode == 0
 
@@ -101,6 +101,11 @@ def test_postgres_asks_every_connection_for_its_password(tmp_path, supervisor, o
     assert not connects(layout, port, "not-the-password")
     assert connects(layout, port, password)
     assert not list(layout.data_dir.parent.glob("*.pwfile"))  # initdb's password file is gone
+    # `run.py new-council` keeps its council in a database of its own, made the same way.
+    assert not connects(layout, port, password, postgres.NEW_COUNCIL_DATABASE)
+    postgres.ensure_database(layout, port, log, password, postgres.NEW_COUNCIL_DATABASE)
+    postgres.ensure_database(layout, port, log, password, postgres.NEW_COUNCIL_DATABASE)  # twice is fine
+    assert connects(layout, port, password, postgres.NEW_COUNCIL_DATABASE)
 
 
 def test_a_cluster_that_trusted_everyone_is_given_the_password(tmp_path, supervisor, outside_name):

@@ -294,6 +294,19 @@ def test_with_an_owner_url_only_the_migration_and_the_grants_connect_as_the_owne
     assert [argv[2] for _, argv, _ in app.database_steps(without)] == ["migrate", "collectstatic"]
 
 
+def test_new_council_has_its_own_database_and_starts_the_council_instead_of_the_demo():
+    demo = app.make_plan({}, SECRETS)
+    assert [argv[2] for _, argv, _ in app.database_steps(demo)] == ["migrate", "demo_council"]
+    plan = app.make_plan({}, SECRETS, new_council=True)
+    assert plan.env["DATABASE_URL"] == "postgres://pmf:pg-Pass_1@127.0.0.1:55432/pmf_council"
+    steps = app.database_steps(plan)
+    assert [argv[2:] for _, argv, _ in steps] == [["migrate", "--noinput"], ["new_council", "--existing-ok"]]
+    assert steps[1][0] == app.NEW_COUNCIL_STEP  # the step prepare_database runs at the terminal
+    environ = {"DATABASE_URL": "postgres://db/x", "REDIS_URL": "redis://c/0"}
+    production = app.make_plan(environ, SECRETS, new_council=True)
+    assert [argv[2] for _, argv, _ in app.database_steps(production)] == ["migrate", "new_council", "collectstatic"]
+
+
 def test_a_developer_asks_for_debug_explicitly():
     assert app.make_plan({"DEBUG": "1"}, SECRETS).debug
     assert app.make_plan({"PMF_DEBUG": "1"}, SECRETS).debug
@@ -310,6 +323,7 @@ def test_command_line_parsing():
     assert cli.parse([]) == ("run", [])
     assert cli.parse(["test", "-k", "foo", "-x"]) == ("test", ["-k", "foo", "-x"])
     assert cli.parse(["serve"]) == ("serve", [])
+    assert cli.parse(["new-council"]) == ("new-council", [])
     assert cli.parse(["manage", "demo_cycle"]) == ("manage", ["demo_cycle"])
     with pytest.raises(Fatal) as caught:
         cli.parse(["sevre"])
