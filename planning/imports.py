@@ -43,25 +43,44 @@ def _level(value: str) -> str:
     return value
 
 
-def _columns(*, level_required: bool) -> tuple[Column, ...]:
-    return (
-        Column("code", _code, help=f"the part's own code, unique in the plan, at most {CODE_LENGTH} characters"),
-        Column("parent_code", text, required=False, help="the code of the part it sits under; empty at the top"),
-        Column("level", _level, required=level_required, help="what the council calls this level"),
-        Column("title", text),
-        Column("description", text, required=False),
-    )
-
-
-NEW_PLAN_COLUMNS = _columns(level_required=True)
-STRUCTURE_COLUMNS = _columns(level_required=False)
-
 #: The template's example rows: one of each level, each under the one before.
 EXAMPLE_ROWS = (
     ("P1", "", "Priority", "A fair and growing local economy", "What we will do for the economy."),
     ("P1.O1", "P1", "Outcome", "More residents in good, secure work", ""),
     ("P1.O1.M1", "P1.O1", "Marker of success", "The employment rate matches the England average", ""),
 )
+
+
+def _columns(*, level_required: bool) -> tuple[Column, ...]:
+    code, parent_code, level, title, description = EXAMPLE_ROWS[1]
+    return (
+        Column(
+            "code",
+            _code,
+            help=f"the part's own code, unique in the plan, at most {CODE_LENGTH} characters",
+            example=code,
+        ),
+        Column(
+            "parent_code",
+            text,
+            required=False,
+            help="the code of the part it sits under, on any row; empty at the top",
+            example=parent_code,
+        ),
+        Column(
+            "level",
+            _level,
+            required=level_required,
+            help="what the council calls this level; the same on every row at its depth",
+            example=level,
+        ),
+        Column("title", text, example=title),
+        Column("description", text, required=False, example=description),
+    )
+
+
+NEW_PLAN_COLUMNS = _columns(level_required=True)
+STRUCTURE_COLUMNS = _columns(level_required=False)
 
 
 def new_plan_template_csv() -> str:
