@@ -187,7 +187,7 @@ def _check_tree(rows: list[dict], context: dict) -> list[RowProblem]:
             message = f"This plan has only {limit} levels" if plan else f"A Council Plan has at most {limit} levels"
             problems.append(RowProblem(row["_row"], "parent_code", message))
             continue
-        problem = _level_problem(row, depth, plan, names, by_code, existing)
+        problem = _level_problem(row, depth, plan, names, by_code)
         if problem:
             problems.append(RowProblem(row["_row"], "level", problem))
     if plan is None:
@@ -197,7 +197,7 @@ def _check_tree(rows: list[dict], context: dict) -> list[RowProblem]:
     return problems
 
 
-def _level_problem(row, depth, plan, names, by_code, existing) -> str | None:
+def _level_problem(row: dict, depth: int, plan: CouncilPlan | None, names: dict, by_code: dict) -> str | None:
     """A row's level name against its depth: the plan's own names, or (a new plan) the name the
     first row at that depth gave."""
     level = row.get("level")
