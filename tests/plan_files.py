@@ -109,3 +109,27 @@ def plan_xlsx(rows: list[dict] | None = None) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def command_args(path, username: str, **details) -> list[str]:
+    """``call_command(*command_args(...))`` for ``import_council_plan`` with ``DETAILS``
+    (or the details given instead)."""
+    values = {**DETAILS, **details}
+    return [
+        "import_council_plan",
+        str(path),
+        "--as",
+        username,
+        "--title",
+        values["title"],
+        "--start",
+        values["start_date"],
+        "--end",
+        values["end_date"],
+        "--vision",
+        values["vision"],
+        "--vision-label",
+        values["vision_label"],
+        "--description",
+        values["description"],
+    ]

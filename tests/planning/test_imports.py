@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from planning.models import MAX_LEVELS, CouncilPlan, PlanNode
-from tests.plan_files import DETAILS, plan_csv, plan_rows, plan_xlsx
+from tests.plan_files import DETAILS, command_args, plan_csv, plan_rows, plan_xlsx
 
 URL = "planning:council-plan-import-new"
 
@@ -146,65 +146,30 @@ def test_the_template_has_example_rows_that_import(world, clients):
 
 
 def test_the_command_imports_a_plan_and_refuses_a_bad_one(world, tmp_path):
+    admin = world.people["performance_admin"].username
     good = tmp_path / "plan.xlsx"
     good.write_bytes(plan_xlsx())
-    call_command(
-        "import_council_plan",
-        str(good),
-        "--as",
-        world.people["performance_admin"].username,
-        "--title",
-        "Borough Plan 2026-30",
-        "--start",
-        "2026-04-01",
-        "--end",
-        "2030-03-31",
-        "--vision",
-        "A place to be proud of.",
-    )
+    call_command(*command_args(good, admin, title="Borough Plan 2026-30", start_date="2026-04-01"))
     plan = CouncilPlan.objects.get(title="Borough Plan 2026-30")
     assert plan.nodes.count() == 85
     assert plan.level_names == ["Priority", "Outcome", "Marker of success"]
+    assert plan.start_date == datetime.date(2026, 4, 1)
 
     bad = tmp_path / "bad.csv"
     bad.write_bytes(plan_csv([row("A", "", "Priority"), row("B", "Z", "Outcome")]))
     with pytest.raises(CommandError, match="Nothing was imported"):
-        call_command(
-            "import_council_plan",
-            str(bad),
-            "--as",
-            world.people["performance_admin"].username,
-            "--title",
-            "Another plan",
-            "--start",
-            "2026-04-01",
-            "--end",
-            "2030-03-31",
-            "--vision",
-            "v",
-        )
+        call_command(*command_args(bad, admin, title="Another plan"))
     assert not CouncilPlan.objects.filter(title="Another plan").exists()
+    with pytest.raises(CommandError, match="the plan's details"):
+        call_command(*command_args(good, admin, title="Borough Plan 2026-30"))  # the title is taken
 
 
 def test_the_command_refuses_someone_who_may_not_manage_council_plans(world, tmp_path):
     good = tmp_path / "plan.xlsx"
     good.write_bytes(plan_xlsx())
     with pytest.raises(CommandError, match="Not allowed: manage_council_plan"):
-        call_command(
-            "import_council_plan",
-            str(good),
-            "--as",
-            world.people["cmt"].username,
-            "--title",
-            "Borough Plan 2026-30",
-            "--start",
-            "2026-04-01",
-            "--end",
-            "2030-03-31",
-            "--vision",
-            "v",
-        )
-    assert not CouncilPlan.objects.filter(title="Borough Plan 2026-30").exists()
+        call_command(*command_args(good, world.people["cmt"].username))
+    assert not CouncilPlan.objects.filter(title=DETAILS["title"]).exists()
 
 
 def test_every_council_plan_import_column_is_documented():
