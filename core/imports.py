@@ -115,6 +115,12 @@ class ImportKind:
     capability: Capability = Capability.MANAGE_KPIS  # who may apply it
     #: Errors the services raise when a row checked a moment ago is refused on applying it.
     refusals: tuple[type[Exception], ...] = (ValidationError,)
+    #: The check of the rows together, after each has passed its own: a tree's parents (on any
+    #: row), circles, depths. Gets the rows that passed and the context, which holds the file's
+    #: header as ``columns``; returns the problems, each on its row.
+    check_rows: Callable[[list[dict], dict], list[RowProblem]] | None = None
+    #: What a row with the key of an earlier row is told (``first``: that row; the row's cells).
+    repeat_message: str = "Repeats row {first}"
 
     def template_csv(self) -> str:
         lines = [",".join(column.name for column in self.columns)]
@@ -136,6 +142,7 @@ def check_file(kind: ImportKind, uploaded) -> Checked:
     if result.problems:
         return result
     context = kind.context()
+    context["columns"] = header
     seen: dict[tuple, int] = {}
     for number, raw in enumerate(raw_rows, start=2):
         cells = {name: (raw.get(name) or "").strip() for name in header}
@@ -165,7 +172,8 @@ def check_file(kind: ImportKind, uploaded) -> Checked:
             continue
         key = kind.key(row)
         if key in seen:
-            result.problems.append(RowProblem(number, kind.columns[0].name, f"Repeats row {seen[key]}"))
+            message = kind.repeat_message.format(first=seen[key], **row)
+            result.problems.append(RowProblem(number, kind.columns[0].name, message))
             continue
         seen[key] = number
         problem = kind.check_row(row, context)
@@ -174,6 +182,9 @@ def check_file(kind: ImportKind, uploaded) -> Checked:
             result.problems.append(RowProblem(number, column, message))
             continue
         result.rows.append(row)
+    if kind.check_rows is not None:
+        result.problems.extend(kind.check_rows(result.rows, context))
+        result.problems.sort(key=lambda problem: problem.row)  # stable: a row's problems stay in order
     return result
 
 

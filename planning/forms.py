@@ -58,6 +58,33 @@ class CouncilPlanForm(ServiceErrorsMixin, forms.ModelForm):
         return values
 
 
+class CouncilPlanImportForm(ServiceErrorsMixin, forms.ModelForm):
+    """A new plan's details, with the file of its tree. Its levels come from the file, so the
+    model's rules on levels are checked with the file's rows (``planning.imports``), not here.
+    The command ``import_council_plan`` fills in the same form from its options."""
+
+    file = forms.FileField(
+        label="The plan's tree: a CSV or Excel file",
+        help_text="One row per part of the plan, with the columns code, parent_code, level, title and description.",
+    )
+
+    class Meta:
+        model = CouncilPlan
+        fields = ["title", "start_date", "end_date", "vision_label", "vision", "description"]
+        widgets = CouncilPlanForm.Meta.widgets
+        labels = CouncilPlanForm.Meta.labels
+
+    def add_error(self, field, error):
+        if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            error.error_dict.pop("level_names", None)
+            if not error.error_dict:
+                return None
+        return super().add_error(field, error)
+
+    def details(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
 class PlanNodeForm(ServiceErrorsMixin, forms.ModelForm):
     class Meta:
         model = PlanNode

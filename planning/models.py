@@ -18,6 +18,8 @@ from django.utils import timezone
 from accounts.querysets import RestrictedQuerySet
 
 MIN_LEVELS = 3
+#: Deeper than this, a tree stops being a plan people can read on a page.
+MAX_LEVELS = 6
 
 
 class CouncilPlanQuerySet(RestrictedQuerySet):
@@ -63,6 +65,8 @@ class CouncilPlan(models.Model):
         names = [name.strip() for name in (self.level_names or [])]
         if len(names) < MIN_LEVELS:
             raise ValidationError({"level_names": f"Give at least {MIN_LEVELS} level names, from the top down."})
+        if len(names) > MAX_LEVELS:
+            raise ValidationError({"level_names": f"A Council Plan has at most {MAX_LEVELS} levels."})
         if any(not name for name in names) or len({n.lower() for n in names}) != len(names):
             raise ValidationError({"level_names": "Each level needs its own, different name."})
 

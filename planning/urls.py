@@ -7,6 +7,12 @@ app_name = "planning"
 urlpatterns = [
     path("council-plans/", council_plans.council_plan_list, name="council-plan-list"),
     path("council-plans/new/", council_plans.council_plan_create_view, name="council-plan-create"),
+    path("council-plans/import/", council_plans.council_plan_import_new, name="council-plan-import-new"),
+    path(
+        "council-plans/import/template.csv",
+        council_plans.council_plan_import_template,
+        name="council-plan-import-template",
+    ),
     path("council-plans/<int:pk>/", council_plans.council_plan_detail, name="council-plan-detail"),
     path("council-plans/<int:pk>/edit/", council_plans.council_plan_edit, name="council-plan-edit"),
     path("council-plans/<int:pk>/nodes/new/", council_plans.plan_node_add, name="plan-node-add"),

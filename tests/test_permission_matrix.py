@@ -149,6 +149,8 @@ ROUTES = (
     ),
     Route("planning:council-plan-export", allowed=ADMINS, kwargs=lambda w: {"pk": w.plan.pk, "fmt": "csv"}),
     Route("planning:council-plan-import", allowed=ADMINS, kwargs=lambda w: {"pk": w.plan.pk}),
+    Route("planning:council-plan-import-new", allowed=ADMINS),
+    Route("planning:council-plan-import-template", allowed=ADMINS),
     Route("planning:plan-list", allowed=STAFF),
     Route("planning:plan-create", allowed=PLAN_EDITORS),
     Route("planning:plan-detail", allowed=STAFF, kwargs=lambda w: {"pk": w.thread["plans"]["S2"].pk}),

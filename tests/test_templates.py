@@ -70,6 +70,7 @@ def test_every_template_renders(world, clients):
     visit(admin, reverse("planning:plan-node-edit", kwargs={"pk": plan.pk, "node_pk": node.pk}))
     visit(admin, reverse("planning:plan-node-retire", kwargs={"pk": plan.pk, "node_pk": node.pk}))
     visit(admin, reverse("planning:council-plan-import", kwargs={"pk": plan.pk}))
+    visit(admin, reverse("planning:council-plan-import-new"), "post", {"title": ""})
     s1_plan, objective = thread["plans"]["S1"], thread["s1_objective"]
     lead = clients["service_lead"]
     visit(lead, reverse("planning:plan-list"))

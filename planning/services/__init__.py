@@ -4,6 +4,7 @@ from planning.services.cic import cic_note_add, cic_objective_create, cic_object
 from planning.services.council_plans import (
     CouncilPlanReadOnly,
     council_plan_create,
+    council_plan_create_with_tree,
     council_plan_import,
     council_plan_update,
     plan_node_create,
@@ -27,6 +28,7 @@ __all__ = [
     "cic_objective_create",
     "cic_objective_update",
     "council_plan_create",
+    "council_plan_create_with_tree",
     "council_plan_import",
     "council_plan_update",
     "objective_create",

@@ -172,20 +172,62 @@ def plan_node_retire(*, by, node: PlanNode, on: datetime.date | None = None) -> 
 
 
 @transaction.atomic
-def council_plan_import(*, by, plan: CouncilPlan, checked) -> tuple[int, int]:
-    """Apply a checked import (``planning.tabular.check_structure_import``): all of it or none.
+def council_plan_create_with_tree(
+    *,
+    by,
+    level_names: list[str],
+    nodes: list[dict],
+    title: str,
+    start_date,
+    end_date,
+    vision: str,
+    vision_label: str = "Vision",
+    description: str = "",
+) -> CouncilPlan:
+    """A new Council Plan with its whole tree (``planning.imports.new_plan_import``): all of it
+    or none. ``nodes`` (code, parent_code, title, description) come parents first; siblings keep
+    their order. A plan whose period has ended can be loaded this way as a record of the past,
+    as the demo loads its 2022-25 plan; it cannot be edited afterwards."""
+    plan = council_plan_create(
+        by=by,
+        title=title,
+        start_date=start_date,
+        end_date=end_date,
+        vision=vision,
+        vision_label=vision_label,
+        level_names=level_names,
+        description=description,
+    )
+    _add_nodes(by=by, plan=plan, nodes=nodes, existing={}, allow_read_only=True)
+    return plan
+
+
+def _add_nodes(*, by, plan: CouncilPlan, nodes: list[dict], existing: dict, allow_read_only: bool = False) -> None:
+    by_code = dict(existing)
+    for row in nodes:
+        parent = by_code[row["parent_code"]] if row["parent_code"] else None
+        by_code[row["code"]] = plan_node_create(
+            by=by,
+            plan=plan,
+            code=row["code"],
+            title=row["title"],
+            description=row["description"],
+            parent=parent,
+            allow_read_only=allow_read_only,
+        )
+
+
+@transaction.atomic
+def council_plan_import(*, by, plan: CouncilPlan, nodes: list[dict], changes: dict[str, dict]) -> tuple[int, int]:
+    """More of an existing plan's tree (``planning.imports.structure_import``): all of it or none.
+    ``nodes`` (code, parent_code, title, description) are added, parents first; ``changes``
+    maps an existing code to its new title and description.
 
     Returns (nodes added, nodes changed)."""
     require(by, Capability.MANAGE_COUNCIL_PLAN)
     _refuse_if_read_only(plan)
-    if checked.problems:
-        raise ValidationError("The file has problems; nothing was imported.")
-    by_code = {node.code: node for node in plan.nodes.all()}
-    for row in checked.creates:
-        parent = by_code[row["parent_code"]] if row["parent_code"] else None
-        by_code[row["code"]] = plan_node_create(
-            by=by, plan=plan, code=row["code"], title=row["title"], description=row["description"], parent=parent
-        )
-    for node, changes in checked.updates:
-        plan_node_update(by=by, node=node, **changes)
-    return len(checked.creates), len(checked.updates)
+    existing = {node.code: node for node in plan.nodes.all()}
+    _add_nodes(by=by, plan=plan, nodes=nodes, existing=existing)
+    for code, fields in changes.items():
+        plan_node_update(by=by, node=existing[code], **fields)
+    return len(nodes), len(changes)

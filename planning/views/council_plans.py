@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -13,21 +14,22 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import requires
 from accounts.policy import Capability, has_capability
 from core.forms import ImportForm
-from core.tabular import download
+from core.imports import ImportRefused, apply_import, check_file
+from core.tabular import RowProblem, download
 from core.views import redirect_after_save, render_page, submit
-from planning.forms import CouncilPlanForm, PlanNodeForm
+from planning.forms import CouncilPlanForm, CouncilPlanImportForm, PlanNodeForm
+from planning.imports import new_plan_import, new_plan_template_csv, structure_import, summary
 from planning.models import CouncilPlan, PlanNode
 from planning.selectors import council_plan_tree
 from planning.services import (
     council_plan_create,
-    council_plan_import,
     council_plan_update,
     plan_node_create,
     plan_node_move,
     plan_node_retire,
     plan_node_update,
 )
-from planning.tabular import COLUMNS, check_structure_import, structure_rows
+from planning.tabular import COLUMNS, structure_rows
 
 
 @requires(Capability.VIEW_COUNCIL_PLAN)
@@ -167,6 +169,18 @@ def council_plan_export(request, pk: int, fmt: str):
     return download(fmt, slugify(plan.title) or "council-plan", COLUMNS, structure_rows(plan))
 
 
+def _check_and_apply(request, kind, uploaded):
+    """Check the whole file, and apply it only if every row passed; the checked rows and any
+    problems come back for the row-by-row report."""
+    checked = check_file(kind, uploaded)
+    if not checked.problems:
+        try:
+            apply_import(by=request.user, kind=kind, checked=checked)
+        except ImportRefused as refused:
+            checked.problems.append(RowProblem(1, "", str(refused)))
+    return checked
+
+
 @requires(Capability.MANAGE_COUNCIL_PLAN)
 def council_plan_import_view(request, pk: int):
     plan = _plan(request, pk)
@@ -175,12 +189,41 @@ def council_plan_import_view(request, pk: int):
     form = ImportForm(request.POST or None, request.FILES or None)
     checked = None
     if request.method == "POST" and form.is_valid():
-        checked = check_structure_import(plan, form.cleaned_data["file"])
+        checked = _check_and_apply(request, structure_import(plan), form.cleaned_data["file"])
         if not checked.problems:
-            added, changed = council_plan_import(by=request.user, plan=plan, checked=checked)
+            added, changed = summary(checked.rows)
             messages.success(request, f"Imported: {added} node{'s' if added != 1 else ''} added, {changed} changed.")
             return redirect("planning:council-plan-detail", pk=plan.pk)
     status = 400 if checked and checked.problems else 200
     return render(
         request, "planning/council_plan_import.html", {"form": form, "plan": plan, "checked": checked}, status=status
     )
+
+
+@requires(Capability.MANAGE_COUNCIL_PLAN)
+def council_plan_import_new(request):
+    """A whole Council Plan from one spreadsheet: the plan's details on the form, its levels
+    and tree in the file."""
+    form = CouncilPlanImportForm(request.POST or None, request.FILES or None)
+    checked = None
+    if request.method == "POST" and form.is_valid():
+        checked = _check_and_apply(request, new_plan_import(form.details()), form.cleaned_data["file"])
+        if not checked.problems:
+            plan = CouncilPlan.objects.get(title=form.cleaned_data["title"])
+            counts = dict(plan.nodes.values_list("depth").annotate(count=Count("pk")))
+            parts = ", ".join(f"{counts.get(depth, 0)} {name}" for depth, name in enumerate(plan.level_names))
+            messages.success(request, f"{plan} imported: {parts}.")
+            return redirect("planning:council-plan-detail", pk=plan.pk)
+    return render(
+        request,
+        "planning/council_plan_import_new.html",
+        {"form": form, "checked": checked},
+        status=400 if checked and checked.problems else 200,
+    )
+
+
+@requires(Capability.MANAGE_COUNCIL_PLAN)
+def council_plan_import_template(request):
+    response = HttpResponse(new_plan_template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="council-plan-template.csv"'
+    return response

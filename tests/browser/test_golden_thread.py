@@ -116,3 +116,41 @@ def test_gaps_and_plan_on_a_page_pass_axe(demo, checked):
     checked.goto(f"/council-plans/{objective.council_plan_node.plan_id}/")
     checked.page.get_by_role("link", name=re.compile("^Edit")).first.click()
     checked.check()
+
+
+def test_a_council_plan_is_imported_from_a_spreadsheet(demo, checked):
+    """The performance admin imports a whole plan: a bad file is refused with the row-by-row
+    report (axe on the report), the realistic file makes the plan with the council's levels."""
+    from planning.models import CouncilPlan
+    from tests.plan_files import DETAILS, plan_rows, plan_xlsx
+
+    page = checked.page
+    checked.sign_in("imogen.hart")
+    checked.goto("/council-plans/")
+    page.get_by_role("link", name="Import a Council Plan from a spreadsheet").click()
+    checked.check()
+
+    page.get_by_label("Title").fill("Borough Plan 2026-30")
+    page.get_by_label("Start date").fill("2026-04-01")
+    page.get_by_label("End date").fill("2030-03-31")
+    page.get_by_label("Vision or aim").fill(DETAILS["vision"])
+    bad = plan_rows()
+    bad[1] = {**bad[1], "parent_code": "NOPE"}
+    upload = page.get_by_label("The plan's tree: a CSV or Excel file")
+    upload.set_input_files(
+        files=[{"name": "plan.xlsx", "mimeType": "application/octet-stream", "buffer": plan_xlsx(bad)}]
+    )
+    page.get_by_role("button", name="Check and import").click()
+    expect(page.get_by_role("heading", name=re.compile("^Nothing was imported"))).to_be_visible()
+    expect(page.get_by_text("No part has the code NOPE in the file")).to_be_visible()
+    checked.check()
+    assert not CouncilPlan.objects.filter(title="Borough Plan 2026-30").exists()
+
+    expect(page.get_by_label("Title")).to_have_value("Borough Plan 2026-30")
+    upload.set_input_files(files=[{"name": "plan.xlsx", "mimeType": "application/octet-stream", "buffer": plan_xlsx()}])
+    page.get_by_role("button", name="Check and import").click()
+    expect(
+        page.get_by_text("Borough Plan 2026-30 imported: 5 Priority, 20 Outcome, 60 Marker of success.")
+    ).to_be_visible()
+    checked.check()
+    assert CouncilPlan.objects.get(title="Borough Plan 2026-30").nodes.count() == 85

@@ -31,6 +31,13 @@ def test_plan_needs_at_least_three_named_levels(db):
     assert not CouncilPlan.objects.exists()
 
 
+def test_plan_has_at_most_six_levels(db):
+    with pytest.raises(ValidationError) as error:
+        make_plan(level_names=[f"Level {n}" for n in range(1, 8)])
+    assert "at most 6 levels" in str(error.value.message_dict["level_names"])
+    assert make_plan(level_names=[f"Level {n}" for n in range(1, 7)]).level_names[-1] == "Level 6"
+
+
 def test_level_names_must_differ(db):
     with pytest.raises(ValidationError):
         make_plan(level_names=["Priority", "priority", "Outcome"])
