@@ -305,6 +305,8 @@ class SpcPoint:
     label: str
     value: Decimal
     when: datetime.date | None = None
+    #: The target that judged it, for the chart's target line; the rules do not read it.
+    target: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -376,6 +378,8 @@ class SpcResult:
     variation_signals: tuple[Signal, ...] = ()
     assurance: Assurance | None = None
     minimum: int = MINIMUM_POINTS
+    #: Why SPC does not apply to these figures at all (a year-to-date figure), when it does not.
+    not_applicable: str = ""
 
     @property
     def latest(self) -> Segment | None:
@@ -414,8 +418,21 @@ class SpcResult:
         return f"{self.assurance.label}: {self.assurance.meaning}" if self.assurance else ""
 
     @property
+    def provisional_text(self) -> str:
+        """A caveat when the latest limits rest on fewer points than MDC recommends."""
+        latest = self.latest
+        if latest is None or not latest.provisional:
+            return ""
+        return (
+            f"The process limits rest on {latest.size} figures, fewer than the {RECOMMENDED_POINTS} Making Data "
+            "Count recommends, so treat them as provisional."
+        )
+
+    @property
     def shortfall_text(self) -> str:
         """Why there are no limits, when there are none."""
+        if self.not_applicable:
+            return self.not_applicable
         latest = self.latest
         if latest is None or latest.has_limits:
             return ""
