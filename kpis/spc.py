@@ -122,7 +122,7 @@ class Signal:
             return f"{n} points in a row {'above' if above else 'below'} the mean"
         if self.rule == Rule.TREND:
             return f"{n} points in a row {'rising' if above else 'falling'}"
-        return f"{n} of 3 points close to the {'upper' if above else 'lower'} process limit"
+        return f"{n} of 3 points in a row close to the {'upper' if above else 'lower'} process limit"
 
 
 def beyond_limits(values: Sequence[Fraction], lower: Fraction, upper: Fraction, offset: int = 0) -> list[Signal]:
@@ -167,24 +167,15 @@ def trends(values: Sequence[Fraction], length: int = TREND_LENGTH, offset: int =
 
 def two_of_three(values: Sequence[Fraction], centre: Fraction, upper: Fraction, offset: int = 0) -> list[Signal]:
     """Two or three of any three points in a row strictly beyond two sigma on the same side (a
-    point beyond the process limit counts). The points beyond two sigma are marked, not the third."""
+    point beyond the process limit counts): a signal for each such three, marking the points
+    beyond two sigma, not the third."""
     low_line, high_line = two_sigma_lines(centre, upper)
     signals: list[Signal] = []
     for side, beyond in ((Side.HIGH, lambda v: v > high_line), (Side.LOW, lambda v: v < low_line)):
-        marked: set[int] = set()
         for start in range(max(0, len(values) - 2)):
-            window = [start + k for k in range(3) if beyond(values[start + k])]
+            window = tuple(offset + start + k for k in range(3) if beyond(values[start + k]))
             if len(window) >= 2:
-                marked.update(window)
-        if marked:
-            # Neighbouring windows that share points are one signal.
-            group: list[int] = []
-            for i in sorted(marked):
-                if group and i - group[-1] > 2:
-                    signals.append(Signal(Rule.TWO_OF_THREE, side, tuple(offset + j for j in group)))
-                    group = []
-                group.append(i)
-            signals.append(Signal(Rule.TWO_OF_THREE, side, tuple(offset + j for j in group)))
+                signals.append(Signal(Rule.TWO_OF_THREE, side, window))
     return signals
 
 

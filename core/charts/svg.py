@@ -10,7 +10,7 @@ import io
 import math
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.charts.axes import (
     Categories,
@@ -206,13 +206,13 @@ def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> Non
     matplotlib axes (their ticks are five artists each, copied from a template, and were four
     fifths of the drawing time), each kind of rule one path however many pieces it has, and each
     line's markers one path rather than an SVG ``<use>`` per point."""
-    frame = _Frame.draw(figure, chart, value_axis(chart), width_px, height_px)
     series = [(ACTUAL, [point.actual for point in chart.points])]
     if chart.has_targets:
         series.append((TARGET, [point.target for point in chart.points]))
+    frame = _Frame.draw(figure, chart, value_axis(chart), width_px, height_px, [style for style, _ in series])
     for style, values in series:
         _series(figure, style, frame.xs, [math.nan if value is None else frame.y(value) for value in values])
-    frame.finish(figure, [style for style, _ in series])
+    frame.finish(figure)
 
 
 @dataclass(frozen=True)
@@ -226,12 +226,16 @@ class _Frame:
     scale: _Scale
     along: Categories
     xs: list[float]
+    legend: list[list[SeriesStyle]]
 
     @classmethod
-    def draw(cls, figure, chart: TrendChart, axis, width_px: int, height_px: int) -> _Frame:
-        """Gridlines, axis lines, the rules between years and the value labels."""
+    def draw(cls, figure, chart: TrendChart, axis, width_px: int, height_px: int, legend: list[SeriesStyle]) -> _Frame:
+        """Gridlines, axis lines, the rules between years and the value labels, under room for
+        the legend's rows."""
         along = categories(chart)
         layout = _Layout.work_out(along, axis.labels, width_px, height_px)
+        rows = _legend_rows(legend, layout)
+        layout = replace(layout, top_px=layout.top_px + LINE_PX * (len(rows) - 1))
         scale = _Scale(layout, len(chart.points), float(axis.low), float(axis.high))
         left, bottom, width, height = layout.rect()
         px_x, px_y = 1 / width_px, 1 / height_px
@@ -248,12 +252,12 @@ class _Frame:
         _rules(figure, [axis_lines, *year_rules], color=AXIS_COLOUR, linewidth=0.8)
         for tick, label in zip(axis.ticks, axis.labels, strict=True):
             _write(figure, left - LABEL_GAP_PX * px_x, scale.y(float(tick)), label, ha="right", va="center")
-        return cls(chart, layout, scale, along, [scale.x(position) for position in positions(chart)])
+        return cls(chart, layout, scale, along, [scale.x(position) for position in positions(chart)], rows)
 
     def y(self, value) -> float:
         return self.scale.y(float(value))
 
-    def finish(self, figure, legend: list[SeriesStyle]) -> None:
+    def finish(self, figure) -> None:
         """The periods under the points, the axis titles and the legend."""
         layout, along, xs = self.layout, self.along, self.xs
         left, bottom, width, height = layout.rect()
@@ -275,16 +279,33 @@ class _Frame:
         _write(figure, left + width / 2, EDGE_PX / 2 * px_y, along.title, ha="center", va="bottom")
 
         # The legend, above the plot from its left edge: a stretch of each line with its marker,
-        # running on to a second row when the first is full.
-        x_px, y = layout.left_px, 1 - (EDGE_PX / 2 + LINE_PX / 2) * px_y
-        for style in legend:
-            entry_px = LEGEND_SAMPLE_PX + LABEL_GAP_PX + _width_px(style.name)
-            if x_px > layout.left_px and x_px + entry_px > layout.width_px - EDGE_PX:
-                x_px, y = layout.left_px, y - LINE_PX * px_y
-            sample = [x_px * px_x, (x_px + LEGEND_SAMPLE_PX / 2) * px_x, (x_px + LEGEND_SAMPLE_PX) * px_x]
-            _series(figure, style, sample, [y] * 3, markers_at=[1])
-            _write(figure, (x_px + LEGEND_SAMPLE_PX + LABEL_GAP_PX) * px_x, y, style.name, ha="left", va="center")
-            x_px += entry_px + LEGEND_SPACE_PX
+        # in as many rows as it needs.
+        y = 1 - (EDGE_PX / 2 + LINE_PX / 2) * px_y
+        for row in self.legend:
+            x_px = layout.left_px
+            for style in row:
+                sample = [x_px * px_x, (x_px + LEGEND_SAMPLE_PX / 2) * px_x, (x_px + LEGEND_SAMPLE_PX) * px_x]
+                _series(figure, style, sample, [y] * 3, markers_at=[1])
+                _write(figure, (x_px + LEGEND_SAMPLE_PX + LABEL_GAP_PX) * px_x, y, style.name, ha="left", va="center")
+                x_px += _legend_entry_px(style) + LEGEND_SPACE_PX
+            y -= LINE_PX * px_y
+
+
+def _legend_entry_px(style: SeriesStyle) -> float:
+    return LEGEND_SAMPLE_PX + LABEL_GAP_PX + _width_px(style.name)
+
+
+def _legend_rows(legend: list[SeriesStyle], layout: _Layout) -> list[list[SeriesStyle]]:
+    """The legend's entries in rows, each as many as fit from the plot's left edge to the figure's."""
+    rows: list[list[SeriesStyle]] = [[]]
+    x_px = layout.left_px
+    for style in legend:
+        if rows[-1] and x_px + _legend_entry_px(style) > layout.width_px - EDGE_PX:
+            rows.append([])
+            x_px = layout.left_px
+        rows[-1].append(style)
+        x_px += _legend_entry_px(style) + LEGEND_SPACE_PX
+    return rows
 
 
 def _rules(figure, pieces: list[tuple[list[float], list[float]]], **style) -> None:

@@ -92,7 +92,14 @@ def xmr_data_uri(chart: XmrChart, width_px: int = 640, height_px: int = 360) -> 
 
 def _draw_xmr(figure, chart: XmrChart, axis, width_px: int, height_px: int) -> None:
     trend = chart.trend
-    frame = _Frame.draw(figure, trend, axis, width_px, height_px)
+    tones = [tone for tone in SPECIAL if any(marked == tone for _, marked in chart.marked)]
+    legend = [VALUE, MEAN]
+    if chart.has_limits:
+        legend.append(LIMITS)
+    if trend.has_targets:
+        legend.append(XMR_TARGET)
+    legend += [SPECIAL[tone] for tone in tones]
+    frame = _Frame.draw(figure, trend, axis, width_px, height_px, legend)
     xs = frame.xs
     half = (xs[1] - xs[0]) / 2 if len(xs) > 1 else 0.02
 
@@ -107,18 +114,12 @@ def _draw_xmr(figure, chart: XmrChart, axis, width_px: int, height_px: int) -> N
     ]
     _rules(figure, limits, **_line_style(LIMITS))
     _rules(figure, [across(segment, segment.mean) for segment in chart.segments], **_line_style(MEAN))
-    legend = [VALUE, MEAN]
-    if limits:
-        legend.append(LIMITS)
     if trend.has_targets:
         targets = [math.nan if point.target is None else frame.y(point.target) for point in trend.points]
         _series(figure, XMR_TARGET, xs, targets)
-        legend.append(XMR_TARGET)
     values = [math.nan if point.actual is None else frame.y(point.actual) for point in trend.points]
     _series(figure, VALUE, xs, values)
-    for tone, style in SPECIAL.items():
+    for tone in tones:
         places = [place for place, marked in chart.marked if marked == tone]
-        if places:
-            _series(figure, style, xs, values, markers_at=places)
-            legend.append(style)
-    frame.finish(figure, legend)
+        _series(figure, SPECIAL[tone], xs, values, markers_at=places)
+    frame.finish(figure)

@@ -112,7 +112,8 @@ def test_a_published_style_example_a_shift_down_is_concerning_when_higher_is_bet
     }
     assert result.variation == Variation.CONCERNING_LOW
     assert result.variation_text == (
-        "Special cause: concerning — 8 points in a row below the mean; 2 of 3 points close to the lower process limit"
+        "Special cause: concerning — 8 points in a row below the mean; "
+        "2 of 3 points in a row close to the lower process limit"
     )
     # The target of 85 lies between the limits.
     assert result.assurance == Assurance.HIT_AND_MISS
