@@ -92,6 +92,29 @@ def test_two_of_three_beyond_two_sigma_on_one_side():
     assert two_of_three([F("14.66"), F("14.66"), F(12)], F(12), F("15.99")) == []
 
 
+#: The series NHS-R's "plot the dots" documents for reproducing the Making Data Count Excel tool
+#: (its "Deviations from Excel defaults", with outliers not screened, as the Excel tool does
+#: not): one spike of 10 among 1s and 2s.
+EXCEL_EXAMPLE = (1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1)
+
+
+def test_the_making_data_count_excel_example_worked_by_hand():
+    result = analyse(series(*EXCEL_EXAMPLE), polarity=Polarity.HIGHER_IS_BETTER)
+    latest = result.latest
+    # sum: 1+2+1+2+10 = 16, then seven 1s and six 2s = 19; 35 over 18 points.
+    assert latest.mean == F(35, 18)
+    # moving ranges: 1, 1, 1, 8, 9, then twelve 1s: 32 over 17. The spike's own moving ranges
+    # stay in (MDC does not screen them), which widens the limits.
+    assert latest.average_moving_range == F(32, 17)
+    # 35/18 ∓ 2.66 × 32/17 = 1.944 ∓ 5.007: −3.063 and 6.952
+    assert round(float(latest.lower), 3) == -3.063
+    assert round(float(latest.upper), 3) == 6.952
+    # Only the spike is a special cause: the rest alternate either side of the mean.
+    assert [(s.rule, s.side, s.points) for s in latest.signals] == [(Rule.BEYOND_LIMIT, Side.HIGH, (4,))]
+    assert result.variation == Variation.COMMON_CAUSE
+    assert result.marked == {4: "improving"}
+
+
 #: An MDC-style monthly series (21 points) that drops away at the end: sum 1,769, so the mean is
 #: 1769 / 21 = 84.238...; the 20 moving ranges add up to 35, so the average moving range is
 #: 1.75 and the limits are 84.238 ∓ 2.66 × 1.75 = 84.238 ∓ 4.655: 79.583 and 88.893. Two sigma
