@@ -64,7 +64,14 @@ def test_the_kpi_page_shows_the_xmr_chart_and_the_icons_in_words(world):
     # The alt text and the table say what the picture shows.
     assert 'alt="XmR chart of S1-01: 21 figures from 2019/20 Q1 to 2024/25 Q1.' in body
     assert "8 points marked as a special cause" in body
-    assert "80.0%" in body or "80%" in body
+    assert response.context["spc"].rows[-1] == (
+        "2024/25 Q1",
+        "80.0%",
+        "84.2%",
+        "79.6% to 88.9%",
+        "8 points in a row below the mean; 2 of 3 points in a row close to the lower process limit",
+    )
+    assert "79.6% to 88.9%" in body
 
 
 def test_below_the_minimum_the_page_shows_points_and_mean_and_says_why(world):
