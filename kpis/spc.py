@@ -257,8 +257,7 @@ def variation(signals: Iterable[Signal], latest: int, polarity: Polarity) -> tup
         return Variation.COMMON_CAUSE, ()
     sides = {signal.side for signal in marking}
     if polarity == Polarity.NONE:
-        side = Side.HIGH if signal_side_latest(marking) == Side.HIGH else Side.LOW
-        return Variation(f"neither_{side}"), marking
+        return Variation(f"neither_{_first_ranked_side(marking)}"), marking
     good = Side.HIGH if polarity == Polarity.HIGHER_IS_BETTER else Side.LOW
     bad = Side.LOW if good == Side.HIGH else Side.HIGH
     if bad in sides:
@@ -266,7 +265,7 @@ def variation(signals: Iterable[Signal], latest: int, polarity: Polarity) -> tup
     return Variation(f"improving_{good}"), marking
 
 
-def signal_side_latest(marking: Sequence[Signal]) -> Side:
+def _first_ranked_side(marking: Sequence[Signal]) -> Side:
     """With no polarity, the side of the first-ranked rule marking the latest point (a limit
     before a two-of-three before a shift before a trend)."""
     order = [Rule.BEYOND_LIMIT, Rule.TWO_OF_THREE, Rule.SHIFT, Rule.TREND]
