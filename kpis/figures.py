@@ -8,7 +8,8 @@ and the report content all read through ``judged_figures``, so they cannot disag
 figure. It reads the history and the targets once, in two queries however many KPIs there
 are. The rules themselves are in ``kpis.results`` (RAG, direction, their words) and
 ``kpis.data_periods`` (which period is "previous"); ADR 0008 says why they are as they are.
-Whatever else a page says about a figure (a benchmark, control limits) belongs here too.
+Whatever else a page says about a figure (a benchmark, control limits) belongs here too:
+``spc_summary`` is every page's statistical process control of a KPI (ADR 0017).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from decimal import Decimal
 
 from django.db.models import F
 
-from core.charts import TrendChart, TrendPoint
+from core.charts import TrendChart, TrendPoint, XmrChart, XmrSegment
 from core.numbers import figure_text
+from kpis import spc
 from kpis.data_periods import data_period_ending, months_before, previous_period_end
 from kpis.models import CumulativeBasis, Kpi, KpiReturn, KpiVersion, ReturnState, Target, Unit
 from kpis.results import Direction, Polarity, Rag, Tolerance, ToleranceType, comparison_text, direction, rag
@@ -179,6 +181,8 @@ class Figures:
     trends: dict[int, list[TrendPoint]] = field(default_factory=dict)
     #: Each KPI's approved history as read (``_PAST_FIELDS`` rows, oldest first).
     history: dict[int, list[tuple]] = field(default_factory=dict)
+    #: The targets read, for the returns, the figures compared with and the whole history.
+    targets: Targets = field(default_factory=dict)
 
     def earlier(self, kpi_return: KpiReturn, limit: int = 5) -> list[tuple[str, Decimal]]:
         """The approved figures for the data periods before the return's, newest first, each
@@ -203,7 +207,8 @@ def read_figures(
     """Judge each return against the right target, with direction against the figure for the
     previous data period and for the same period last year; and, with ``trend_length``, the
     trend of each KPI (of the returns, and of ``kpi_ids``). Two queries however many there
-    are: the KPIs' approved history, then the targets needed.
+    are: the KPIs' approved history, then the targets for it (the dates are a few period ends,
+    shared by every KPI), which ``spc_summary`` reads too.
 
     Only those periods' approved figures are compared with: across a gap there is no
     comparison, and the figure names the period that has no figure (ADR 0008). Of two
@@ -232,7 +237,7 @@ def read_figures(
     ends = (
         {r.data_period_end for r in returns}
         | {p.data_period_end for p, _ in previous_of.values() if p}
-        | {row[4] for rows in trend_rows.values() for row in rows}
+        | {row[4] for rows in history.values() for row in rows}
     )
     targets = read_targets(kpi_ids, ends)
     judged = {}
@@ -265,7 +270,7 @@ def read_figures(
         ]
         for kpi_id, rows in trend_rows.items()
     }
-    return Figures(judged, trends, history)
+    return Figures(judged, trends, history, targets)
 
 
 def kpi_trend(kpi: Kpi, returns: list[KpiReturn], judged: dict[int, JudgedFigure]) -> TrendChart:
@@ -280,6 +285,113 @@ def kpi_trend(kpi: Kpi, returns: list[KpiReturn], judged: dict[int, JudgedFigure
         (TrendPoint(r.data_period_label, r.value, judged[r.pk].target) for r in approved),
         title=f"{kpi.code}: approved values against target",
     )
+
+
+# --- Statistical process control ------------------------------------------------------------------
+
+#: Why a year-to-date figure gets no SPC.
+CUMULATIVE_NO_SPC = (
+    "This figure is cumulative: it builds up through the year and starts again, so its values do not "
+    "vary about one mean and statistical process control does not apply."
+)
+
+
+def spc_summary(figures: Figures, kpi_id: int) -> spc.SpcResult:
+    """A KPI's statistical process control (ADR 0017) from the approved figures ``read_figures``
+    read, which are only those the person may read (its ``among``): the figure for each data
+    period approved last, oldest first, each with the target that judged it; the limits start
+    again where the figures' version of the definition changes; the icons judge the latest
+    figure by the latest definition's polarity and against its target. Dashboards, the PDF and
+    the KPI page all call this, so they show the same limits and icons."""
+    by_period: dict[datetime.date, tuple] = {}
+    for row in figures.history.get(kpi_id, []):
+        by_period[row[4]] = row  # oldest first, ties by approval: the last approved stays
+    rows = [by_period[end] for end in sorted(by_period)]
+    if not rows:
+        return spc.analyse([], polarity=Polarity.NONE)
+    latest = rows[-1]
+    polarity = Polarity(latest[6])
+    if latest[7] != CumulativeBasis.NONE:
+        return spc.SpcResult((), polarity, not_applicable=CUMULATIVE_NO_SPC)
+    points = [
+        spc.SpcPoint(label, value, end, target_for(kpi_id, end, basis != CumulativeBasis.NONE, figures.targets))
+        for _, _, _, value, end, label, _, basis in rows
+    ]
+    changes = [row[4] for before, row in zip(rows, rows[1:], strict=False) if row[2] != before[2]]
+    return spc.analyse(points, polarity=polarity, target=points[-1].target, changes=changes)
+
+
+@dataclass(frozen=True)
+class SpcShown:
+    """A KPI's SPC as a page or a report shows it: the result, the XmR chart, the chart in a
+    sentence (its alt text) and its data as table rows (period, value, mean, process limits,
+    special cause)."""
+
+    result: spc.SpcResult
+    chart: XmrChart
+    description: str
+    rows: list[tuple[str, str, str, str, str]]
+
+
+def spc_shown(kpi: Kpi, version: KpiVersion | None, result: spc.SpcResult) -> SpcShown:
+    """``result`` drawn and written in ``version``'s unit."""
+    trend = trend_chart(
+        kpi,
+        version,
+        (TrendPoint(p.label, p.value, p.target) for p in result.points),
+        title=f"{kpi.code}: XmR chart (statistical process control)",
+    )
+
+    def shown(value) -> Decimal:
+        return spc.as_decimal(value, kpi.decimal_places + 3)
+
+    segments = tuple(
+        XmrSegment(
+            seg.start,
+            seg.end,
+            shown(seg.mean),
+            None if seg.lower is None else shown(seg.lower),
+            None if seg.upper is None else shown(seg.upper),
+        )
+        for seg in result.segments
+    )
+    marked = result.marked
+    chart = XmrChart(trend, segments, tuple(sorted(marked.items())))
+    reasons: dict[int, list[str]] = {}
+    for seg in result.segments:
+        for signal in seg.signals:
+            for i in signal.points:
+                reasons.setdefault(i, []).append(signal.text)
+    rows = []
+    for seg, drawn in zip(result.segments, segments, strict=True):
+        limits = "none" if drawn.upper is None else f"{trend.format(drawn.lower)} to {trend.format(drawn.upper)}"
+        for i in range(seg.start, seg.end):
+            point = result.points[i]
+            cause = "; ".join(dict.fromkeys(reasons.get(i, []))) or "no"
+            rows.append((point.label, trend.format(point.value), trend.format(drawn.mean), limits, cause))
+    return SpcShown(result, chart, _spc_description(kpi, result, trend, segments), rows)
+
+
+def _spc_description(kpi: Kpi, result: spc.SpcResult, trend: TrendChart, segments) -> str:
+    if not result.points:
+        return "No figures to chart."
+    first, last = result.points[0], result.points[-1]
+    latest = segments[-1]
+    words = [f"XmR chart of {kpi.code}: {len(result.points)} figures from {first.label} to {last.label}."]
+    if len(segments) > 1:
+        changes = len(segments) - 1
+        words.append(f"The mean and limits start again where the definition changed ({_count(changes, 'time')}).")
+    words.append(f"Latest mean {trend.format(latest.mean)}")
+    if latest.upper is not None:
+        words[-1] += f", process limits {trend.format(latest.lower)} to {trend.format(latest.upper)}"
+    words[-1] += "."
+    if result.marked:
+        words.append(f"{_count(len(result.marked), 'point')} marked as a special cause.")
+    return " ".join(words)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _compared_with(kpi_return: KpiReturn, end, history: dict[int, list[tuple]]) -> tuple[KpiReturn | None, str]:

@@ -6,7 +6,8 @@ the same on screen and on paper, and ``describe`` and ``table_rows`` say the sam
 words for people who cannot see either drawing (ADR 0010).
 
 The package: ``model`` (the chart and its style), ``axes`` (where periods sit, how they are
-written, round values), ``words``, ``plotly`` (on screen) and ``svg`` (matplotlib, for PDFs).
+written, round values), ``words``, ``plotly`` (on screen), ``svg`` (matplotlib, for PDFs) and ``xmr`` (the SPC chart,
+matplotlib SVG on screen and on paper).
 Callers import from ``core.charts``.
 """
 
@@ -65,6 +66,7 @@ from core.charts.svg import (
     svg_data_uri,
 )
 from core.charts.words import describe
+from core.charts.xmr import XmrChart, XmrSegment, xmr_data_uri, xmr_svg
 
 __all__ = [
     "FONT_FAMILY",
@@ -117,4 +119,8 @@ __all__ = [
     "SLANTED_SPACING_PX",
     "_Layout",
     "CIRCLE_KAPPA",
+    "XmrChart",
+    "XmrSegment",
+    "xmr_svg",
+    "xmr_data_uri",
 ]

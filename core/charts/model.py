@@ -40,7 +40,7 @@ class SeriesStyle:
 
 ACTUAL = SeriesStyle("Actual", "#1d70b8", 3, (), "circle", 8)  # GOV.UK blue, 5.2:1
 TARGET = SeriesStyle("Target", "#0b0c0c", 2, (6, 4), "diamond", 7)  # GOV.UK black, 19:1
-MATPLOTLIB_MARKERS = {"circle": "o", "diamond": "D"}
+MATPLOTLIB_MARKERS = {"circle": "o", "diamond": "D", "square": "s", "triangle-up": "^", "hexagon": "h"}
 
 NO_DATA = "no data"
 

@@ -10,7 +10,7 @@ import io
 import math
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.charts.axes import (
     Categories,
@@ -206,55 +206,106 @@ def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> Non
     matplotlib axes (their ticks are five artists each, copied from a template, and were four
     fifths of the drawing time), each kind of rule one path however many pieces it has, and each
     line's markers one path rather than an SVG ``<use>`` per point."""
-    axis = value_axis(chart)
-    along = categories(chart)
-    layout = _Layout.work_out(along, axis.labels, width_px, height_px)
-    scale = _Scale(layout, len(chart.points), float(axis.low), float(axis.high))
-    left, bottom, width, height = layout.rect()
-    px_x, px_y = 1 / width_px, 1 / height_px
-    under = bottom - LABEL_GAP_PX * px_y  # the top of the labels under the plot
-
-    gridlines = [([left, left + width], [scale.y(float(tick))] * 2) for tick in axis.ticks]
-    _rules(figure, gridlines, color=GRID_COLOUR, linewidth=POINTS_PER_PX)
-    # The rules between years run down beside the parts' labels; when only every n-th label is
-    # written the labels are wider than a period, so the rules stay in the years' row.
-    rule_top = bottom if layout.label_step == 1 else under - LINE_PX * px_y
-    rule_foot = under - 2 * LINE_PX * px_y
-    year_rules = [([scale.x(group.first - 0.5)] * 2, [rule_top, rule_foot]) for group in along.groups[1:]]
-    axis_lines = ([left, left, left + width], [bottom + height, bottom, bottom])
-    _rules(figure, [axis_lines, *year_rules], color=AXIS_COLOUR, linewidth=0.8)
-    for tick, label in zip(axis.ticks, axis.labels, strict=True):
-        _write(figure, left - LABEL_GAP_PX * px_x, scale.y(float(tick)), label, ha="right", va="center")
-
     series = [(ACTUAL, [point.actual for point in chart.points])]
     if chart.has_targets:
         series.append((TARGET, [point.target for point in chart.points]))
-    xs = [scale.x(position) for position in positions(chart)]
+    frame = _Frame.draw(figure, chart, value_axis(chart), width_px, height_px, [style for style, _ in series])
     for style, values in series:
-        _series(figure, style, xs, [math.nan if value is None else scale.y(float(value)) for value in values])
+        _series(figure, style, frame.xs, [math.nan if value is None else frame.y(value) for value in values])
+    frame.finish(figure)
 
-    # The periods under the points; for quarters and months each year once under its points,
-    # between the rules, as plotly.js is told to draw them (_plotly_x_axis).
-    slant = {"ha": "left", "va": "top", "rotation": -SLANT_DEGREES, "rotation_mode": "anchor"}
-    for position in range(0, len(along.items), layout.label_step):
-        text = slant if layout.slanted else {"ha": "center", "va": "top"}
-        _write(figure, xs[position], under, along.items[position], **text)
-    room_px = layout.plot_width_px / len(along.items)
-    for group in along.groups:
-        if _width_px(group.label) <= (group.last - group.first + 1) * room_px:
-            middle = (scale.x(group.first) + scale.x(group.last)) / 2
-            _write(figure, middle, under - LINE_PX * px_y, group.label, ha="center", va="top")
 
-    figure.text(EDGE_PX / 2 * px_x, bottom + height / 2, chart.axis_title, rotation=90, ha="left", va="center")
-    _write(figure, left + width / 2, EDGE_PX / 2 * px_y, along.title, ha="center", va="bottom")
+@dataclass(frozen=True)
+class _Frame:
+    """A chart's frame, drawn in two halves round its lines (gridlines, axis lines and value
+    labels under them; periods, titles and the legend over them): the trend chart and the XmR
+    chart share it, so both write periods and values the same way."""
 
-    # The legend, above the plot from its left edge: a stretch of each line with its marker.
-    x_px, y = layout.left_px, 1 - (EDGE_PX / 2 + LINE_PX / 2) * px_y
-    for style, _ in series:
-        sample = [x_px * px_x, (x_px + LEGEND_SAMPLE_PX / 2) * px_x, (x_px + LEGEND_SAMPLE_PX) * px_x]
-        _series(figure, style, sample, [y] * 3, markers_at=[1])
-        _write(figure, (x_px + LEGEND_SAMPLE_PX + LABEL_GAP_PX) * px_x, y, style.name, ha="left", va="center")
-        x_px += LEGEND_SAMPLE_PX + LABEL_GAP_PX + _width_px(style.name) + LEGEND_SPACE_PX
+    chart: TrendChart
+    layout: _Layout
+    scale: _Scale
+    along: Categories
+    xs: list[float]
+    legend: list[list[SeriesStyle]]
+
+    @classmethod
+    def draw(cls, figure, chart: TrendChart, axis, width_px: int, height_px: int, legend: list[SeriesStyle]) -> _Frame:
+        """Gridlines, axis lines, the rules between years and the value labels, under room for
+        the legend's rows."""
+        along = categories(chart)
+        layout = _Layout.work_out(along, axis.labels, width_px, height_px)
+        rows = _legend_rows(legend, layout)
+        layout = replace(layout, top_px=layout.top_px + LINE_PX * (len(rows) - 1))
+        scale = _Scale(layout, len(chart.points), float(axis.low), float(axis.high))
+        left, bottom, width, height = layout.rect()
+        px_x, px_y = 1 / width_px, 1 / height_px
+        under = bottom - LABEL_GAP_PX * px_y  # the top of the labels under the plot
+
+        gridlines = [([left, left + width], [scale.y(float(tick))] * 2) for tick in axis.ticks]
+        _rules(figure, gridlines, color=GRID_COLOUR, linewidth=POINTS_PER_PX)
+        # The rules between years run down beside the parts' labels; when only every n-th label is
+        # written the labels are wider than a period, so the rules stay in the years' row.
+        rule_top = bottom if layout.label_step == 1 else under - LINE_PX * px_y
+        rule_foot = under - 2 * LINE_PX * px_y
+        year_rules = [([scale.x(group.first - 0.5)] * 2, [rule_top, rule_foot]) for group in along.groups[1:]]
+        axis_lines = ([left, left, left + width], [bottom + height, bottom, bottom])
+        _rules(figure, [axis_lines, *year_rules], color=AXIS_COLOUR, linewidth=0.8)
+        for tick, label in zip(axis.ticks, axis.labels, strict=True):
+            _write(figure, left - LABEL_GAP_PX * px_x, scale.y(float(tick)), label, ha="right", va="center")
+        return cls(chart, layout, scale, along, [scale.x(position) for position in positions(chart)], rows)
+
+    def y(self, value) -> float:
+        return self.scale.y(float(value))
+
+    def finish(self, figure) -> None:
+        """The periods under the points, the axis titles and the legend."""
+        layout, along, xs = self.layout, self.along, self.xs
+        left, bottom, width, height = layout.rect()
+        px_x, px_y = 1 / layout.width_px, 1 / layout.height_px
+        under = bottom - LABEL_GAP_PX * px_y
+        # The periods under the points; for quarters and months each year once under its points,
+        # between the rules, as plotly.js is told to draw them (_plotly_x_axis).
+        slant = {"ha": "left", "va": "top", "rotation": -SLANT_DEGREES, "rotation_mode": "anchor"}
+        for position in range(0, len(along.items), layout.label_step):
+            text = slant if layout.slanted else {"ha": "center", "va": "top"}
+            _write(figure, xs[position], under, along.items[position], **text)
+        room_px = layout.plot_width_px / len(along.items)
+        for group in along.groups:
+            if _width_px(group.label) <= (group.last - group.first + 1) * room_px:
+                middle = (self.scale.x(group.first) + self.scale.x(group.last)) / 2
+                _write(figure, middle, under - LINE_PX * px_y, group.label, ha="center", va="top")
+
+        figure.text(EDGE_PX / 2 * px_x, bottom + height / 2, self.chart.axis_title, rotation=90, ha="left", va="center")
+        _write(figure, left + width / 2, EDGE_PX / 2 * px_y, along.title, ha="center", va="bottom")
+
+        # The legend, above the plot from its left edge: a stretch of each line with its marker,
+        # in as many rows as it needs.
+        y = 1 - (EDGE_PX / 2 + LINE_PX / 2) * px_y
+        for row in self.legend:
+            x_px = layout.left_px
+            for style in row:
+                sample = [x_px * px_x, (x_px + LEGEND_SAMPLE_PX / 2) * px_x, (x_px + LEGEND_SAMPLE_PX) * px_x]
+                _series(figure, style, sample, [y] * 3, markers_at=[1])
+                _write(figure, (x_px + LEGEND_SAMPLE_PX + LABEL_GAP_PX) * px_x, y, style.name, ha="left", va="center")
+                x_px += _legend_entry_px(style) + LEGEND_SPACE_PX
+            y -= LINE_PX * px_y
+
+
+def _legend_entry_px(style: SeriesStyle) -> float:
+    return LEGEND_SAMPLE_PX + LABEL_GAP_PX + _width_px(style.name)
+
+
+def _legend_rows(legend: list[SeriesStyle], layout: _Layout) -> list[list[SeriesStyle]]:
+    """The legend's entries in rows, each as many as fit from the plot's left edge to the figure's."""
+    rows: list[list[SeriesStyle]] = [[]]
+    x_px = layout.left_px
+    for style in legend:
+        if rows[-1] and x_px + _legend_entry_px(style) > layout.width_px - EDGE_PX:
+            rows.append([])
+            x_px = layout.left_px
+        rows[-1].append(style)
+        x_px += _legend_entry_px(style) + LEGEND_SPACE_PX
+    return rows
 
 
 def _rules(figure, pieces: list[tuple[list[float], list[float]]], **style) -> None:
@@ -276,10 +327,10 @@ def _series(figure, style: SeriesStyle, xs: list[float], ys: list[float], marker
     from matplotlib.path import Path
     from matplotlib.transforms import Affine2D
 
-    dashes = (0, tuple(length * POINTS_PER_PX for length in style.dash_px)) if style.dash_px else "solid"
-    width = style.line_width_px * POINTS_PER_PX
-    line = Line2D(xs, ys, transform=figure.transFigure, color=style.colour, linewidth=width, linestyle=dashes)
-    figure.add_artist(line)
+    if style.line_width_px:
+        figure.add_artist(Line2D(xs, ys, transform=figure.transFigure, **_line_style(style)))
+    if not style.marker:
+        return
     shape = _marker_shape(style.marker)
     width_px, height_px = figure.get_figwidth() * PX_PER_INCH, figure.get_figheight() * PX_PER_INCH
     size = style.marker_size_px
@@ -293,6 +344,12 @@ def _series(figure, style: SeriesStyle, xs: list[float], ys: list[float], marker
         figure.add_artist(
             PathPatch(points, transform=figure.transFigure, facecolor=style.colour, edgecolor=style.colour, linewidth=1)
         )
+
+
+def _line_style(style: SeriesStyle) -> dict:
+    """A style's line as matplotlib's keyword arguments: colour, width in points and dashes."""
+    dashes = (0, tuple(length * POINTS_PER_PX for length in style.dash_px)) if style.dash_px else "solid"
+    return {"color": style.colour, "linewidth": style.line_width_px * POINTS_PER_PX, "linestyle": dashes}
 
 
 #: A circle from four Bézier arcs (matplotlib's has eight): the same shape at a marker's size,

@@ -2,7 +2,7 @@
 
 from django import template
 
-from core.charts import TrendChart, describe, plotly_spec, table_rows
+from core.charts import TrendChart, XmrChart, describe, plotly_spec, table_rows, xmr_data_uri
 
 register = template.Library()
 
@@ -19,3 +19,10 @@ def trend_chart(chart: TrendChart, spec_id: str) -> dict:
         "description": describe(chart),
         "rows": table_rows(chart),
     }
+
+
+@register.inclusion_tag("components/xmr_chart.html")
+def xmr_chart(chart: XmrChart, description: str) -> dict:
+    """``{% xmr_chart chart description %}``: the XmR chart as an image (matplotlib SVG in a data
+    URI, which the CSP allows for images), with ``description`` as its text alternative."""
+    return {"chart": chart, "src": xmr_data_uri(chart), "description": description}

@@ -12,7 +12,7 @@ from accounts.decorators import requires
 from accounts.models import OrgUnit
 from accounts.policy import Capability, can, has_capability
 from core.views import submit
-from kpis.figures import judged_figures, kpi_trend
+from kpis.figures import judged_figures, kpi_trend, read_figures, spc_shown, spc_summary
 from kpis.forms import BreakdownForm, KpiFilterForm, KpiForm, KpiVersionForm, TargetForm
 from kpis.models import Frequency, Kpi, KpiReturn, ReturnState
 from kpis.results import Rag
@@ -117,7 +117,9 @@ def kpi_detail(request, code: str):
     )
     for kpi_return in returns:
         kpi_return.kpi = kpi
-    results = judged_figures(returns, among=readable)
+    figures = read_figures(returns, among=readable)
+    results = figures.judged
+    latest_version = next((r.version for r in returns if r.state == ReturnState.APPROVED), None)
     return render(
         request,
         "kpis/kpi_detail.html",
@@ -131,6 +133,7 @@ def kpi_detail(request, code: str):
             "returns": returns,
             "results": results,
             "trend": kpi_trend(kpi, returns, results),
+            "spc": spc_shown(kpi, latest_version, spc_summary(figures, kpi.pk)),
             "can_escalate": can(request.user, Capability.ESCALATE, kpi.owning_service),
             "can_manage": has_capability(request.user, Capability.MANAGE_KPIS),
             "revisable": {r.pk for r in returns if revisable(r)},

@@ -140,3 +140,34 @@ def _scrutiny_member() -> str:
     from accounts.models import RoleAssignment
 
     return RoleAssignment.objects.filter(role="scrutiny").select_related("user").first().user.username
+
+
+def test_kpi_page_shows_statistical_process_control_and_passes_axe(demo, checked, tmp_path):
+    """PH-02 has 14 years of published figures: enough for process limits (provisional below
+    15), so the XmR chart, both icons in words and the explanation are shown; CSC-01's are
+    too few, so its chart has points and a mean only, and the page says why."""
+    page = checked.page
+    checked.sign_in("imogen.hart")
+    checked.goto("/kpis/PH-02/")
+    spc = page.locator("h2#spc")
+    expect(spc).to_have_text("Statistical process control")
+    expect(page.locator(".pmf-spc-icons")).to_contain_text("Variation:")
+    expect(page.locator(".pmf-spc-icons")).to_contain_text("Assurance:")
+    expect(page.get_by_text("treat them as provisional")).to_be_visible()
+    chart = page.locator("img.pmf-xmr-chart")
+    expect(chart).to_be_visible()
+    assert page.evaluate("(img) => img.naturalWidth", chart.element_handle()) > 0, "the chart did not load"
+    expect(chart).to_have_attribute("alt", re.compile(r"^XmR chart of PH-02: 14 figures from"))
+    checked.check()
+    page.get_by_text("Show the chart's data as a table").click()
+    expect(page.locator("figure:has(img.pmf-xmr-chart) table tbody tr")).to_have_count(14)
+    page.get_by_text("How to read this chart").click()
+    checked.check()
+    page.locator("section.pmf-spc").screenshot(path=str(tmp_path / "kpi-spc.png"))
+    print(f"\nscreenshot: {tmp_path / 'kpi-spc.png'}")
+
+    checked.goto("/kpis/CSC-01/")
+    expect(page.get_by_text(re.compile(r"^Only \d+ points: process limits need at least 12"))).to_be_visible()
+    expect(page.locator(".pmf-spc-icons")).to_have_count(0)
+    checked.check()
+    page.locator("section.pmf-spc").screenshot(path=str(tmp_path / "kpi-spc-short.png"))

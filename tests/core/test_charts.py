@@ -463,3 +463,38 @@ def contrast_with_white(colour: str) -> float:
 )
 def test_colours_pass_wcag_contrast_against_white(colour, minimum):
     assert contrast_with_white(colour) >= minimum
+
+
+def _xmr(marked=((0, "concerning"), (5, "improving"), (6, "neither"))):
+    from core.charts import XmrChart, XmrSegment
+
+    points = tuple(TrendPoint(f"2024/25 Q{q % 4 + 1}", Decimal(70 + q), Decimal(72)) for q in range(8))
+    trend = TrendChart("XmR", points, decimal_places=1, suffix="%", axis_title="Percentage")
+    segments = (XmrSegment(0, 4, Decimal("71.5"), Decimal(65), Decimal(78)), XmrSegment(4, 8, Decimal("75.5")))
+    return XmrChart(trend, segments, marked)
+
+
+def test_the_xmr_chart_names_every_line_and_each_kind_of_special_cause_once():
+    from core.charts import xmr_svg
+
+    drawn = xmr_svg(_xmr())
+    for name in ("Value", "Mean", "Process limits", "Target", "Special cause: concerning", "Special cause: improving"):
+        assert drawn.count(f">{name}<") == 1
+    assert ">Special cause<" in drawn  # neither better nor worse
+    assert xmr_svg(_xmr()) == drawn  # the same chart, the same bytes
+    plain = xmr_svg(_xmr(marked=()))
+    assert "Special cause" not in plain
+    # Each kind of special cause is its own path of shapes, on top of the values' circles.
+    assert drawn.count("<path") == plain.count("<path") + 3 + 3  # three marks and three legend samples
+
+
+def test_the_xmr_axis_reaches_the_process_limits():
+    from core.charts import xmr_svg
+
+    drawn = xmr_svg(_xmr())
+    # The values alone run 70% to 77%, labelled 70.0% to 76.0%; the lower limit is 65%.
+    assert [label for label in ("65.0%", "70.0%", "75.0%", "72.0%") if f">{label}<" in drawn] == [
+        "65.0%",
+        "70.0%",
+        "75.0%",
+    ]
