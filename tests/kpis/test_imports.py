@@ -152,7 +152,15 @@ def test_exports_neutralise_formulas_and_keep_numbers(world, clients):
     assert "S2-01" in dictionary
 
 
-def test_every_import_column_is_documented():
+def _section(text: str, slug: str) -> str:
+    """The part of docs/imports.md about one import: its heading to the next heading."""
+    start = text.index(f"(`{slug}`)")
+    end = text.find("\n## ", start)
+    return text[start : end if end != -1 else None]
+
+
+def test_every_import_column_is_documented_with_its_meaning_and_allowed_values():
+    import re
     from pathlib import Path
 
     from django.conf import settings
@@ -161,9 +169,44 @@ def test_every_import_column_is_documented():
 
     text = (Path(settings.BASE_DIR) / "docs" / "imports.md").read_text()
     for kind in KINDS.values():
-        assert f"(`{kind.slug}`)" in text
+        section = _section(text, kind.slug)
         for column in kind.columns:
-            assert f"| `{column.name}` |" in text, (kind.slug, column.name)
+            row = re.search(rf"^\| `{column.name}` \| (yes|no) \| (.*?) \| (.*?) \|$", section, re.MULTILINE)
+            assert row, (kind.slug, column.name)
+            required, meaning, allowed = row.groups()
+            assert required == ("yes" if column.required else "no"), (kind.slug, column.name)
+            assert meaning.strip(), (kind.slug, column.name)
+            assert allowed.strip(), (kind.slug, column.name)
+        # The example the docs show is the template's: header and example row.
+        assert kind.template_csv().strip() in section, kind.slug
+
+
+def test_every_template_has_an_example_row_that_imports_cleanly(world):
+    """Each template, header and example row, goes through the import's own check with no
+    problem and applies, in a council holding what the examples name (the service ASC, the
+    person imogen.hart; ASC-01 made by the dictionary's own example). The history example's
+    quarter has no period: the import makes it, historic."""
+    from accounts.models import OrgUnitKind
+    from accounts.policy import SYSTEM
+    from kpis.imports import KINDS, apply_import, check_file
+    from tests.factories import OrgUnitFactory, UserFactory
+
+    OrgUnitFactory(kind=OrgUnitKind.SERVICE, code="ASC", name="Adult Social Care", parent=world.d1)
+    UserFactory(username="imogen.hart")
+    for slug in ("dictionary", "targets", "values", "benchmarks"):
+        kind = KINDS[slug]
+        lines = kind.template_csv().splitlines()
+        assert len(lines) == 2, slug  # the header and one example row
+        checked = check_file(kind, upload(kind.template_csv()))
+        assert checked.problems == [], slug
+        assert apply_import(by=SYSTEM, kind=kind, checked=checked) == 1
+    history = KpiReturn.objects.get(kpi__code="ASC-01")
+    assert (history.state, history.value, history.numerator, history.period.historic) == (
+        "approved",
+        Decimal("82.5"),
+        Decimal("165"),
+        True,
+    )
 
 
 def test_a_monthly_kpis_quarter_rule_imports_and_one_that_cannot_apply_is_reported(world, clients):
