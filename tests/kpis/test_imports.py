@@ -224,3 +224,58 @@ def test_a_monthly_kpis_quarter_rule_imports_and_one_that_cannot_apply_is_report
     response = clients["performance_admin"].post(url, {"file": upload(text.replace("financial_ytd", "none"))})
     assert response.status_code == 302
     assert Kpi.objects.get(code="M-1").versions.get().quarter_rule == "sum"
+
+
+def test_the_dictionary_import_has_a_column_for_every_field_of_the_kpi_form():
+    """Objectives of service plans are linked on the KPI's page, not from the dictionary."""
+    from kpis.forms import KpiForm
+    from kpis.imports import DICTIONARY
+    from kpis.models import KpiVersion
+
+    columns = {column.name for column in DICTIONARY.columns}
+    assert set(KpiForm.base_fields) - {"objectives"} <= columns
+    assert set(KpiVersion.DEFINITION_FIELDS) <= columns
+
+
+def test_dictionary_import_sets_every_field_of_the_form(world, clients):
+    header = DICTIONARY_HEADER.strip() + (
+        ",is_ratio,numerator_label,denominator_label,allows_over_100,cumulative_since,annual_reporting_quarter,"
+        "benchmark_source,council_plan_nodes,end_of_plan_target,end_of_plan_target_date\n"
+    )
+    url = reverse("kpis:import-upload", kwargs={"kind": "dictionary"})
+    text = header + (
+        "R-1,Reablement,Still at home 91 days after leaving hospital,Home at 91 days / discharged,S1,service_lead,"
+        "percentage,higher,annual,financial_year,since_date,1,none,,yes,At home after 91 days,Discharged to reablement,"
+        "yes,2024-04-01,3,NHS Digital ASCOF,M1;O1,85,2029-03-31\n"
+    )
+    response = clients["performance_admin"].post(url, {"file": upload(text)})
+    assert response.status_code == 302, response.context["checked"].problems
+    kpi = Kpi.objects.get(code="R-1")
+    version = kpi.versions.get()
+    assert (kpi.annual_reporting_quarter, kpi.allows_over_100, kpi.benchmark_source) == (3, True, "NHS Digital ASCOF")
+    assert (kpi.end_of_plan_target, str(kpi.end_of_plan_target_date)) == (Decimal("85"), "2029-03-31")
+    assert sorted(kpi.council_plan_nodes.values_list("code", flat=True)) == ["M1", "O1"]
+    assert (version.is_ratio, version.numerator_label, version.denominator_label) == (
+        True,
+        "At home after 91 days",
+        "Discharged to reablement",
+    )
+    assert str(version.cumulative_since) == "2024-04-01"
+
+
+def test_dictionary_import_checks_the_definition_as_the_form_does(world, clients):
+    header = DICTIONARY_HEADER.strip() + ",is_ratio,council_plan_nodes\n"
+    url = reverse("kpis:import-upload", kwargs={"kind": "dictionary"})
+    text = header + (
+        "R-2,Ratio,Share,Parts,S1,service_lead,percentage,higher,quarterly,quarter,none,1,none,,yes,\n"
+        "R-3,Since,Count,Count,S1,service_lead,number,higher,quarterly,quarter,since_date,0,none,,no,\n"
+        "R-4,Linked,Count,Count,S1,service_lead,number,higher,quarterly,quarter,none,0,none,,no,P9\n"
+    )
+    response = clients["performance_admin"].post(url, {"file": upload(text)})
+    assert response.status_code == 400
+    found = [(p.row, p.column, p.message) for p in response.context["checked"].problems]
+    assert found[0] == (2, "numerator_label", "Name the numerator and the denominator of the ratio.")
+    assert found[1] == (3, "cumulative_since", "Give the date the count runs from.")
+    assert found[2][:2] == (4, "council_plan_nodes")
+    assert "no Council Plan node P9" in found[2][2]
+    assert not Kpi.objects.filter(code__startswith="R-").exists()
