@@ -270,3 +270,21 @@ def test_the_cycle_leaves_history_alone(world, loaded):
     assert set(historic.values_list("state", flat=True)) == {PeriodState.CLOSED}
     assert not CycleStep.objects.filter(period__historic=True).exists()
     assert not Snapshot.objects.filter(period__in=historic).exists()
+
+
+def test_the_dashboards_show_history_as_published_with_rag_and_direction(world, loaded, clients):
+    """History is published history: the dashboard of its last quarter calls nothing
+    provisional, and shows each KPI's RAG and direction of travel."""
+    last = ReportingPeriod.objects.get(year=2024, quarter=4)
+    for name in ("reporting:dashboard", "reporting:overview"):
+        response = clients["cmt"].get(reverse(name), {"period": last.pk})
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "provisional" not in page.lower(), name
+    page = clients["cmt"].get(reverse("reporting:dashboard"), {"period": last.pk}).content.decode()
+    card = page[page.index('id="kpi-HX-01"') :]
+    card = card[: card.index("</section>")]
+    assert "46.4%</span> (2024/25 Q4)" in card
+    assert "pmf-rag--green" in card
+    assert "Improving</span> against 2024/25 Q3" in card
+    assert "Household waste recycled: year end" in card  # the commentary published with it
