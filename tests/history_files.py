@@ -10,6 +10,11 @@ so the dashboards can show RAG and direction of travel for the whole history::
 
     files = history_files.build(services=["S1", "S2"], owners=["service_lead"])
     files.dictionary, files.targets, files.history  # CSV text, header first
+    files.write(tmp_path)  # {"dictionary": .../dictionary.csv, "targets": ..., "values": ...}
+
+Import them in that order (the targets and the history name the dictionary's KPIs). The
+history's quarters (2020/21 Q1 to 2024/25 Q4 by default) must come before the first period
+the cycle runs; the import makes their historic periods.
 
 Used by the history import's tests and the end-to-end browser test of a council moving in.
 """
@@ -17,11 +22,11 @@ Used by the history import's tests and the end-to-end browser test of a council 
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from kpis.calendar import quarter_bounds
 
@@ -137,6 +142,15 @@ class HistoryFiles:
     history: str
     kpis: tuple[HistoryKpi, ...]
     quarters: tuple[tuple[int, int], ...]
+
+    def write(self, directory: Path) -> dict[str, Path]:
+        """The files written into ``directory`` (for a browser to upload), by import kind:
+        ``dictionary.csv``, ``targets.csv`` and ``values.csv``."""
+        paths = {}
+        for kind, text in (("dictionary", self.dictionary), ("targets", self.targets), ("values", self.history)):
+            paths[kind] = Path(directory) / f"{kind}.csv"
+            paths[kind].write_text(text, encoding="utf-8")
+        return paths
 
 
 def kpis(count: int = 20) -> tuple[HistoryKpi, ...]:
@@ -277,10 +291,6 @@ def build(
         kpis=kpis(count),
         quarters=quarters(first_year, years),
     )
-
-
-def last_quarter_end(first_year: int = 2020, years: int = 5) -> datetime.date:
-    return quarter_bounds(*quarters(first_year, years)[-1])[1]
 
 
 def _moved(kpi: HistoryKpi, index: int) -> str:

@@ -197,6 +197,14 @@ def test_the_return_form_asks_the_same_not_available_rule(world):
 # --- Five years of twenty KPIs, into a council with no past periods ---------------------------
 
 
+def test_the_history_files_are_the_same_every_time_and_write_to_a_folder(tmp_path):
+    files = history_files.build(services=["S1"], owners=["service_lead"])
+    assert files == history_files.build(services=["S1"], owners=["service_lead"])
+    paths = files.write(tmp_path)
+    assert paths["values"].read_text(encoding="utf-8") == files.history
+    assert [len(text.splitlines()) - 1 for text in (files.dictionary, files.targets, files.history)] == [20, 380, 400]
+
+
 def _load(kind: str, text: str, by) -> int:
     checked = check_file(KINDS[kind], upload(text))
     assert checked.problems == [], checked.problems[:5]
