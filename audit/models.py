@@ -29,6 +29,7 @@ class Action(StrEnum):
     RETURN_SEND_BACK = "return:send_back"
     RETURN_MARK_NOT_AVAILABLE = "return:mark_not_available"
     RETURN_BACKFILL = "return:backfill"
+    RETURN_BACKFILL_NOT_AVAILABLE = "return:backfill_not_available"
     RETURN_REVISE = "return:revise"
     RETURN_ALLOW_LATE = "return:allow_late"
     # A period's lifecycle: the state it moved to.

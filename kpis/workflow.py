@@ -6,6 +6,7 @@ place (see docs/adr/0009-return-workflow.md).
                           └──save── returned ◀─send back (with a reason)
     not started / draft / returned ─mark not available─▶ not available ─save─▶ draft
     not started / approved ─backfill (history loaded from elsewhere)─▶ approved
+    not started ─backfill not available (history published without a figure)─▶ not available
 
 Every transition is checked here (is it allowed from this state?) and carried out by a
 service in ``kpis.services.returns``, which checks who may do it (``WHO``) and any guard
@@ -32,6 +33,8 @@ class Action(StrEnum):
     MARK_NOT_AVAILABLE = "mark_not_available"
     #: A historic figure recorded as approved (the history import, the demo loader).
     BACKFILL = "backfill"
+    #: A historic quarter whose figure was published as not available, with the reason given.
+    BACKFILL_NOT_AVAILABLE = "backfill_not_available"
     #: An approved figure changed after its report was published, with a reason.
     REVISE = "revise"
 
@@ -52,6 +55,7 @@ TRANSITIONS: dict[tuple[str, Action], str] = {
     # (kpis.services.returns.backfill_problems). A return in the workflow is never overwritten.
     (S.NOT_STARTED, Action.BACKFILL): S.APPROVED,
     (S.APPROVED, Action.BACKFILL): S.APPROVED,
+    (S.NOT_STARTED, Action.BACKFILL_NOT_AVAILABLE): S.NOT_AVAILABLE,
     # Guard: the period's report is published (kpis.services.returns.return_revise).
     (S.APPROVED, Action.REVISE): S.APPROVED,
 }
@@ -65,6 +69,7 @@ WHO: dict[Action, Capability] = {
     Action.APPROVE: Capability.REVIEW_RETURNS,
     Action.SEND_BACK: Capability.REVIEW_RETURNS,
     Action.BACKFILL: Capability.MANAGE_KPIS,
+    Action.BACKFILL_NOT_AVAILABLE: Capability.MANAGE_KPIS,
     Action.REVISE: Capability.MANAGE_KPIS,
 }
 
@@ -119,6 +124,7 @@ ACTION_PAST = {
     Action.SEND_BACK: "returned",
     Action.MARK_NOT_AVAILABLE: "marked not available",
     Action.BACKFILL: "loaded from history",
+    Action.BACKFILL_NOT_AVAILABLE: "loaded from history as not available",
     Action.REVISE: "revised",
 }
 

@@ -25,7 +25,6 @@ from kpis.models import (
     Kpi,
     KpiReturn,
     KpiVersion,
-    PeriodState,
     ReportingPeriod,
     ReturnState,
 )
@@ -201,9 +200,8 @@ def report_rows(
                 period_return=current,
                 result=figures.judged.get(figure.pk) if figure else None,
                 status=_status(current, figure),
-                provisional=bool(
-                    figure is not None and figure.period_id == period.pk and period.state != PeriodState.PUBLISHED
-                ),
+                # Provisional until published: history in a historic period already was.
+                provisional=bool(figure is not None and figure.period_id == period.pk and not period.figures_published),
                 trend=figures.trends.get(kpi.pk, []),
                 benchmark=benchmarks.get(kpi.pk),
                 breakdowns=list(cells[figure.pk].items()) if figure else [],

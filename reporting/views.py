@@ -129,7 +129,7 @@ def _dashboard_page(request) -> dict:
     results = _dashboard_results(request, period, plan, priorities, chosen)
     return {
         "period_label": period.label if period else "",
-        "provisional": bool(period and period.state != PeriodState.PUBLISHED),
+        "provisional": bool(period and not period.figures_published),
         "heading": results["heading"],
         "filters": render_to_string(
             "reporting/_dashboard_filters.html", {"filters": filters, "period": period}, request

@@ -3,25 +3,69 @@ performance admin (or, later, by the quarterly cycle), each step audited."""
 
 from __future__ import annotations
 
+import datetime
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.policy import Capability
 from audit.models import Action
 from audit.services import audit_record, model_snapshot
 from core.services import apply_changes, require
+from kpis.calendar import quarter_bounds
 from kpis.models import PeriodState, ReportingPeriod
 from kpis.workflow import TransitionRefused, next_step
+
+
+def first_live_period() -> ReportingPeriod | None:
+    """The earliest period the cycle runs (not historic): history lies before it."""
+    return ReportingPeriod.objects.filter(historic=False).order_by("year", "quarter").first()
+
+
+def historic_period_problem(
+    year: int, quarter: int, *, today: datetime.date, first_live: ReportingPeriod | None
+) -> str | None:
+    """Why a quarter cannot be made a historic period, or None. A historic period holds figures
+    reported before this service, and the cycle leaves it alone, so it must lie wholly in the
+    past: its quarter has ended (before ``today``), and it comes before the first period the
+    cycle runs (``first_live``), so the cycle's own quarters never have a gap it will not fill.
+    ``period_create`` and the history import ask this one rule."""
+    label = ReportingPeriod(year=year, quarter=quarter).label
+    end = quarter_bounds(year, quarter)[1]
+    if end >= today:
+        return (
+            f"{label} has not ended (it ends {end:%-d %b %Y}); history is loaded only for quarters that have "
+            "ended, and its figures are entered as returns when its period opens"
+        )
+    if first_live is not None and (year, quarter) > (first_live.year, first_live.quarter):
+        return (
+            f"{label} comes after {first_live.label}, the first period the cycle runs; history makes periods "
+            f"only for quarters before it, so add {label} on the reporting periods page"
+        )
+    return None
+
+
+def new_period(year: int, quarter: int, *, historic: bool = False, **dates) -> ReportingPeriod:
+    """A period (not yet saved) with its default dates from the council's calendar; a historic
+    one is made closed, holding history."""
+    values = ReportingPeriod.default_dates(year, quarter)
+    values.update({k: v for k, v in dates.items() if v})
+    state = PeriodState.CLOSED if historic else PeriodState.SCHEDULED
+    return ReportingPeriod(year=year, quarter=quarter, state=state, historic=historic, **values)
 
 
 @transaction.atomic
 def period_create(*, by, year: int, quarter: int, historic: bool = False, **dates) -> ReportingPeriod:
     """A new period with default dates. ``historic`` makes a closed period to hold backfilled
-    history (values reported before this service was used)."""
+    history (values reported before this service was used), which the cycle leaves alone; only
+    a quarter wholly in the past (``historic_period_problem``) may be one."""
     require(by, Capability.MANAGE_PERIODS)
-    values = ReportingPeriod.default_dates(year, quarter)
-    values.update({k: v for k, v in dates.items() if v})
-    state = PeriodState.CLOSED if historic else PeriodState.SCHEDULED
-    period = ReportingPeriod(year=year, quarter=quarter, state=state, historic=historic, **values)
+    if historic:
+        problem = historic_period_problem(year, quarter, today=timezone.localdate(), first_live=first_live_period())
+        if problem:
+            raise ValidationError({"quarter": problem[0].upper() + problem[1:]})
+    period = new_period(year, quarter, historic=historic, **dates)
     period.full_clean()
     period.save()
     audit_record(actor=by, action=Action.CREATE, instance=period, after=model_snapshot(period))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,8 +18,8 @@ from kpis.figures import judge, read_targets
 from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod, ReturnState
 from kpis.results import Rag
 from kpis.services import parts as return_parts
-from kpis.validation import check_entry, check_value, compute, unusual_movement
-from kpis.workflow import BACKFILLABLE, WHO, Action, TransitionRefused, next_state, revisable
+from kpis.validation import check_entry, compute, unusual_movement
+from kpis.workflow import BACKFILLABLE, TRANSITIONS, WHO, Action, TransitionRefused, next_state, revisable
 
 UNUSUAL = "unusual"
 
@@ -206,6 +206,19 @@ def return_submit(
     return result
 
 
+def not_available_problems(*, reason: str, expected_date, expected_needed: bool = True) -> dict[str, str]:
+    """Field → message for a figure marked not available: it says why, and, while the cycle
+    still chases it, when it is expected. The return form (``return_mark_not_available``) and
+    history (``backfill_problems``, where the report it was published in may not have said
+    when, so ``expected_needed`` is False) ask this one rule."""
+    errors = {}
+    if not (reason or "").strip():
+        errors["not_available_reason"] = "Say why the figure is not available"
+    if expected_needed and not expected_date:
+        errors["expected_date"] = "Give the date the figure is expected"
+    return errors
+
+
 @transaction.atomic
 def return_mark_not_available(*, by, kpi_return: KpiReturn, revision: int, reason: str, expected_date) -> KpiReturn:
     current = _lock(kpi_return)
@@ -214,11 +227,7 @@ def return_mark_not_available(*, by, kpi_return: KpiReturn, revision: int, reaso
     if current.revision != revision:
         raise ReturnConflict(current, [])
     _check_window(current)
-    errors = {}
-    if not reason.strip():
-        errors["not_available_reason"] = "Say why the figure is not available"
-    if not expected_date:
-        errors["expected_date"] = "Give the date the figure is expected"
+    errors = not_available_problems(reason=reason, expected_date=expected_date)
     if errors:
         raise ValidationError(errors)
     before = model_snapshot(current)
@@ -293,21 +302,100 @@ def is_published(period: ReportingPeriod) -> bool:
 
 #: ``backfill_problems`` reads the existing return itself unless given it (None: there is none).
 LOOK_UP = object()
+#: What a stored figure is rounded to (``KpiReturn.value`` keeps 4 decimals).
+STORED = Decimal("0.0001")
 
 
-def _same_figure(kpi_return: KpiReturn, value, numerator, denominator) -> bool:
-    return (kpi_return.value, kpi_return.numerator, kpi_return.denominator) == (value, numerator, denominator)
+@dataclass(frozen=True)
+class HistoricFigure:
+    """One quarter's published figure as history gives it: a value, or a ratio's numerator and
+    denominator, or "not available" with the reason it was published with."""
+
+    value: Decimal | None = None
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    not_available_reason: str | None = None  # given (even blank): the figure was not available
+    expected_date: object = None
+
+    @property
+    def not_available(self) -> bool:
+        return self.not_available_reason is not None
+
+    def stored(self, version) -> tuple:
+        """(value, numerator, denominator) as the return keeps them: a ratio's value made
+        from its parts, as the return form makes it (``compute``)."""
+        if self.not_available:
+            return (None, None, None)
+        if version is not None and version.is_ratio:
+            made = compute(version, self.numerator, self.denominator).value
+            return (None if made is None else made.quantize(STORED), self.numerator, self.denominator)
+        return (self.value, self.numerator, self.denominator)
+
+
+def _same_figure(kpi_return: KpiReturn, figure: HistoricFigure, version) -> bool:
+    """Is ``figure`` what the return already holds (so recording it again changes nothing)?
+    ``version`` is the definition the figure is read under."""
+    if figure.not_available:
+        return kpi_return.state == ReturnState.NOT_AVAILABLE and (
+            kpi_return.not_available_reason,
+            kpi_return.expected_date,
+        ) == (figure.not_available_reason, figure.expected_date)
+    held = (kpi_return.value, kpi_return.numerator, kpi_return.denominator)
+    return kpi_return.state == ReturnState.APPROVED and held == figure.stored(version)
+
+
+def _figure_problems(kpi: Kpi, version, figure: HistoricFigure) -> dict[str, str]:
+    """What is wrong with a historic figure by the return form's rules (``check_entry``, the
+    rule ``entry_problems`` applies to a typed entry, and ``not_available_problems``), with
+    what history adds: it is a figure or not available, never blank."""
+    given = {n: getattr(figure, n) for n in ("value", "numerator", "denominator") if getattr(figure, n) is not None}
+    if figure.not_available:
+        if given:
+            return {
+                next(iter(given)): "A figure published as not available has no value; leave value, "
+                "numerator and denominator blank"
+            }
+        return not_available_problems(
+            reason=figure.not_available_reason, expected_date=figure.expected_date, expected_needed=False
+        )
+    if version is None:
+        return {}
+    if not version.is_ratio:
+        if figure.numerator is not None or figure.denominator is not None:
+            name = "numerator" if figure.numerator is not None else "denominator"
+            return {name: f"{kpi.code} is not entered as a ratio; leave numerator and denominator blank"}
+        if figure.value is None:
+            return {"value": "Enter the figure, or mark it not available"}
+        return check_entry(kpi, version, value=figure.value, numerator=None, denominator=None)
+    if figure.numerator is None and figure.denominator is None:
+        return {"numerator": f"{kpi.code} is a ratio: enter its numerator and denominator, or mark it not available"}
+    problems = check_entry(kpi, version, value=None, numerator=figure.numerator, denominator=figure.denominator)
+    if problems or figure.value is None:
+        return problems
+    made = compute(version, figure.numerator, figure.denominator).value
+    _, _, exponent = figure.value.as_tuple()
+    places = Decimal(1).scaleb(min(exponent, 0)) if isinstance(exponent, int) else STORED
+    if made is None or made.quantize(places, rounding=ROUND_HALF_UP) != figure.value:
+        shown = "no value: a denominator of 0 means no eligible cases"
+        if made is not None:
+            shown = f"{made.quantize(STORED).normalize():f}"
+        return {
+            "value": f"{figure.value.normalize():f} is not what the numerator and denominator make ({shown}); "
+            "leave value blank for a ratio, or give the value they make"
+        }
+    return {}
 
 
 def backfill_problems(
     *,
     kpi: Kpi,
     period: ReportingPeriod,
-    value,
+    value=None,
     numerator=None,
     denominator=None,
     data_period_end=None,
     data_period_start=None,
+    figure: HistoricFigure | None = None,
     existing: KpiReturn | None | object = LOOK_UP,
     published: bool | None = None,
 ) -> dict[str, str]:
@@ -321,8 +409,12 @@ def backfill_problems(
     - a return in the workflow (a draft, submitted) is not overwritten;
     - a published figure changes only through a revision with a reason (``return_revise``);
       the same figure again is not a change, so re-importing a file does nothing;
-    - the value passes the rule the return form applies for the definition in force then.
+    - the figure passes the rules the return form applies for the definition in force then: a
+      value, or a ratio's numerator and denominator (its value made from them), or "not
+      available" with the reason (``figure``; ``value``, ``numerator`` and ``denominator``
+      are the short way to give a figure).
     """
+    figure = figure or HistoricFigure(value, numerator, denominator)
     if period.state == PeriodState.OPEN:
         return {"quarter": "that period is open; enter its values as returns"}
     if data_period_end is not None and data_period_end > period.end:
@@ -337,16 +429,16 @@ def backfill_problems(
     if existing is LOOK_UP:  # a caller checking many rows passes what it has already read
         existing = KpiReturn.objects.filter(kpi=kpi, period=period).first()
     if published is None:
-        published = is_published(period)
-    if existing is not None and existing.state not in BACKFILLABLE:
+        published = period.pk is not None and is_published(period)
+    version = kpi.version_for(data_period_end or period.end)
+    unchanged = existing is not None and _same_figure(existing, figure, version)
+    if existing is not None and existing.state not in BACKFILLABLE and not unchanged:
         return {"quarter": f"{kpi.code} {period.label} is {existing.get_state_display().lower()}; not overwritten"}
-    unchanged = existing is not None and existing.state == ReturnState.APPROVED
-    unchanged = unchanged and _same_figure(existing, value, numerator, denominator)
     # A figure everyone already reads as published (``ReportingPeriod.figures_published``) also
     # changes only by a revision, though a historic period may still take more KPIs' history.
     approved = existing is not None and existing.state == ReturnState.APPROVED
     if not unchanged and (published or (approved and period.figures_published)):
-        if existing is not None and existing.state == ReturnState.APPROVED:
+        if approved:
             shown = "no figure" if existing.value is None else f"{existing.value.normalize():f}"
             return {
                 "value": f"{kpi.code} {period.label} was published as {shown}; a published figure changes only "
@@ -355,9 +447,7 @@ def backfill_problems(
         return {
             "value": f"{period.label} is published without a figure for {kpi.code}; a published report does not change"
         }
-    version = kpi.version_for(data_period_end or period.end)
-    problem = check_value(kpi, version, value) if version else None
-    return {"value": problem} if problem else {}
+    return _figure_problems(kpi, version, figure)
 
 
 @transaction.atomic
@@ -366,31 +456,32 @@ def return_backfill(
     by,
     kpi: Kpi,
     period: ReportingPeriod,
-    value,
+    value=None,
     numerator=None,
     denominator=None,
+    figure: HistoricFigure | None = None,
     note: str = "",
     data_period=None,
     commentary: str = "",
     actions: str = "",
 ) -> KpiReturn:
     """Record a historic, already-published figure as an approved return (history loaded from
-    elsewhere), with the commentary and actions published with it, so they show wherever the
-    figure does. Refuses what ``backfill_problems`` refuses; the same figure again is a no-op
-    (in a published period its words stay as published too)."""
-    if not can(by, WHO[Action.BACKFILL]):
+    elsewhere), or as not available with the reason it was published with, with the commentary
+    and actions published with it, so they show wherever the figure does. A ratio's value is
+    made from its numerator and denominator, as the return form makes it. Refuses what
+    ``backfill_problems`` refuses; the same figure again is a no-op (in a published period its
+    words stay as published too)."""
+    figure = figure or HistoricFigure(value, numerator, denominator)
+    action = Action.BACKFILL_NOT_AVAILABLE if figure.not_available else Action.BACKFILL
+    if not can(by, WHO[action]):
         raise PermissionDenied("Only performance admins load history.")
     kpi_return = return_for(kpi, period)
     current = _lock(kpi_return)
-    if current.state not in BACKFILLABLE:
-        raise TransitionRefused(f"{kpi.code} {period.label} is {current.get_state_display().lower()}; not overwritten.")
     period = current.period  # as it is now, read with the lock
     problems = backfill_problems(
         kpi=kpi,
         period=period,
-        value=value,
-        numerator=numerator,
-        denominator=denominator,
+        figure=figure,
         data_period_end=data_period.end if data_period else None,
         data_period_start=data_period.start if data_period and data_period.start.year > 1900 else None,
         existing=current,
@@ -401,21 +492,31 @@ def return_backfill(
         data_period.label,
         data_period.end,
     )
-    unchanged = current.state == ReturnState.APPROVED and _same_figure(current, value, numerator, denominator)
+    version = kpi.version_for(data_period.end if data_period else period.end)
+    unchanged = _same_figure(current, figure, version)
     same_words = (current.commentary, current.actions) == (commentary, actions)
     if unchanged and ((same_period and same_words) or period.figures_published or is_published(period)):
         return current  # the same figure again: nothing to record
+    if current.state not in _from_states(action):
+        raise TransitionRefused(f"{kpi.code} {period.label} is {current.get_state_display().lower()}; not overwritten.")
     before = model_snapshot(current)
-    current.value, current.numerator, current.denominator = value, numerator, denominator
+    current.value, current.numerator, current.denominator = figure.stored(version)
+    if figure.not_available:
+        current.not_available_reason, current.expected_date = figure.not_available_reason, figure.expected_date
     current.commentary, current.actions = commentary, actions
     current.data_quality_note = note
     if data_period is not None:  # the source's own label for the figure, kept exactly
         current.data_period_label, current.data_period_end = data_period.label, data_period.end
         if data_period.start.year > 1900:
             current.data_period_start = data_period.start
-    current.approved_by, current.approved_at = person_of(by), timezone.now()
-    _transition(current, Action.BACKFILL, by=by, reason=note, before=before)
+    if not figure.not_available:
+        current.approved_by, current.approved_at = person_of(by), timezone.now()
+    _transition(current, action, by=by, reason=note or figure.not_available_reason or "", before=before)
     return current
+
+
+def _from_states(action: Action) -> set[str]:
+    return {state for state in ReturnState if (state, action) in TRANSITIONS}
 
 
 @transaction.atomic

@@ -152,7 +152,15 @@ def test_exports_neutralise_formulas_and_keep_numbers(world, clients):
     assert "S2-01" in dictionary
 
 
-def test_every_import_column_is_documented():
+def _section(text: str, slug: str) -> str:
+    """The part of docs/imports.md about one import: its heading to the next heading."""
+    start = text.index(f"(`{slug}`)")
+    end = text.find("\n## ", start)
+    return text[start : end if end != -1 else None]
+
+
+def test_every_import_column_is_documented_with_its_meaning_and_allowed_values():
+    import re
     from pathlib import Path
 
     from django.conf import settings
@@ -161,9 +169,44 @@ def test_every_import_column_is_documented():
 
     text = (Path(settings.BASE_DIR) / "docs" / "imports.md").read_text()
     for kind in KINDS.values():
-        assert f"(`{kind.slug}`)" in text
+        section = _section(text, kind.slug)
         for column in kind.columns:
-            assert f"| `{column.name}` |" in text, (kind.slug, column.name)
+            row = re.search(rf"^\| `{column.name}` \| (yes|no) \| (.*?) \| (.*?) \|$", section, re.MULTILINE)
+            assert row, (kind.slug, column.name)
+            required, meaning, allowed = row.groups()
+            assert required == ("yes" if column.required else "no"), (kind.slug, column.name)
+            assert meaning.strip(), (kind.slug, column.name)
+            assert allowed.strip(), (kind.slug, column.name)
+        # The example the docs show is the template's: header and example row.
+        assert kind.template_csv().strip() in section, kind.slug
+
+
+def test_every_template_has_an_example_row_that_imports_cleanly(world):
+    """Each template, header and example row, goes through the import's own check with no
+    problem and applies, in a council holding what the examples name (the service ASC, the
+    person imogen.hart; ASC-01 made by the dictionary's own example). The history example's
+    quarter has no period: the import makes it, historic."""
+    from accounts.models import OrgUnitKind
+    from accounts.policy import SYSTEM
+    from kpis.imports import KINDS, apply_import, check_file
+    from tests.factories import OrgUnitFactory, UserFactory
+
+    OrgUnitFactory(kind=OrgUnitKind.SERVICE, code="ASC", name="Adult Social Care", parent=world.d1)
+    UserFactory(username="imogen.hart")
+    for slug in ("dictionary", "targets", "values", "benchmarks"):
+        kind = KINDS[slug]
+        lines = kind.template_csv().splitlines()
+        assert len(lines) == 2, slug  # the header and one example row
+        checked = check_file(kind, upload(kind.template_csv()))
+        assert checked.problems == [], slug
+        assert apply_import(by=SYSTEM, kind=kind, checked=checked) == 1
+    history = KpiReturn.objects.get(kpi__code="ASC-01")
+    assert (history.state, history.value, history.numerator, history.period.historic) == (
+        "approved",
+        Decimal("82.5"),
+        Decimal("165"),
+        True,
+    )
 
 
 def test_a_monthly_kpis_quarter_rule_imports_and_one_that_cannot_apply_is_reported(world, clients):
@@ -181,3 +224,58 @@ def test_a_monthly_kpis_quarter_rule_imports_and_one_that_cannot_apply_is_report
     response = clients["performance_admin"].post(url, {"file": upload(text.replace("financial_ytd", "none"))})
     assert response.status_code == 302
     assert Kpi.objects.get(code="M-1").versions.get().quarter_rule == "sum"
+
+
+def test_the_dictionary_import_has_a_column_for_every_field_of_the_kpi_form():
+    """Objectives of service plans are linked on the KPI's page, not from the dictionary."""
+    from kpis.forms import KpiForm
+    from kpis.imports import DICTIONARY
+    from kpis.models import KpiVersion
+
+    columns = {column.name for column in DICTIONARY.columns}
+    assert set(KpiForm.base_fields) - {"objectives"} <= columns
+    assert set(KpiVersion.DEFINITION_FIELDS) <= columns
+
+
+def test_dictionary_import_sets_every_field_of_the_form(world, clients):
+    header = DICTIONARY_HEADER.strip() + (
+        ",is_ratio,numerator_label,denominator_label,allows_over_100,cumulative_since,annual_reporting_quarter,"
+        "benchmark_source,council_plan_nodes,end_of_plan_target,end_of_plan_target_date\n"
+    )
+    url = reverse("kpis:import-upload", kwargs={"kind": "dictionary"})
+    text = header + (
+        "R-1,Reablement,Still at home 91 days after leaving hospital,Home at 91 days / discharged,S1,service_lead,"
+        "percentage,higher,annual,financial_year,since_date,1,none,,yes,At home after 91 days,Discharged to reablement,"
+        "yes,2024-04-01,3,NHS Digital ASCOF,M1;O1,85,2029-03-31\n"
+    )
+    response = clients["performance_admin"].post(url, {"file": upload(text)})
+    assert response.status_code == 302, response.context["checked"].problems
+    kpi = Kpi.objects.get(code="R-1")
+    version = kpi.versions.get()
+    assert (kpi.annual_reporting_quarter, kpi.allows_over_100, kpi.benchmark_source) == (3, True, "NHS Digital ASCOF")
+    assert (kpi.end_of_plan_target, str(kpi.end_of_plan_target_date)) == (Decimal("85"), "2029-03-31")
+    assert sorted(kpi.council_plan_nodes.values_list("code", flat=True)) == ["M1", "O1"]
+    assert (version.is_ratio, version.numerator_label, version.denominator_label) == (
+        True,
+        "At home after 91 days",
+        "Discharged to reablement",
+    )
+    assert str(version.cumulative_since) == "2024-04-01"
+
+
+def test_dictionary_import_checks_the_definition_as_the_form_does(world, clients):
+    header = DICTIONARY_HEADER.strip() + ",is_ratio,council_plan_nodes\n"
+    url = reverse("kpis:import-upload", kwargs={"kind": "dictionary"})
+    text = header + (
+        "R-2,Ratio,Share,Parts,S1,service_lead,percentage,higher,quarterly,quarter,none,1,none,,yes,\n"
+        "R-3,Since,Count,Count,S1,service_lead,number,higher,quarterly,quarter,since_date,0,none,,no,\n"
+        "R-4,Linked,Count,Count,S1,service_lead,number,higher,quarterly,quarter,none,0,none,,no,P9\n"
+    )
+    response = clients["performance_admin"].post(url, {"file": upload(text)})
+    assert response.status_code == 400
+    found = [(p.row, p.column, p.message) for p in response.context["checked"].problems]
+    assert found[0] == (2, "numerator_label", "Name the numerator and the denominator of the ratio.")
+    assert found[1] == (3, "cumulative_since", "Give the date the count runs from.")
+    assert found[2][:2] == (4, "council_plan_nodes")
+    assert "no Council Plan node P9" in found[2][2]
+    assert not Kpi.objects.filter(code__startswith="R-").exists()

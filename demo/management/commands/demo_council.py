@@ -465,9 +465,9 @@ class Command(BaseCommand):
                     by=SYSTEM,
                     kpi=kpi,
                     period=period(year, quarter, historic=True),
+                    # The demo's KPIs are not entered as ratios, so a point's numerator and
+                    # denominator (in kpis.json, for reference) are not the figure's.
                     value=_decimal(point["value"]),
-                    numerator=_decimal(point.get("numerator")),
-                    denominator=_decimal(point.get("denominator")),
                     note=f"Published figure for {point['data_period_label']} (see demo/data/kpis.md)",
                     data_period=DataPeriod(
                         point["data_period_label"],
