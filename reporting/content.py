@@ -22,7 +22,8 @@ Shape::
 
     KPI = {"code", "title", "directorate", "portfolio", "is_council_plan_measure",
            "value", "value_text", "data_period_label", "status", "status_text",
-           "status_tag", "status_detail", "provisional", "out_of_date_text",
+           "status_tag", "status_detail", "provisional", "out_of_date_text", "spc_variation",
+           "spc_variation_text", "spc_assurance", "spc_assurance_text",
            "target_text", "timescale", "rag", "rag_label", "direction", "direction_label",
            "direction_last_year", "direction_last_year_label", "direction_text",
            "direction_last_year_text", "commentary", "actions",
@@ -234,6 +235,7 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
         "status_detail": status_parts(row, provisional)[1],
         "provisional": provisional,
         "out_of_date_text": out_of_date_text(row),
+        **spc_content(row),
         "target_text": result.target_text if result else "no target",
         "timescale": timescale(row),
         "rag": rag.value,
@@ -282,6 +284,21 @@ def status_parts(row: KpiRow, provisional: bool) -> tuple[str, str]:
     if row.status == Status.NOT_DUE:
         return "Not due", "latest available figure"
     return ("Provisional", "approved, not yet published") if provisional else ("", "")
+
+
+def spc_content(row: KpiRow) -> dict:
+    """The KPI's Making Data Count icons in words, where it has enough points for limits: the
+    variation ("Special cause: concerning") and the assurance ("Consistently failing"), each
+    with the sentence that explains it."""
+    result = row.spc
+    if result is None or not result.has_limits:
+        return {"spc_variation": "", "spc_variation_text": "", "spc_assurance": "", "spc_assurance_text": ""}
+    return {
+        "spc_variation": result.variation.label if result.variation else "",
+        "spc_variation_text": result.variation_text,
+        "spc_assurance": result.assurance.label if result.assurance else "",
+        "spc_assurance_text": result.assurance_text,
+    }
 
 
 def out_of_date_text(row: KpiRow) -> str:

@@ -17,7 +17,7 @@ from django.db.models import F, Prefetch
 
 from core.charts import TrendChart, TrendPoint
 from kpis.data_periods import is_out_of_date
-from kpis.figures import JudgedFigure, read_figures, trend_chart, value_text
+from kpis.figures import JudgedFigure, read_figures, spc_summary, trend_chart, value_text
 from kpis.models import (
     Benchmark,
     BreakdownValue,
@@ -29,6 +29,7 @@ from kpis.models import (
     ReturnState,
 )
 from kpis.results import Direction, Rag
+from kpis.spc import SpcResult
 from kpis.workflow import SETTLED
 from planning.models import CouncilPlan, PlanNode
 
@@ -58,6 +59,8 @@ class KpiRow:
     priority_ids: set[int] = field(default_factory=set)
     #: The reporting period the row is shown for.
     period: ReportingPeriod | None = None
+    #: Statistical process control over the KPI's approved figures to the period (ADR 0017).
+    spc: SpcResult | None = None
 
     @property
     def out_of_date(self) -> bool:
@@ -207,6 +210,7 @@ def report_rows(
                 breakdowns=list(cells[figure.pk].items()) if figure else [],
                 priority_ids={roots[n.pk].pk for n in kpi.council_plan_nodes.all() if n.pk in roots},
                 period=period,
+                spc=spc_summary(figures, kpi.pk) if detail else None,
             )
         )
     return priorities, rows

@@ -123,3 +123,36 @@ def test_a_worsening_council_plan_measure_is_an_exception_and_a_worsening_other_
     Kpi.objects.filter(pk=reported["s1"].pk).update(is_council_plan_measure=False)
     content = build(period, kind="draft", status_label="Draft for CMT")
     assert [(e["code"], e["reasons"]) for e in content["exceptions"]] == [("S1-01", ["Red"])]
+
+
+def test_a_kpi_with_enough_points_carries_its_spc_icons_in_words_to_the_card_and_the_pdf(world, reported):
+    """Fourteen quarters, the last seven below the mean, higher is better: "Special cause:
+    concerning" on the card's content, the pack's scorecard and the detail."""
+    from decimal import Decimal
+
+    from accounts.policy import SYSTEM
+    from kpis.models import ReportingPeriod
+    from kpis.services.periods import period_create
+    from kpis.services.returns import return_backfill
+    from reporting.pdf import pack_html
+    from tests.kpis.conftest import make_kpi
+
+    measure = make_kpi(world, "SPC-01")
+    measure.council_plan_nodes.add(reported["p1"])
+    values = [80, 82, 81, 83, 80, 82, 81, 74, 73, 75, 72, 74, 73, 72]
+    quarters = [(2021 + (i + 3) // 4, (i + 3) % 4 + 1) for i in range(len(values))]  # 2021/22 Q4 onwards
+    for (year, quarter), value in zip(quarters, values, strict=True):
+        period = ReportingPeriod.objects.filter(year=year, quarter=quarter).first() or period_create(
+            by=SYSTEM, year=year, quarter=quarter, historic=True
+        )
+        return_backfill(by=SYSTEM, kpi=measure, period=period, value=Decimal(value))
+    content = build(reported["period"], kind="draft", status_label="Draft for CMT")
+    row = next(k for p in content["priorities"] for k in p["kpis"] if k["code"] == "SPC-01")
+    assert row["spc_variation"] == "Special cause: concerning"
+    assert "below the mean" in row["spc_variation_text"]
+    assert row["spc_assurance"] == ""  # no target, so no assurance icon
+    html = pack_html(content)
+    assert html.count("Special cause: concerning") >= 2  # the scorecard and the detail
+    # Five points are too few for limits: the card says nothing rather than guess.
+    s1 = next(k for p in content["priorities"] for k in p["kpis"] if k["code"] == "S1-01")
+    assert s1["spc_variation"] == ""
