@@ -26,6 +26,7 @@ from accounts.policy import Capability, has_capability, portfolios_of, scope_of
 from audit.models import AuditEvent
 from core.forms import GovukFormMixin, ServiceErrorsMixin
 from core.numbers import record_id
+from core.tabular import download
 from core.views import submit
 from kpis.models import Kpi, PeriodState, ReportingPeriod
 from kpis.results import Rag
@@ -179,6 +180,98 @@ def _dashboard_heading(chosen: dict, priorities: list[PlanNode]) -> str:
     if chosen.get("portfolio"):
         return f"Portfolio: {chosen['portfolio']}"
     return "All KPIs"
+
+
+# --- The scorecard ---------------------------------------------------------------------------
+
+#: How the scorecard can be ordered within each priority: the query value, its label, the key.
+SCORECARD_ORDERS = {
+    "code": ("KPI code", lambda k: k["code"]),
+    "rag": ("RAG, Red first", lambda k: (SCORECARD_RAG_ORDER.get(k["rag"], 9), k["code"])),
+    "direction": (
+        "Direction, worsening first",
+        lambda k: (SCORECARD_DIRECTION_ORDER.get(k["direction"], 9), k["code"]),
+    ),
+}
+SCORECARD_RAG_ORDER = {"red": 0, "amber": 1, "green": 2, "cannot_judge": 3, "data_only": 4, "no_value": 5}
+SCORECARD_DIRECTION_ORDER = {"worsening": 0, "no_change": 1, "improving": 2}
+SCORECARD_COLUMNS = [
+    "priority",
+    "kpi_code",
+    "kpi_title",
+    "value",
+    "data_period",
+    "target",
+    "rag",
+    "on_previous_period",
+    "on_same_period_last_year",
+    "spc_variation",
+    "spc_assurance",
+    "out_of_date",
+]
+
+
+def _scorecard(request) -> dict:
+    """One line per KPI, grouped by priority (a KPI under two priorities is in both), with the
+    dashboard's filters and an order; what the page and its CSV and Excel downloads show."""
+    period = _period(request)
+    plan = plan_for(period) if period else None
+    priorities = list(plan.nodes.active().priorities()) if plan else []
+    filters = DashboardFilters(request.GET or None, priorities=priorities)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    order = request.GET.get("order") if request.GET.get("order") in SCORECARD_ORDERS else "code"
+    rows = dashboard_rows(period, plan, _kpis_in_scope(request.user), chosen) if period else []
+    groups = []
+    for priority in priorities:
+        members = [(kpi_content(row), row.chart()) for row in rows if priority.pk in row.priority_ids]
+        members.sort(key=lambda pair: SCORECARD_ORDERS[order][1](pair[0]))
+        groups.append({"priority": priority, "rows": members})
+    unlinked = [(kpi_content(row), row.chart()) for row in rows if not row.priority_ids]
+    if unlinked:
+        unlinked.sort(key=lambda pair: SCORECARD_ORDERS[order][1](pair[0]))
+        groups.append({"priority": None, "rows": unlinked})
+    return {"period": period, "plan": plan, "filters": filters, "groups": groups, "order": order}
+
+
+@requires(Capability.VIEW_DASHBOARDS)
+def scorecard(request):
+    board = _scorecard(request)
+    query = request.GET.copy()
+    query.pop("order", None)
+    return render(
+        request,
+        "reporting/scorecard.html",
+        {
+            **board,
+            "orders": [(value, label) for value, (label, _) in SCORECARD_ORDERS.items()],
+            "query": query.urlencode(),
+            "full_query": request.GET.urlencode(),
+        },
+    )
+
+
+@requires(Capability.VIEW_DASHBOARDS)
+def scorecard_export(request, fmt: str):
+    board = _scorecard(request)
+    rows = [
+        [
+            f"{group['priority'].code} {group['priority'].title}" if group["priority"] else "Not in the Council Plan",
+            k["code"],
+            k["title"],
+            k["value_text"],
+            k["data_period_label"],
+            k["target_text"],
+            k["rag_label"],
+            k["direction_text"],
+            k["direction_last_year_text"],
+            k["spc_variation"],
+            k["spc_assurance"],
+            "yes" if k["out_of_date_text"] else "no",
+        ]
+        for group in board["groups"]
+        for k, _ in group["rows"]
+    ]
+    return download(fmt, "scorecard", SCORECARD_COLUMNS, rows)
 
 
 # --- The period's report --------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """The trend chart component: one tag gives the picture, its description and its data table."""
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
-from core.charts import TrendChart, XmrChart, describe, plotly_spec, table_rows, xmr_data_uri
+from core.charts import TrendChart, XmrChart, describe, plotly_spec, sparkline_uri, table_rows, xmr_data_uri
 
 register = template.Library()
 
@@ -26,3 +28,13 @@ def xmr_chart(chart: XmrChart, description: str) -> dict:
     """``{% xmr_chart chart description %}``: the XmR chart as an image (matplotlib SVG in a data
     URI, which the CSP allows for images), with ``description`` as its text alternative."""
     return {"chart": chart, "src": xmr_data_uri(chart), "description": description}
+
+
+@register.simple_tag
+def sparkline(chart: TrendChart):
+    """``{% sparkline chart %}``: the trend as a small line for a table row, described in
+    words as its text alternative; "too few points" where there is no line to draw."""
+    src = sparkline_uri(chart)
+    if not src:
+        return mark_safe('<span class="govuk-body-s">too few points</span>')  # noqa: S308 - a constant
+    return format_html('<img class="pmf-sparkline" src="{}" alt="{}" width="96" height="24">', src, describe(chart))

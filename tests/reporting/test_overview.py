@@ -46,3 +46,27 @@ def test_a_cabinet_member_sees_their_portfolio_first(world, reported, clients):
     # CMT, who hold no portfolio, read the usual order.
     cmt = clients["cmt"].get(reverse("reporting:dashboard")).content.decode()
     assert re.findall(r'<h3 class="govuk-heading-m" id="kpi-([^"]+)"', cmt)[0] != "S2-01"
+
+
+def test_the_scorecard_is_one_line_per_kpi_grouped_by_priority_ordered_and_exported(world, reported, clients):
+    from decimal import Decimal
+
+    from kpis.models import Target
+
+    Target.objects.filter(kpi=reported["s1"], for_date=reported["period"].end).update(value=Decimal("90"))  # Red
+    page = clients["cmt"].get(reverse("reporting:scorecard")).content.decode()
+    captions = re.findall(r'<caption class="govuk-table__caption govuk-table__caption--m">([^<]+)</caption>', page)
+    assert captions == ["P1 Economic growth", "P2 Healthy communities"]
+    rows = re.findall(r'href="/kpis/([^/]+)/">', page)
+    assert rows == ["NODATA", "S1-01", "CNT-01", "S2-01"]  # by code within each priority
+    by_rag = clients["cmt"].get(reverse("reporting:scorecard") + "?order=rag").content.decode()
+    assert re.findall(r'href="/kpis/([^/]+)/">', by_rag)[:2] == ["S1-01", "NODATA"]  # Red before no value
+    assert 'aria-sort="ascending">RAG' in by_rag
+    exported = clients["cmt"].get(reverse("reporting:scorecard-export", args=["csv"]) + "?order=rag")
+    lines = exported.content.decode().splitlines()
+    assert lines[0].startswith("priority,kpi_code,kpi_title,value,data_period,target,rag")
+    assert lines[1].startswith("P1 Economic growth,S1-01,")
+    assert ",Red," in lines[1]
+    # A scoped lead's scorecard holds only their area's KPIs.
+    scoped = clients["service_lead"].get(reverse("reporting:scorecard")).content.decode()
+    assert reported["s2"].title not in scoped
