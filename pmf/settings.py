@@ -202,16 +202,16 @@ AUTH_USER_MODEL = "accounts.User"
 OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
 OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
 PMF_OIDC_ISSUER = os.environ.get("PMF_OIDC_ISSUER", "").rstrip("/")
-PMF_OIDC_PROVIDER_NAME = os.environ.get("PMF_OIDC_PROVIDER_NAME", "your council account")
+PMF_OIDC_PROVIDER_NAME = os.environ.get("PMF_OIDC_PROVIDER_NAME") or "your council account"
 #: Whom the sign-in refusal page tells people to ask.
-PMF_SUPPORT_CONTACT = os.environ.get("PMF_SUPPORT_CONTACT", "the corporate performance team")
+PMF_SUPPORT_CONTACT = os.environ.get("PMF_SUPPORT_CONTACT") or "the corporate performance team"
 OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
 OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
 OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
 OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
 #: The provider's end_session_endpoint (RP-initiated logout); Google has none.
 OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")
-OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO") or "RS256"
 OIDC_RP_SCOPES = "openid email profile"
 OIDC_USE_PKCE = True
 OIDC_CREATE_USER = False  # people come from the HR import, never from a sign-in
