@@ -232,3 +232,25 @@ def test_with_password_sign_in_switched_off_the_form_is_gone_and_credentials_are
     # The provider's way in still works.
     session, _ = sign_in_through_provider(oidc_provider, "ada")
     assert who_is_signed_in(oidc_provider, session) == "ada.lovelace"
+
+
+def test_refused_sign_ins_at_the_provider_do_not_pause_anyone_elses(oidc_provider, settings, ada):
+    """The provider guards its own passwords: a refusal there is not a guess here, and does
+    not pause single sign-on for colleagues at the same address (an office behind one NAT)."""
+    configure(settings, oidc_provider)
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        _, refused = sign_in_through_provider(oidc_provider, "stranger")
+        assert urlsplit(refused.url).path == "/accounts/single-sign-on/refused/"
+    session, _ = sign_in_through_provider(oidc_provider, "ada")
+    assert who_is_signed_in(oidc_provider, session) == "ada.lovelace"
+
+
+def test_password_guessing_pauses_password_sign_in_at_the_address_but_not_the_provider(oidc_provider, settings, ada):
+    configure(settings, oidc_provider)
+    guesser = Client(REMOTE_ADDR="127.0.0.1")  # the address the live server sees
+    for number in range(settings.PMF_SIGN_IN_ADDRESS_FAILURE_LIMIT):
+        guesser.post(reverse("accounts:sign-in"), {"username": f"guess-{number}", "password": "Summer2026!"})
+    paused = guesser.post(reverse("accounts:sign-in"), {"username": ada.username, "password": TEST_PASSWORD})
+    assert paused.status_code == 429
+    session, _ = sign_in_through_provider(oidc_provider, "ada")
+    assert who_is_signed_in(oidc_provider, session) == "ada.lovelace"
