@@ -228,7 +228,11 @@ def test_with_password_sign_in_switched_off_the_form_is_gone_and_credentials_are
 
     refused = Client().post(reverse("accounts:sign-in"), {"username": ada.username, "password": TEST_PASSWORD})
     assert refused.status_code == 405
-    assert "_auth_user_id" not in Client().session
+    # Nor does the admin's own sign-in form take a password: no backend checks one.
+    User.objects.filter(pk=ada.pk).update(is_staff=True)
+    admin_client = Client()
+    admin_client.post("/admin/login/", {"username": ada.username, "password": TEST_PASSWORD})
+    assert "_auth_user_id" not in admin_client.session
     # The provider's way in still works.
     session, _ = sign_in_through_provider(oidc_provider, "ada")
     assert who_is_signed_in(oidc_provider, session) == "ada.lovelace"
