@@ -49,8 +49,9 @@ def env_list(name: str) -> list[str]:
 
 
 def sign_in_backends(*, password_sign_in: bool, single_sign_on: bool) -> list[str]:
-    """axes first, so a paused address is refused whichever way it signs in; the password
-    backend only while password sign-in is on; the provider's only when it is configured."""
+    """axes first, so a paused user name or address is refused before a password is checked
+    (it leaves the provider's sign-in alone: accounts.throttling); the password backend only
+    while password sign-in is on; the provider's only when it is configured."""
     return [
         "axes.backends.AxesStandaloneBackend",
         *(["django.contrib.auth.backends.ModelBackend"] if password_sign_in else []),
