@@ -32,11 +32,26 @@ def client_address(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
+def is_single_sign_on(request) -> bool:
+    """Is this the provider's answer arriving at our callback (accounts.sso)?"""
+    match = getattr(request, "resolver_match", None)
+    return bool(match) and match.view_name == "accounts:sso-callback"
+
+
 class SignInThrottle(AxesDatabaseHandler):
     """axes' database handler with a second, higher limit for an address on its own.
 
     Expects ``AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]``.
     """
+
+    def is_whitelisted(self, request, credentials: dict | None = None) -> bool:
+        """Single sign-on is neither counted nor paused: the provider guards its own passwords
+        (with its multi-factor authentication), so a refusal here is not a guess at one of
+        ours, and counting refusals (which name no user) would pause the provider's sign-in
+        for everyone behind one office address."""
+        if is_single_sign_on(request):
+            return True
+        return super().is_whitelisted(request, credentials)
 
     def get_failures(self, request, credentials: dict | None = None) -> int:
         by_name_and_address, by_address = (

@@ -48,6 +48,28 @@ def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
+def sign_in_backends(*, password_sign_in: bool, single_sign_on: bool) -> list[str]:
+    """axes first, so a paused user name or address is refused before a password is checked
+    (it leaves the provider's sign-in alone: accounts.throttling); the password backend only
+    while password sign-in is on; the provider's only when it is configured."""
+    return [
+        "axes.backends.AxesStandaloneBackend",
+        *(["django.contrib.auth.backends.ModelBackend"] if password_sign_in else []),
+        *(["accounts.sso.SignInByEmail"] if single_sign_on else []),
+    ]
+
+
+def sso_origins(*urls: str) -> list[str]:
+    """The origins (scheme://host:port) of the given provider URLs, once each, for the CSP."""
+    origins = []
+    for url in urls:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+        if origin and origin not in origins:
+            origins.append(origin)
+    return origins
+
+
 def database_from_url(url: str) -> dict:
     """Turn ``postgres://user:password@host:port/name?options`` into Django's DATABASES entry."""
     parts = urlsplit(url)
@@ -173,10 +195,48 @@ REDIS_URL = os.environ.get("REDIS_URL") or EMBEDDED_REDIS_URL
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pmf"}}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+
+# Single sign-on through the council's OpenID Connect provider (Microsoft Entra ID, Google
+# Workspace, Okta...), by mozilla-django-oidc with our backend (accounts.sso). Off unless
+# OIDC_RP_CLIENT_ID is set; then either PMF_OIDC_ISSUER (the endpoints come from its discovery
+# document) or the explicit OIDC_OP_*_ENDPOINT variables. See docs/how-to/single-sign-on.md.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+PMF_OIDC_ISSUER = os.environ.get("PMF_OIDC_ISSUER", "").rstrip("/")
+PMF_OIDC_PROVIDER_NAME = os.environ.get("PMF_OIDC_PROVIDER_NAME") or "your council account"
+#: Whom the sign-in refusal page tells people to ask.
+PMF_SUPPORT_CONTACT = os.environ.get("PMF_SUPPORT_CONTACT") or "the corporate performance team"
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+#: The provider's end_session_endpoint (RP-initiated logout); Google has none.
+OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO") or "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False  # people come from the HR import, never from a sign-in
+OIDC_STORE_ID_TOKEN = True  # the hint that signs the person out at the provider too
+OIDC_TOKEN_USE_BASIC_AUTH = env_bool("OIDC_TOKEN_USE_BASIC_AUTH", default=False)
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso-callback"
+OIDC_OP_LOGOUT_URL_METHOD = "accounts.sso.provider_sign_out_url"
+PMF_SINGLE_SIGN_ON = bool(OIDC_RP_CLIENT_ID)
+if PMF_SINGLE_SIGN_ON:
+    _explicit = (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT, OIDC_OP_JWKS_ENDPOINT)
+    if not OIDC_RP_CLIENT_SECRET:
+        raise ImproperlyConfigured("OIDC_RP_CLIENT_ID is set but OIDC_RP_CLIENT_SECRET is not.")
+    if not PMF_OIDC_ISSUER and not all(_explicit):
+        raise ImproperlyConfigured(
+            "Single sign-on needs PMF_OIDC_ISSUER, or all of OIDC_OP_AUTHORIZATION_ENDPOINT, "
+            "OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT and OIDC_OP_JWKS_ENDPOINT."
+        )
+#: Password sign-in (PMF_PASSWORD_SIGN_IN=0 switches it off once single sign-on works).
+PMF_PASSWORD_SIGN_IN = env_bool("PMF_PASSWORD_SIGN_IN", default=True)
+if not PMF_PASSWORD_SIGN_IN and not PMF_SINGLE_SIGN_ON:
+    raise ImproperlyConfigured("PMF_PASSWORD_SIGN_IN=0 leaves no way to sign in: configure single sign-on first.")
+
+AUTHENTICATION_BACKENDS = sign_in_backends(password_sign_in=PMF_PASSWORD_SIGN_IN, single_sign_on=PMF_SINGLE_SIGN_ON)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -257,7 +317,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
-        "form-action": [SELF],
+        # The sign-out form's answer redirects to the provider's end-session endpoint.
+        "form-action": [SELF, *sso_origins(PMF_OIDC_ISSUER, OIDC_OP_LOGOUT_ENDPOINT)],
     }
 }
 

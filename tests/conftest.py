@@ -28,6 +28,7 @@ from tests.factories import (
     UnitPlanFactory,
     UserFactory,
 )
+from tests.oidc_provider.fixtures import oidc_provider, single_sign_on  # noqa: F401 - shared fixtures
 
 #: Every persona the permission matrix tries, in a stable order.
 PERSONAS = (

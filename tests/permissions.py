@@ -6,7 +6,8 @@ For each route and each persona the expected answer follows from the route's rul
 * a persona whose roles do not grant the route: 403;
 * a scoped persona (directorate or service lead): 200 for an object in their scope and 404
   for one outside it, so an object's existence is not disclosed;
-* council-wide personas: 200 (they have no out-of-scope case).
+* council-wide personas: 200 (they have no out-of-scope case);
+* a public page: the same answer for everyone, signed in or not.
 
 List pages also name rows that a scoped persona must not see.
 """
@@ -39,6 +40,8 @@ class Route:
     #: Per-person answers where the rule is about the person, not a role (CIC objectives are
     #: readable only by the employee and their line management).
     by_persona: dict = field(default_factory=dict)
+    #: Settings the row is checked under (e.g. single sign-on configured).
+    settings: dict = field(default_factory=dict)
 
     def expected(self, persona: str) -> int:
         if persona in self.by_persona:
@@ -46,7 +49,7 @@ class Route:
         if self.signed_in_status and persona != "anonymous":
             return self.signed_in_status
         if self.public:
-            return 200
+            return self.ok_status
         if persona == "anonymous":
             return 401 if self.api else 302
         if self.allowed is not EVERYONE and persona not in self.allowed:

@@ -42,6 +42,14 @@ def _no_role_token(world):
     return api_token_create(by=world.people["no_role"], name="Power BI", days=30)[0]
 
 
+#: Single sign-on configured (no provider is asked: these rows only redirect).
+SINGLE_SIGN_ON = {
+    "OIDC_RP_CLIENT_ID": "matrix-client",
+    "OIDC_RP_CLIENT_SECRET": "matrix-secret",
+    "PMF_OIDC_ISSUER": "",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://login.example.com/authorize",
+}
+
 ROUTES = (
     Route("reporting:overview", allowed=DASHBOARD_READERS),
     Route(
@@ -103,6 +111,13 @@ ROUTES = (
     Route("accessibility", public=True),
     Route("health", public=True),
     Route("accounts:sign-in", public=True, signed_in_status=302),
+    # Single sign-on: not there unless configured; then the start sends everyone to the
+    # provider and a callback without a code goes to the refusal page.
+    Route("accounts:sso-start", public=True, ok_status=404),
+    Route("accounts:sso-start", public=True, ok_status=302, settings=SINGLE_SIGN_ON),
+    Route("accounts:sso-callback", public=True, ok_status=404),
+    Route("accounts:sso-callback", public=True, ok_status=302, settings=SINGLE_SIGN_ON),
+    Route("accounts:sso-refused", public=True),
     Route("api-schema", public=True),
     Route("planning:council-plan-list"),
     Route("planning:council-plan-detail", kwargs=lambda w: {"pk": w.plan.pk}),
@@ -360,14 +375,20 @@ def test_matrix_has_no_stale_rows():
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.url_name)
-def test_route_answers_each_persona(world, route: Route, persona: str):
+def test_route_answers_each_persona(world, route: Route, persona: str, settings):
+    for name, value in route.settings.items():
+        setattr(settings, name, value)
     client = client_for(world, persona)
     url = reverse(route.url_name, kwargs=route.kwargs(world))
     response = getattr(client, route.method)(url, route.data)
     expected = route.expected(persona)
     assert response.status_code == expected, f"{persona} GET {url}"
-    if expected == 302 and persona == "anonymous":
+    if expected == 302 and persona == "anonymous" and not route.public:
         assert response.url.startswith(sign_in_url())
+    if expected == 302 and route.url_name == "accounts:sso-start":
+        assert response.url.startswith(SINGLE_SIGN_ON["OIDC_OP_AUTHORIZATION_ENDPOINT"] + "?")
+    if expected == 302 and route.url_name == "accounts:sso-callback":
+        assert response.url == reverse("accounts:sso-refused")
     if expected == 200 and persona in SCOPED_PERSONAS and route.hidden_from_scoped:
         body = response.content.decode()
         for text in route.hidden_from_scoped(world):

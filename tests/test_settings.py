@@ -138,3 +138,53 @@ print(missing.content.decode())
     assert "URLconf" not in page
     assert "accounts/sign-in/" not in page
     assert "Page not found" in page
+
+
+SINGLE_SIGN_ON_ENV = {
+    "OIDC_RP_CLIENT_ID": "performance",
+    "OIDC_RP_CLIENT_SECRET": secrets.token_urlsafe(16),
+    "PMF_OIDC_ISSUER": "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
+}
+SIGN_IN_SETTINGS = """
+from django.conf import settings
+print(settings.AUTHENTICATION_BACKENDS)
+print(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"])
+"""
+
+
+def test_with_single_sign_on_only_the_password_backend_is_gone_and_the_provider_may_be_posted_to():
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        SIGN_IN_SETTINGS,
+        env_overrides={**PRODUCTION, **SINGLE_SIGN_ON_ENV, "PMF_PASSWORD_SIGN_IN": "0"},
+    )
+    assert result.returncode == 0, result.stderr
+    backends, form_action = result.stdout.splitlines()
+    assert "ModelBackend" not in backends
+    assert "accounts.sso.SignInByEmail" in backends
+    assert "axes.backends.AxesStandaloneBackend" in backends
+    assert "https://login.microsoftonline.com" in form_action
+
+
+def test_without_single_sign_on_nothing_changes():
+    result = run_manage("shell", "--no-imports", "-c", SIGN_IN_SETTINGS, env_overrides=PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    backends, form_action = result.stdout.splitlines()
+    assert backends == "['axes.backends.AxesStandaloneBackend', 'django.contrib.auth.backends.ModelBackend']"
+    assert form_action == "[\"'self'\"]"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PMF_PASSWORD_SIGN_IN": "0"}, "leaves no way to sign in"),
+        ({"OIDC_RP_CLIENT_ID": "performance"}, "OIDC_RP_CLIENT_SECRET is not"),
+        ({"OIDC_RP_CLIENT_ID": "performance", "OIDC_RP_CLIENT_SECRET": "s"}, "needs PMF_OIDC_ISSUER"),
+    ],
+)
+def test_single_sign_on_half_configured_refuses_to_start(env, message):
+    result = run_manage("check", env_overrides={**PRODUCTION, **env})
+    assert result.returncode != 0
+    assert message in result.stderr

@@ -142,6 +142,7 @@ def test_every_template_renders(world, clients):
     rendered.update(templates_rendered_by(lambda: pack_html(content)))
     rendered.update(templates_rendered_by(lambda: priority_html(content, thread["priority"].code)))
     visit(admin, "/no-such-page/", expect=404)
+    visit(Client(), reverse("accounts:sso-refused"))
     locked = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT + 1):
         response = locked.post(reverse("accounts:sign-in"), {"username": "no_role", "password": "wrong"})
