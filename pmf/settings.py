@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "audit",
+    "organisation",
     "planning",
     "kpis",
     "reporting",
