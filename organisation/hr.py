@@ -21,12 +21,14 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.validators import validate_email
+from django.db import transaction
 from django.db.models import Count
 
 from accounts.models import PARENT_KIND, OrgUnit, OrgUnitKind, User
 from accounts.policy import Capability
-from core.imports import CellError, Column, ImportKind, choice, text
+from core.imports import CellError, Checked, Column, ImportKind, ImportRefused, apply_import, check_file, choice, text
 from core.tabular import RowProblem
 
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,32}", re.ASCII)
@@ -534,3 +536,34 @@ def _apply_people(*, by, rows: list[dict]) -> int:
 
 KINDS = {kind.slug: kind for kind in (UNITS, PEOPLE)}
 PLANNERS = {UNITS.slug: plan_units, PEOPLE.slug: plan_people}
+
+
+# --- Preview, then apply -----------------------------------------------------------------------
+
+
+def preview(kind: ImportKind, name: str, data: bytes) -> tuple[Checked, OrganisationPlan | PeoplePlan | None]:
+    """Check a file and work out its plan; the plan's problems join the row-by-row report.
+    Nothing is written."""
+    checked = check_file(kind, SimpleUploadedFile(name, data))
+    if checked.problems:
+        return checked, None
+    plan = PLANNERS[kind.slug](checked.rows)
+    checked.problems.extend(plan.problems)
+    return checked, plan
+
+
+@transaction.atomic
+def apply_previewed(*, by, kind: ImportKind, name: str, data: bytes, digest: str):
+    """Apply the file whose plan was previewed, if it still makes the same changes. The file
+    is checked again here (it is never trusted from the page), and if the organisation
+    changed since the preview so that the plan differs, nothing is applied."""
+    checked, plan = preview(kind, name, data)
+    if checked.problems:
+        raise ImportRefused("Nothing was imported: the file has problems now; upload it again to see them")
+    if plan.digest() != digest:
+        raise ImportRefused(
+            "Nothing was imported: the organisation changed since the preview; upload the file again to see "
+            "what it would change now"
+        )
+    apply_import(by=by, kind=kind, checked=checked)
+    return plan

@@ -230,6 +230,18 @@ ROUTES = (
         kwargs=lambda w: {"fmt": "csv"},
         hidden_from_scoped=lambda w: [w.kpis["s2"].code],
     ),
+    Route("organisation:import-index", allowed=ADMINS),
+    Route("organisation:import-upload", allowed=ADMINS, kwargs=lambda w: {"kind": "people"}),
+    Route("organisation:import-template", allowed=ADMINS, kwargs=lambda w: {"kind": "organisation"}),
+    Route(
+        "organisation:import-apply",
+        allowed=ADMINS,
+        kwargs=lambda w: {"kind": "people"},
+        method="post",
+        data={"token": "none held"},
+        ok_status=302,  # nothing previewed in this session: back to the upload
+    ),
+    Route("organisation:leavers", allowed=ADMINS),
     Route("kpis:import-index", allowed=ADMINS),
     Route("kpis:import-upload", allowed=ADMINS, kwargs=lambda w: {"kind": "targets"}),
     Route("kpis:import-template", allowed=ADMINS, kwargs=lambda w: {"kind": "targets"}),
