@@ -19,8 +19,21 @@ def kpi_holdings(person_ids: list[int]) -> dict[int, list[Holding]]:
     def add(person_id, holding):
         found.setdefault(person_id, []).append(holding)
 
-    kpis = Kpi.objects.filter(Q(owner_id__in=person_ids) | Q(deputy_id__in=person_ids)).order_by("code")
-    for kpi in kpis.only("code", "title", "owner_id", "deputy_id"):
+    kpis = list(
+        Kpi.objects.filter(Q(owner_id__in=person_ids) | Q(deputy_id__in=person_ids))
+        .order_by("code")
+        .only("code", "title", "owner_id", "deputy_id")
+    )
+    holders = {kpi.owner_id for kpi in kpis} | {kpi.deputy_id for kpi in kpis if kpi.deputy_id}
+    for person_id in sorted(holders & set(person_ids)):
+        if person_id:
+            add(
+                person_id,
+                Holding(
+                    "All their KPIs", "Give them all to one person", reverse("kpis:kpi-hand-over", args=[person_id])
+                ),
+            )
+    for kpi in kpis:
         edit = reverse("kpis:kpi-edit", args=[kpi.code])
         if kpi.owner_id in person_ids:
             add(kpi.owner_id, Holding("KPI they own", f"{kpi.code} {kpi.title}", edit))

@@ -242,6 +242,7 @@ ROUTES = (
         ok_status=302,  # nothing previewed in this session: back to the upload
     ),
     Route("organisation:leavers", allowed=ADMINS),
+    Route("kpis:kpi-hand-over", allowed=ADMINS, kwargs=lambda w: {"pk": w.kpis["s2"].owner_id}),
     Route("kpis:import-index", allowed=ADMINS),
     Route("kpis:import-upload", allowed=ADMINS, kwargs=lambda w: {"kind": "targets"}),
     Route("kpis:import-template", allowed=ADMINS, kwargs=lambda w: {"kind": "targets"}),

@@ -146,6 +146,7 @@ def test_every_template_renders(world, clients):
     apply = {"token": preview.context["token"], "digest": preview.context["digest"]}
     visit(admin, reverse("organisation:import-apply", kwargs={"kind": "people"}), "post", apply)
     visit(admin, reverse("organisation:leavers"))
+    visit(admin, reverse("kpis:kpi-hand-over", kwargs={"pk": kpis["s2"].owner_id}), "post", {"to_person": "nobody"})
     visit(admin, "/no-such-page/", expect=404)
     locked = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT + 1):

@@ -165,3 +165,32 @@ def test_the_command_previews_with_dry_run_and_applies(numbered, tmp_path, capsy
     assert not User.objects.filter(employee_number="E7").exists()
     call_command("import_people", str(path), "--as", "performance_admin")
     assert User.objects.filter(employee_number="E7", is_active=True).exists()
+
+
+def test_a_leavers_kpis_are_handed_over_to_one_person_each_change_audited(numbered, clients):
+    world = numbered
+    s2_person, successor = world.kpis["s2"].owner, world.people["service_lead"]
+    admin = clients["performance_admin"]
+    post_file(admin, "people", people_csv("E1,No,Role,no.role@council.example,Analyst,T1,"))
+    listing = admin.get(reverse("organisation:leavers")).content.decode()
+    url = reverse("kpis:kpi-hand-over", args=[s2_person.pk])
+    assert url not in listing  # not yet applied: s2.person has not left
+    preview = post_file(admin, "people", people_csv("E1,No,Role,no.role@council.example,Analyst,T1,"))
+    admin.post(
+        reverse("organisation:import-apply", args=["people"]),
+        {"token": preview.context["token"], "digest": preview.context["digest"]},
+    )
+    assert url in admin.get(reverse("organisation:leavers")).content.decode()
+    refused = admin.post(url, {"to_person": s2_person.username})
+    assert refused.status_code == 200
+    assert "No one still here" in refused.content.decode()
+    response = admin.post(url, {"to_person": successor.username})
+    assert response.status_code == 302
+    world.kpis["s2"].refresh_from_db()
+    assert world.kpis["s2"].owner == successor
+    event = AuditEvent.objects.filter(object_type="kpis.kpi", object_id=str(world.kpis["s2"].pk)).latest("at")
+    assert (event.before["owner"], event.after["owner"]) == (s2_person.pk, successor.pk)
+    after = admin.get(reverse("organisation:leavers")).content.decode()
+    assert "KPI they own" not in after
+    assert url not in after
+    assert "Open escalation they own" in after  # still theirs: escalations are handed over one by one
