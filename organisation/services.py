@@ -229,16 +229,24 @@ def people_apply(*, by, plan) -> None:
             exclude=["org_unit", "line_manager", "password"], validate_unique=False, validate_constraints=False
         )
         joiners.append(person)
-    User.objects.bulk_create(joiners, batch_size=1000)
-
     by_number = dict(User.objects.exclude(employee_number="").values_list("employee_number", "pk"))
-    for person in joiners:
-        by_number[person.employee_number] = person.pk
-    manager_rows = {row["employee_number"]: row["line_manager_employee_number"] for row in plan.joiners}
-    for person in joiners:
-        manager = manager_rows[person.employee_number]
-        person.line_manager_id = by_number[manager] if manager else None
-    User.objects.bulk_update([p for p in joiners if p.line_manager_id], ["line_manager"], batch_size=1000)
+    for change in plan.movers + plan.returners:  # an account given its number by this file
+        by_number[change.row["employee_number"]] = change.person.pk
+    manager_of = {row["employee_number"]: row["line_manager_employee_number"] for row in plan.joiners}
+    # Managers first, a level at a time (the file has no circle): every joiner's line manager
+    # has an id when they are inserted, so nobody is inserted and then updated.
+    waiting = joiners
+    while waiting:
+        ready = [p for p in waiting if not manager_of[p.employee_number] or manager_of[p.employee_number] in by_number]
+        if not ready:
+            raise ValueError("Line managers run in a circle")  # plan_people refuses this first
+        for person in ready:
+            manager = manager_of[person.employee_number]
+            person.line_manager_id = by_number[manager] if manager else None
+        User.objects.bulk_create(ready, batch_size=1000)
+        by_number.update({person.employee_number: person.pk for person in ready})
+        placed = {id(person) for person in ready}
+        waiting = [person for person in waiting if id(person) not in placed]
 
     updated, audits = [], []
     for change, returning in [(c, False) for c in plan.movers] + [(c, True) for c in plan.returners]:
@@ -258,7 +266,7 @@ def people_apply(*, by, plan) -> None:
     for person in plan.leavers:
         person.is_active = False
     if plan.leavers:
-        User.objects.bulk_update(plan.leavers, ["is_active"], batch_size=1000)
+        User.objects.filter(pk__in=[person.pk for person in plan.leavers]).update(is_active=False)
 
     audit_record_many(actor=by, action=Action.CREATE, changes=[(p, None, model_snapshot(p)) for p in joiners])
     audit_record_many(
