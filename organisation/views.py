@@ -122,5 +122,9 @@ def leavers(request):
     """People who have left but still hold something someone must take over."""
     gone = list(User.objects.filter(is_active=False).select_related("org_unit").order_by("last_name", "first_name"))
     holdings = holdings_of([person.pk for person in gone])
-    rows = [(person, holdings[person.pk]) for person in gone if person.pk in holdings]
+    rows = [
+        (person, holdings[person.pk])
+        for person in gone
+        if any(not holding.for_information for holding in holdings.get(person.pk, []))
+    ]
     return render(request, "organisation/leavers.html", {"leavers": rows})

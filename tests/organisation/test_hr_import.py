@@ -250,3 +250,41 @@ def test_units_are_renamed_moved_and_closed_only_when_empty(admin):
     assert moved.path == f"/C/{other_service['parent_code']}/{other_service['unit_code']}/{moved.code}/"
     closed = OrgUnit.objects.get(code=occupied["unit_code"])
     assert closed.is_active is False
+
+
+def test_a_bad_organisation_file_is_refused_with_its_row_report(admin):
+    header = hr_files.UNIT_HEADER
+    data = rows_csv(
+        header,
+        [
+            ["D1", "Directorate", "directorate", "", ""],
+            ["S1", "Service", "service", "D1", ""],
+            ["T1", "Team under a directorate", "team", "D1", ""],  # row 4
+            ["T2", "Team of a missing service", "team", "S9", ""],  # row 5
+            ["S2", "Service with no parent", "service", "", ""],  # row 6
+            ["bad code!", "Bad", "team", "S1", ""],  # row 7
+            ["T3", "Team", "branch", "S1", ""],  # row 8
+        ],
+    )
+    checked = check_file(UNITS, upload(data))
+    problems = {(p.row, p.column) for p in checked.problems}
+    assert problems == {(6, "parent_code"), (7, "unit_code"), (8, "unit_type")}
+    plan = plan_units(checked.rows)
+    report = {(p.row, p.column): p.message for p in plan.problems}
+    assert report[4, "parent_code"] == "A team must sit in a service; D1 is a directorate"
+    assert "No unit S9 in the file" in report[5, "parent_code"]
+    with pytest.raises(ValueError, match="nothing was imported"):
+        apply_import(by=admin, kind=UNITS, checked=checked)
+    assert OrgUnit.objects.count() == 1
+
+
+def test_a_units_type_cannot_change(admin):
+    header = hr_files.UNIT_HEADER
+    first = rows_csv(header, [["D1", "Directorate", "directorate", "", ""], ["S1", "Service", "service", "D1", ""]])
+    apply_import(by=admin, kind=UNITS, checked=check_file(UNITS, upload(first)))
+    second = rows_csv(
+        header, [["D1", "Directorate", "directorate", "", ""], ["S1", "Now a directorate", "directorate", "", ""]]
+    )
+    plan = plan_units(check_file(UNITS, upload(second)).rows)
+    assert [(p.row, p.column) for p in plan.problems] == [(3, "unit_type")]
+    assert "cannot change" in plan.problems[0].message
