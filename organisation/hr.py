@@ -274,22 +274,20 @@ def plan_units(rows: list[dict]) -> OrganisationPlan:
         .values_list("org_unit", "count")
     )
     staying = set(in_file) | {council.code}
-    for unit in sorted(units.values(), key=lambda u: u.path):
+    # Deepest first, so a unit whose team cannot close cannot close either. A child the file
+    # moves elsewhere does not hold its old parent open.
+    blocked: dict[int, str] = {}
+    for unit in sorted(units.values(), key=lambda u: u.path, reverse=True):
         if unit.code in staying or not unit.is_active:
             continue
-        held = members.get(unit.pk, 0)
-        open_children = [
-            child.code
-            for child in units.values()
-            if child.parent_id == unit.pk and child.is_active and child.code in staying
-        ]
-        moved_in = [row["unit_code"] for row in rows if row["parent_code"] == unit.code]
-        if held or open_children or moved_in:
-            reasons = []
-            if held:
-                reasons.append(f"{held} active {'person works' if held == 1 else 'people work'} in it")
-            if open_children or moved_in:
-                reasons.append(f"units stay in it ({', '.join(sorted(set(open_children + moved_in)))})")
+        reasons = []
+        if held := members.get(unit.pk, 0):
+            reasons.append(f"{held} active {'person works' if held == 1 else 'people work'} in it")
+        stuck = sorted(child.code for child in units.values() if child.parent_id == unit.pk and child.pk in blocked)
+        if stuck:
+            reasons.append(f"units in it cannot close ({', '.join(stuck)})")
+        if reasons:
+            blocked[unit.pk] = unit.code
             plan.problems.append(
                 RowProblem(
                     1,
@@ -300,6 +298,7 @@ def plan_units(rows: list[dict]) -> OrganisationPlan:
             )
             continue
         plan.closed.append(unit)
+    plan.closed.sort(key=lambda u: u.path)
     order = {OrgUnitKind.DIRECTORATE: 0, OrgUnitKind.SERVICE: 1, OrgUnitKind.TEAM: 2}
     plan.added.sort(key=lambda row: (order[row["unit_type"]], row["_row"]))
     return plan

@@ -288,3 +288,30 @@ def test_a_units_type_cannot_change(admin):
     plan = plan_units(check_file(UNITS, upload(second)).rows)
     assert [(p.row, p.column) for p in plan.problems] == [(3, "unit_type")]
     assert "cannot change" in plan.problems[0].message
+
+
+def test_a_service_closes_once_its_teams_are_moved_out_not_while_a_team_holds_people(admin):
+    header = hr_files.UNIT_HEADER
+    start = [
+        ["D1", "Directorate", "directorate", "", ""],
+        ["S1", "Old service", "service", "D1", ""],
+        ["S2", "New service", "service", "D1", ""],
+        ["T1", "Team", "team", "S1", ""],
+    ]
+    apply_import(by=admin, kind=UNITS, checked=check_file(UNITS, upload(rows_csv(header, start))))
+    person = rows_csv(hr_files.PEOPLE_HEADER, [["E1", "Ann", "Lee", "ann@council.example", "", "T1", ""]])
+    apply_import(by=admin, kind=PEOPLE, checked=check_file(PEOPLE, upload(person)))
+    without_s1_and_t1 = rows_csv(header, [start[0], start[2]])
+    plan = plan_units(check_file(UNITS, upload(without_s1_and_t1)).rows)
+    messages = [p.message for p in plan.problems]
+    assert len(messages) == 2
+    assert messages[0].startswith("T1 (Team) is not in the file but cannot close: 1 active person works in it")
+    assert messages[1].startswith("S1 (Old service) is not in the file but cannot close: units in it cannot close (T1)")
+    team_moved = rows_csv(header, [start[0], start[2], ["T1", "Team", "team", "S2", ""]])
+    checked = check_file(UNITS, upload(team_moved))
+    plan = plan_units(checked.rows)
+    assert not plan.problems
+    assert [unit.code for unit in plan.closed] == ["S1"]
+    apply_import(by=admin, kind=UNITS, checked=checked)
+    assert OrgUnit.objects.get(code="T1").path == "/C/D1/S2/T1/"
+    assert OrgUnit.objects.get(code="S1").is_active is False
