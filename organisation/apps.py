@@ -9,6 +9,6 @@ class OrganisationConfig(AppConfig):
     verbose_name = "Organisation"
 
     def ready(self) -> None:
-        from organisation.holdings import register_holdings, units_headed
+        from organisation.holdings import organisation_holdings, register_holdings
 
-        register_holdings(units_headed)
+        register_holdings(organisation_holdings)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from accounts.models import OrgUnit
+from accounts.models import OrgUnit, RoleAssignment
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,15 @@ def holdings_of(person_ids: list[int]) -> dict[int, list[Holding]]:
     return found
 
 
-def units_headed(person_ids: list[int]) -> dict[int, list[Holding]]:
+def organisation_holdings(person_ids: list[int]) -> dict[int, list[Holding]]:
+    """Units a person heads and roles they hold: a leaver's roles stop working with their
+    account, but someone else needs them."""
     found: dict[int, list[Holding]] = {}
+    assignments = RoleAssignment.objects.filter(user_id__in=person_ids).select_related("org_unit")
+    for assignment in assignments.order_by("role"):
+        unit = assignment.org_unit
+        url = reverse("accounts:org-unit-detail", args=[unit.code]) if unit else reverse("accounts:org-unit-list")
+        found.setdefault(assignment.user_id, []).append(Holding("Role they hold", str(assignment), url))
     for unit in OrgUnit.objects.filter(head_id__in=person_ids, is_active=True).order_by("path"):
         found.setdefault(unit.head_id, []).append(
             Holding(

@@ -198,3 +198,10 @@ def test_a_leavers_kpis_are_handed_over_to_one_person_each_change_audited(number
     assert "KPI they own" not in after
     assert url not in after
     assert "Open escalation they own" in after  # still theirs: escalations are handed over one by one
+
+
+def test_holdings_list_the_roles_a_person_holds(world):
+    lead = world.people["service_lead"]
+    roles = [h for h in holdings_of([lead.pk])[lead.pk] if h.kind == "Role they hold"]
+    assert [h.label for h in roles] == [f"Service lead for {world.s1.name}"]
+    assert roles[0].url == reverse("accounts:org-unit-detail", args=[world.s1.code])
