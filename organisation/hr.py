@@ -556,6 +556,9 @@ def apply_previewed(*, by, kind: ImportKind, name: str, data: bytes, digest: str
     """Apply the file whose plan was previewed, if it still makes the same changes. The file
     is checked again here (it is never trusted from the page), and if the organisation
     changed since the preview so that the plan differs, nothing is applied."""
+    # One HR import at a time: the council's row is the lock, so a second admin's apply waits
+    # and then plans against what the first one wrote (and is refused if that changes its plan).
+    OrgUnit.objects.select_for_update().filter(kind=OrgUnitKind.COUNCIL).first()
     checked, plan = preview(kind, name, data)
     if checked.problems:
         raise ImportRefused("Nothing was imported: the file has problems now; upload it again to see them")
