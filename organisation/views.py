@@ -24,6 +24,15 @@ from core.tabular import MAX_UPLOAD_BYTES, RowProblem
 from organisation.holdings import holdings_of
 from organisation.hr import KINDS, apply_previewed, preview
 
+#: The preview lists at most this many of each kind of change (its counts are of all): a first
+#: import's 2,000 joiners, listed in full, would make a page too long to read or check.
+LIST_LIMIT = 500
+
+
+def _longest_list(plan) -> int:
+    names = ("joiners", "movers", "returners", "leavers", "added", "changes")
+    return max(len(getattr(plan, name, ())) for name in names)
+
 
 def _kind(slug: str):
     if slug not in KINDS:
@@ -68,7 +77,16 @@ def import_upload(request, kind: str):
             return render(
                 request,
                 "organisation/import_preview.html",
-                {"kind": import_kind, "plan": plan, "token": token, "digest": plan.digest(), "rows": len(checked.rows)},
+                {
+                    "kind": import_kind,
+                    "plan": plan,
+                    "token": token,
+                    "digest": plan.digest(),
+                    "rows": len(checked.rows),
+                    "list_slice": f":{LIST_LIMIT}",
+                    "list_limit": LIST_LIMIT,
+                    "plan_is_long": _longest_list(plan) > LIST_LIMIT,
+                },
             )
     return render(
         request,

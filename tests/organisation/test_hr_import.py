@@ -315,3 +315,16 @@ def test_a_service_closes_once_its_teams_are_moved_out_not_while_a_team_holds_pe
     apply_import(by=admin, kind=UNITS, checked=checked)
     assert OrgUnit.objects.get(code="T1").path == "/C/D1/S2/T1/"
     assert OrgUnit.objects.get(code="S1").is_active is False
+
+
+def test_the_preview_lists_at_most_500_of_each_change_and_counts_all(admin):
+    files = hr_files.council(directorates=1, services=1, teams=1, people=600)
+    apply_import(by=admin, kind=UNITS, checked=check_file(UNITS, upload(files.units_csv())))
+    client = Client()
+    client.force_login(admin)
+    page = client.post(reverse("organisation:import-upload", args=["people"]), {"file": upload(files.people_csv())})
+    body = page.content.decode()
+    assert "Each list shows its first 500" in body
+    assert files.people[499]["employee_number"] in body
+    assert files.people[500]["employee_number"] not in body
+    assert '<dd class="govuk-summary-list__value">600</dd>' in body
