@@ -2,7 +2,8 @@
 system exports them, and "next month's" files with joiners, movers and leavers.
 
     files = hr_files.council()                      # 5 directorates, 40 services, 200 teams, 2,000 people
-    files.units_csv(), files.people_csv()            # bytes, ready to upload (or .people_xlsx())
+    files.units_csv(), files.people_csv()            # bytes, ready to upload (or .units_xlsx(), .people_xlsx())
+    files.write(tmp_path)                            # (units.csv, people.csv) on disk
     later, change = hr_files.next_month(files, joiners=30, movers=20, leavers=25)
     change.joiners, change.movers, change.leavers    # employee numbers, to check the preview and result
 
@@ -12,6 +13,10 @@ executive, each service's head to their director, each team's manager to their h
 service, and everyone else to their team's manager. Every head is in the people file, so the
 organisation file names heads by employee number. The same arguments always give the same
 files (a seeded ``random.Random``); employee numbers are ``E`` and six digits.
+
+Load them in this order: the organisation, the people, then the organisation again (its
+heads are people, known only once the people file is in). ``next_month`` picks leavers among
+people who manage nobody and head nothing, so its file has no problem.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import csv
 import io
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from core.tabular import xlsx_bytes
 
@@ -177,6 +183,17 @@ class HrFiles:
 
     def people_xlsx(self) -> bytes:
         return xlsx_bytes(PEOPLE_HEADER, [[row[name] for name in PEOPLE_HEADER] for row in self.people])
+
+    def units_xlsx(self) -> bytes:
+        return xlsx_bytes(UNIT_HEADER, [[row[name] for name in UNIT_HEADER] for row in self.units])
+
+    def write(self, directory) -> tuple[Path, Path]:
+        """Both files as CSV in ``directory`` (for ``manage.py import_organisation`` and
+        ``import_people``, or a browser's file chooser): (units.csv, people.csv)."""
+        units, people = Path(directory) / "units.csv", Path(directory) / "people.csv"
+        units.write_bytes(self.units_csv())
+        people.write_bytes(self.people_csv())
+        return units, people
 
     def person(self, number: str) -> dict:
         return next(row for row in self.people if row["employee_number"] == number)
