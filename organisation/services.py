@@ -174,7 +174,6 @@ def organisation_apply(*, by, plan) -> None:
     audit_record_many(actor=by, action=Action.CREATE, changes=[(unit, None, model_snapshot(unit)) for unit in created])
     updates = []
     for pk, names in changed.items():
-        names = names | ({"parent"} if "parent" in names else set())
         after = model_snapshot(units[pk], fields=names)
         updates.append((units[pk], {name: before[pk].get(name) for name in after}, after))
     audit_record_many(actor=by, action=Action.UPDATE, changes=updates, reason="Organisation import")
