@@ -6,8 +6,17 @@ from accounts.models import OrgUnit, RoleAssignment, User
 
 @admin.register(User)
 class UserAdmin(ReadOnlyAdmin):
-    list_display = ["username", "first_name", "last_name", "job_title", "org_unit", "line_manager", "is_active"]
-    search_fields = ["username", "first_name", "last_name", "email"]
+    list_display = [
+        "username",
+        "employee_number",
+        "first_name",
+        "last_name",
+        "job_title",
+        "org_unit",
+        "line_manager",
+        "is_active",
+    ]
+    search_fields = ["username", "employee_number", "first_name", "last_name", "email"]
     list_filter = ["is_active", "org_unit__kind"]
     exclude = ["password"]
 

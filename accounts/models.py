@@ -120,6 +120,9 @@ class User(AbstractUser):
     line_manager = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="direct_reports"
     )
+    #: The HR system's number for this person: how a re-import of people finds them again.
+    #: Blank for accounts HR does not know (the first performance admin, a test account).
+    employee_number = models.CharField(max_length=32, blank=True)
 
     objects = PersonManager()
 
@@ -128,6 +131,11 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee_number"], condition=~Q(employee_number=""), name="unique_employee_number"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name

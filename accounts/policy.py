@@ -48,6 +48,7 @@ class Capability(StrEnum):
     VIEW_HOME = "view_home"
     VIEW_COUNCIL_PLAN = "view_council_plan"
     VIEW_ORGANISATION = "view_organisation"
+    MANAGE_ORGANISATION = "manage_organisation"
     VIEW_AUDIT_LOG = "view_audit_log"
     USE_ADMIN = "use_admin"
     USE_API = "use_api"
@@ -87,6 +88,11 @@ GRANTS: tuple[Grant, ...] = (
         Capability.VIEW_ORGANISATION,
         frozenset({Role.PERFORMANCE_ADMIN, Role.CMT, Role.CABINET, Role.DIRECTORATE_LEAD, Role.SERVICE_LEAD}),
         "Read the organisation: directorates, services, teams, heads and role holders",
+    ),
+    Grant(
+        Capability.MANAGE_ORGANISATION,
+        frozenset({Role.PERFORMANCE_ADMIN}),
+        "Import the organisation and people from HR (joiners, movers, leavers); hand over leavers' work",
     ),
     Grant(Capability.VIEW_AUDIT_LOG, frozenset({Role.PERFORMANCE_ADMIN}), "Search the audit log"),
     Grant(

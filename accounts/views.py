@@ -19,7 +19,7 @@ from accounts import sso
 from accounts.decorators import requires
 from accounts.forms import SignInForm
 from accounts.models import OrgUnit, RoleAssignment, User
-from accounts.policy import Capability
+from accounts.policy import Capability, has_capability
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -118,7 +118,8 @@ def single_sign_on_refused(request):
 @requires(Capability.VIEW_ORGANISATION)
 def org_unit_list(request):
     units = list(OrgUnit.objects.restrict(request.user, Capability.VIEW_ORGANISATION).select_related("head", "parent"))
-    return render(request, "accounts/org_unit_list.html", {"units": units})
+    can_manage = has_capability(request.user, Capability.MANAGE_ORGANISATION)
+    return render(request, "accounts/org_unit_list.html", {"units": units, "can_manage": can_manage})
 
 
 @requires(Capability.VIEW_ORGANISATION)

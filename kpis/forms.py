@@ -199,6 +199,32 @@ class NotAvailableForm(ServiceErrorsMixin, forms.Form):
     expected_date = forms.DateField(label="When it is expected", widget=DATE, required=False)
 
 
+class HandOverForm(ServiceErrorsMixin, forms.Form):
+    """Who takes over a leaver's KPIs: found by employee number, user name or email (a list
+    of every person would be thousands long)."""
+
+    to_person = forms.CharField(label="Who takes them over", help_text="Their employee number, user name or email.")
+
+    def clean_to_person(self):
+        from django.db.models import Q
+
+        from accounts.models import User
+
+        wanted = self.cleaned_data["to_person"].strip()
+        found = list(
+            User.objects.filter(
+                Q(employee_number=wanted) | Q(username=wanted) | Q(email__iexact=wanted), is_active=True
+            )[:2]
+        )
+        if len(found) != 1:
+            raise forms.ValidationError(
+                "No one still here has that employee number, user name or email"
+                if not found
+                else "More than one person matches; give their employee number"
+            )
+        return found[0]
+
+
 class SendBackForm(GovukFormMixin, forms.Form):
     reason = forms.CharField(label="What needs to change", widget=forms.Textarea(attrs={"rows": 3}), required=True)
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("imports/<slug:kind>/", tabular.import_upload, name="import-upload"),
     path("imports/<slug:kind>/template.csv", tabular.import_template, name="import-template"),
     path("kpis/new/", dictionary.kpi_create_view, name="kpi-create"),
+    path("kpis/hand-over/<int:pk>/", dictionary.kpis_hand_over_view, name="kpi-hand-over"),
     path("kpis/<str:code>/", dictionary.kpi_detail, name="kpi-detail"),
     path("kpis/<str:code>/edit/", dictionary.kpi_edit, name="kpi-edit"),
     path("kpis/<str:code>/versions/new/", dictionary.kpi_version_add, name="kpi-version-add"),

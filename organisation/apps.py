@@ -2,8 +2,14 @@ from django.apps import AppConfig
 
 
 class OrganisationConfig(AppConfig):
-    """The audited services that change people, units and roles, and the commands that use
-    them (starting a new council). No models of its own: they are in ``accounts``."""
+    """Keeping the organisation and its people: the HR imports, leavers' hand-over, API tokens,
+    starting a new council, and the audited services that change units, people and roles. No
+    models of its own: they are in ``accounts``."""
 
     name = "organisation"
-    verbose_name = "Organisation services"
+    verbose_name = "Organisation"
+
+    def ready(self) -> None:
+        from organisation.holdings import organisation_holdings, register_holdings
+
+        register_holdings(organisation_holdings)

@@ -6,3 +6,9 @@ class PlanningConfig(AppConfig):
 
     name = "planning"
     verbose_name = "Planning"
+
+    def ready(self) -> None:
+        from organisation.holdings import register_holdings
+        from planning.holdings import plan_holdings
+
+        register_holdings(plan_holdings)

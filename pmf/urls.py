@@ -28,6 +28,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("health/", views.health, name="health"),
+    path("", include("organisation.urls")),
     path("", include("accounts.urls")),
     path("", include("organisation.api_token_urls")),
     path("", include("planning.urls")),

@@ -3,10 +3,12 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory
 from django.test.signals import template_rendered
 from django.urls import reverse
 
+from accounts.models import User
 from core.errors import server_error
 from kpis.models import KpiReturn
 from reporting.content import build
@@ -141,6 +143,16 @@ def test_every_template_renders(world, clients):
     content = build(kpis["period"], kind="draft", status_label="Draft for CMT")
     rendered.update(templates_rendered_by(lambda: pack_html(content)))
     rendered.update(templates_rendered_by(lambda: priority_html(content, thread["priority"].code)))
+    visit(admin, reverse("organisation:import-index"))
+    visit(admin, reverse("organisation:import-upload", kwargs={"kind": "organisation"}))
+    User.objects.filter(pk=kpis["s2"].owner_id).update(employee_number="E2")  # a leaver with things to hand over
+    header = "employee_number,first_name,last_name,email,job_title,unit_code,line_manager_employee_number"
+    people = SimpleUploadedFile("people.csv", f"{header}\nE1,Ann,Lee,ann@council.example,,T1,\n".encode())
+    preview = visit(admin, reverse("organisation:import-upload", kwargs={"kind": "people"}), "post", {"file": people})
+    apply = {"token": preview.context["token"], "digest": preview.context["digest"]}
+    visit(admin, reverse("organisation:import-apply", kwargs={"kind": "people"}), "post", apply)
+    visit(admin, reverse("organisation:leavers"))
+    visit(admin, reverse("kpis:kpi-hand-over", kwargs={"pk": kpis["s2"].owner_id}), "post", {"to_person": "nobody"})
     visit(admin, "/no-such-page/", expect=404)
     visit(Client(), reverse("accounts:sso-refused"))
     locked = Client()

@@ -59,6 +59,32 @@ def kpi_update(*, by, kpi: Kpi, council_plan_nodes=None, objectives=None, **chan
 
 
 @transaction.atomic
+def kpis_hand_over(*, by, from_person, to_person) -> int:
+    """Give every KPI ``from_person`` owns or deputises to ``to_person`` (a leaver's hand-over),
+    each through ``kpi_update`` so each change is audited as an edit would be. Where the new
+    person already owns a KPI the leaver deputised, the KPI is left with no deputy."""
+    from django.db.models import Q
+
+    require(by, Capability.MANAGE_KPIS)
+    if not to_person.is_active:
+        raise ValidationError({"to_person": f"{to_person.display_name} has left; choose someone still here."})
+    if to_person.pk == from_person.pk:
+        raise ValidationError({"to_person": "Choose someone else."})
+    count = 0
+    for kpi in Kpi.objects.filter(Q(owner=from_person) | Q(deputy=from_person)).order_by("code"):
+        changes = {}
+        if kpi.owner_id == from_person.pk:
+            changes["owner"] = to_person
+            if kpi.deputy_id == to_person.pk:
+                changes["deputy"] = None
+        if kpi.deputy_id == from_person.pk:
+            changes["deputy"] = None if kpi.owner_id == to_person.pk else to_person
+        kpi_update(by=by, kpi=kpi, **changes)
+        count += 1
+    return count
+
+
+@transaction.atomic
 def kpi_version_create(*, by, kpi: Kpi, effective_from, change_reason: str = "", **fields) -> KpiVersion:
     """A change to the method, polarity, unit or basis: a new version from a period's start.
     The history stays; values either side of the change are not comparable."""

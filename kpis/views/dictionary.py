@@ -9,14 +9,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from accounts.decorators import requires
-from accounts.models import OrgUnit
+from accounts.models import OrgUnit, User
 from accounts.policy import Capability, can, has_capability
 from core.views import submit
 from kpis.figures import judged_figures, kpi_trend, read_figures, spc_shown, spc_summary
-from kpis.forms import BreakdownForm, KpiFilterForm, KpiForm, KpiVersionForm, TargetForm
+from kpis.forms import BreakdownForm, HandOverForm, KpiFilterForm, KpiForm, KpiVersionForm, TargetForm
 from kpis.models import Frequency, Kpi, KpiReturn, ReturnState
 from kpis.results import Rag
-from kpis.services.dictionary import breakdown_set, kpi_create, kpi_update, kpi_version_create, target_set
+from kpis.services.dictionary import (
+    breakdown_set,
+    kpi_create,
+    kpi_update,
+    kpi_version_create,
+    kpis_hand_over,
+    target_set,
+)
 from kpis.workflow import revisable
 from planning.models import PlanNode
 
@@ -259,3 +266,32 @@ def _form_context(form, kpi: Kpi, heading: str) -> dict:
         "caption": kpi.title,
         "cancel_url": reverse("kpis:kpi-detail", kwargs={"code": kpi.code}),
     }
+
+
+@requires(Capability.MANAGE_KPIS)
+def kpis_hand_over_view(request, pk: int):
+    """Give every KPI a person owns or deputises (a leaver, usually) to one other person."""
+    person = get_object_or_404(User, pk=pk)
+    held = Kpi.objects.filter(Q(owner=person) | Q(deputy=person)).order_by("code")
+    form = HandOverForm(request.POST or None)
+    saved = submit(
+        request,
+        form,
+        lambda form: kpis_hand_over(by=request.user, from_person=person, to_person=form.cleaned_data["to_person"]),
+    )
+    if saved is not None:
+        messages.success(request, f"{saved} KPI{'s' if saved != 1 else ''} of {person.display_name} handed over.")
+        return redirect("kpis:kpi-list")
+    codes = ", ".join(kpi.code for kpi in held) or "none"
+    return render(
+        request,
+        "layouts/form_page.html",
+        {
+            "form": form,
+            "heading": f"Hand over {person.display_name}'s KPIs",
+            "caption": "KPI data dictionary",
+            "intro": f"The KPIs they own or deputise: {codes}. Each is changed and audited as an edit would be.",
+            "submit_label": "Hand over",
+            "cancel_url": reverse("kpis:kpi-list"),
+        },
+    )
