@@ -10,7 +10,7 @@ from django.utils.decorators import method_decorator
 from accounts.decorators import requires
 from accounts.forms import SignInForm
 from accounts.models import OrgUnit, RoleAssignment, User
-from accounts.policy import Capability
+from accounts.policy import Capability, has_capability
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -29,7 +29,11 @@ class SignOutView(auth_views.LogoutView):
 @requires(Capability.VIEW_ORGANISATION)
 def org_unit_list(request):
     units = list(OrgUnit.objects.restrict(request.user, Capability.VIEW_ORGANISATION).select_related("head", "parent"))
-    return render(request, "accounts/org_unit_list.html", {"units": units})
+    return render(
+        request,
+        "accounts/org_unit_list.html",
+        {"units": units, "manages_roles": has_capability(request.user, Capability.MANAGE_ROLES)},
+    )
 
 
 @requires(Capability.VIEW_ORGANISATION)
@@ -50,5 +54,7 @@ def org_unit_detail(request, code: str):
             "children": children,
             "members": members,
             "role_holders": role_holders,
+            # People link to their pages (their roles) for those who may change roles.
+            "manages_roles": has_capability(request.user, Capability.MANAGE_ROLES),
         },
     )

@@ -29,6 +29,7 @@ urlpatterns = [
     path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("health/", views.health, name="health"),
     path("", include("accounts.urls")),
+    path("", include("organisation.urls")),
     path("", include("planning.urls")),
     path("", include("kpis.urls")),
     path("", include("audit.urls")),
