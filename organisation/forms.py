@@ -15,22 +15,32 @@ UNIT_FIELD = {OrgUnitKind.DIRECTORATE: "directorate", OrgUnitKind.SERVICE: "serv
 class RoleGrantForm(ServiceErrorsMixin, forms.Form):
     """A role, and where the role needs one, the directorate or service it is held for; a
     Cabinet member's portfolio. Each unit list offers only units of the kind its role needs,
-    and only the one for the chosen role is read (with JavaScript, only it is shown), so a
-    stale choice in another cannot get in the way. Whether the unit fits the role is the
-    model's rule (``RoleAssignment.clean``); its message lands next to the list it concerns."""
+    and only the one for the chosen role is read, so a choice left in another cannot get in
+    the way. Whether the unit fits the role is the
+    model's rule (``RoleAssignment.clean``); its message lands next to the list it concerns.
+    The lists are always shown (no reveal on choosing a role: GOV.UK's conditional radios
+    give a radio ``aria-expanded``, which axe refuses)."""
 
     role = forms.ChoiceField(label="Role", widget=forms.RadioSelect)
     directorate = forms.ModelChoiceField(
-        label="Directorate", queryset=OrgUnit.objects.none(), required=False, empty_label="Choose a directorate"
+        label="Directorate",
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        empty_label="Choose a directorate",
+        help_text="For a directorate performance lead: the directorate they lead for.",
     )
     service = forms.ModelChoiceField(
-        label="Service", queryset=OrgUnit.objects.none(), required=False, empty_label="Choose a service"
+        label="Service",
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        empty_label="Choose a service",
+        help_text="For a service lead: the service they lead for.",
     )
     portfolio = forms.CharField(
         label="Cabinet portfolio",
         required=False,
         max_length=200,
-        help_text="Optional. For example, Adult social care. It orders what they see first.",
+        help_text="For a Cabinet member, optional: for example, Adult social care. It orders what they see first.",
     )
 
     def __init__(self, *args, roles: list[Role], **kwargs):
@@ -45,11 +55,6 @@ class RoleGrantForm(ServiceErrorsMixin, forms.Form):
     def unit_field(role: str) -> str | None:
         kind = ROLE_SCOPE_KIND.get(Role(role)) if role in Role.values else None
         return UNIT_FIELD.get(kind) if kind else None
-
-    def revealed_by(self, role: str):
-        """The field that choosing ``role`` asks for too (its unit, or a Cabinet portfolio)."""
-        field = self.unit_field(role) or ("portfolio" if role == Role.CABINET else None)
-        return self[field] if field else None
 
     def clean(self):
         data = super().clean()

@@ -82,7 +82,6 @@ def person_detail(request, pk: int):
             "person": person,
             "assignments": [(a, role_change_refusal(request.user, person, a.role) is None) for a in assignments],
             "form": form if roles else None,
-            "role_options": [(option, form.revealed_by(option.data["value"])) for option in form["role"]],
             "own_page": person.pk == request.user.pk,
         },
         status=400 if form.errors else 200,
