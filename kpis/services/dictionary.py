@@ -16,6 +16,9 @@ from kpis.validation import check_value
 
 KPI_EDITABLE = {*Kpi.EDITABLE_FIELDS, "is_active"}
 VERSION_FIELDS = set(KpiVersion.DEFINITION_FIELDS)
+#: What decides whether a KPI reports in a period (``kpis.data_periods.is_due``): a change to
+#: any of them may make it due in the open period.
+DUE_FIELDS = ("is_active", "frequency", "annual_reporting_quarter")
 
 
 def _kpi_snapshot(kpi: Kpi) -> dict:
@@ -58,7 +61,7 @@ def kpi_update(*, by, kpi: Kpi, council_plan_nodes=None, objectives=None, **chan
     if objectives is not None:
         kpi.objectives.set(objectives)
     audit_record(actor=by, action=Action.UPDATE, instance=kpi, before=before, after=_kpi_snapshot(kpi))
-    if kpi.is_active and not before["is_active"]:
+    if any(before[name] != getattr(kpi, name) for name in DUE_FIELDS):
         returns_for_new_kpi(kpi)
     return kpi
 

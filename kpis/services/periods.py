@@ -79,7 +79,7 @@ def create_returns(period: ReportingPeriod, *, kpis=None) -> int:
     candidates = Kpi.objects.filter(is_active=True)
     if kpis is not None:
         candidates = candidates.filter(pk__in=[kpi.pk for kpi in kpis])
-    existing = set(KpiReturn.objects.filter(period=period).values_list("kpi_id", flat=True))
+    existing = set(KpiReturn.objects.filter(period=period, kpi__in=candidates).values_list("kpi_id", flat=True))
     new = []
     for kpi in candidates.prefetch_related("versions"):
         if kpi.pk in existing or not is_due(kpi, period):
@@ -93,8 +93,8 @@ def create_returns(period: ReportingPeriod, *, kpis=None) -> int:
 
 
 def returns_for_new_kpi(kpi) -> int:
-    """A KPI added (or switched back on) while a period is open is reported in that period at
-    once, as if it had been there when the period opened; with no period open, the next one
-    to open makes its return."""
+    """A KPI added while a period is open (or switched back on, or made due this quarter) is
+    reported in that period at once, as if it had been there when the period opened; with no
+    period open, the next one to open makes its return."""
     period = ReportingPeriod.objects.current_open()
     return create_returns(period, kpis=[kpi]) if period else 0

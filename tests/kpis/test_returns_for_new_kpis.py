@@ -89,3 +89,17 @@ def test_a_kpi_from_the_dictionary_import_gets_its_return_in_the_open_period(wor
     assert made.period == period
     assert made.data_period_label == "As at 30 Sep 2025"
     assert "My returns" in menu_labels(clients["no_role"])
+
+
+def test_a_kpi_made_due_this_quarter_or_switched_back_on_gets_its_return(world, period):
+    from kpis.services.dictionary import kpi_update
+
+    annual = make_kpi(world, "ANN-4", frequency="annual", data_period_type="financial_year", annual_reporting_quarter=4)
+    assert not KpiReturn.objects.filter(kpi=annual).exists()
+    kpi_update(by=SYSTEM, kpi=annual, annual_reporting_quarter=2)
+    assert KpiReturn.objects.filter(kpi=annual, period=period).exists()
+
+    switched_off = make_kpi(world, "OFF-1", is_active=False)
+    assert not KpiReturn.objects.filter(kpi=switched_off).exists()
+    kpi_update(by=SYSTEM, kpi=switched_off, is_active=True)
+    assert KpiReturn.objects.filter(kpi=switched_off, period=period).exists()
