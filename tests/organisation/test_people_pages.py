@@ -76,8 +76,10 @@ def test_granting_shows_errors_by_the_field_and_keeps_the_choice(world, clients)
     assert re.search(r'value="directorate_lead" checked', body)
     assert 'id="id_service-error"' not in body
 
-    nothing = admin.post(person_url(person), {})
-    assert 'id="id_role-error"' in nothing.content.decode()
+    nothing = admin.post(person_url(person), {}).content.decode()
+    assert 'id="id_role-error"' in nothing
+    assert '<a href="#id_role_0">Choose the role to grant</a>' in nothing  # the summary links to the first radio
+    assert 'id="id_role_0"' in nothing
     assert not RoleAssignment.objects.filter(user=person).exists()
 
 
