@@ -50,18 +50,16 @@ def person_list(request):
     )
 
 
-def _grantable_roles(by, person: User) -> list[Role]:
-    return [role for role in Role if role_change_refusal(by, person, role) is None]
-
-
 @requires(Capability.MANAGE_ROLES)
 def person_detail(request, pk: int):
     """A person, the roles they hold (each with Remove), and Grant a role, which posts here."""
     person = get_object_or_404(_people(request).select_related("org_unit", "line_manager"), pk=pk)
-    roles = _grantable_roles(request.user, person) if person.is_active else []
-    form = RoleGrantForm(request.POST if request.method == "POST" else None, roles=roles)
+    refusals = {role: role_change_refusal(request.user, person, role) for role in Role}
+    roles = [role for role, refusal in refusals.items() if refusal is None] if person.is_active else []
     if request.method == "POST" and not roles:
-        raise PermissionDenied(role_change_refusal(request.user, person, Role.SCRUTINY) or "No role can be granted.")
+        left = f"{person.display_name} has left: no role can be granted."
+        raise PermissionDenied(next((refusal for refusal in refusals.values() if refusal), left))
+    form = RoleGrantForm(request.POST if request.method == "POST" else None, roles=roles)
 
     def grant(form):
         data = form.cleaned_data

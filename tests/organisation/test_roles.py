@@ -37,6 +37,10 @@ def test_only_performance_admins_grant_roles(world, persona):
     with pytest.raises(PermissionDenied):
         role_assignment_create(by=world.people[persona], user=world.people["no_role"], role=Role.SCRUTINY)
     assert not RoleAssignment.objects.filter(user=world.people["no_role"]).exists()
+    with pytest.raises(PermissionDenied):
+        role_assignment_delete(by=world.people[persona], assignment=world.people["cmt"].role_assignments.get())
+    with pytest.raises(PermissionDenied):
+        role_assignment_create(by=None, user=world.people["no_role"], role=Role.SCRUTINY)
 
 
 def test_nobody_grants_or_removes_their_own_roles(world):
