@@ -88,7 +88,28 @@ class OrgUnit(models.Model):
         return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
 
 
-class PersonManager(UserManager):
+class PersonQuerySet(RestrictedQuerySet):
+    """People are held by the unit they work in (for pages that list people, such as the
+    people search a role manager uses)."""
+
+    scope_path = "org_unit__path"
+
+    def matching(self, search: str) -> PersonQuerySet:
+        """People whose name, user name, email or job title holds every word of ``search``
+        ("jo smith" finds Jo Smith), in any order and any case."""
+        condition = Q()
+        for word in search.split()[:5]:
+            condition &= (
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(username__icontains=word)
+                | Q(email__icontains=word)
+                | Q(job_title__icontains=word)
+            )
+        return self.filter(condition)
+
+
+class PersonManager(UserManager.from_queryset(PersonQuerySet)):
     def managed_by(self, manager, *, include_self: bool = False):
         """Everyone in ``manager``'s line management chain below them, however deep, in one
         recursive query (optionally with the manager themself)."""

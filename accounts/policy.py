@@ -6,7 +6,8 @@ Views ask ``has_capability`` before doing anything and read through
 Services ask ``can`` again before writing. Deny by default: a capability no role grants
 is refused.
 
-``docs/permissions.md`` shows ``grants_markdown()``; a test keeps the two equal.
+``docs/permissions.md`` shows ``grants_markdown()`` and who may grant which role
+(``ROLE_GRANTERS``, written by ``manage.py permissions_doc``); a test keeps them equal.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class Capability(StrEnum):
     VIEW_DRAFT_REPORTS = "view_draft_reports"
     VIEW_PUBLISHED_REPORTS = "view_published_reports"
     MANAGE_REPORTS = "manage_reports"
+    MANAGE_ROLES = "manage_roles"
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,11 @@ GRANTS: tuple[Grant, ...] = (
         frozenset({Role.PERFORMANCE_ADMIN}),
         "Build the draft report, write priority narratives, publish",
     ),
+    Grant(
+        Capability.MANAGE_ROLES,
+        frozenset({Role.PERFORMANCE_ADMIN}),
+        "Find people, grant and remove their roles (which roles: see who may grant which role)",
+    ),
 )
 
 _GRANT_BY_CAPABILITY = {grant.capability: grant for grant in GRANTS}
@@ -274,6 +281,28 @@ def can(user, capability: Capability, unit=None) -> bool:
     if scope is None:
         return False
     return unit is None or scope.covers(unit)
+
+
+#: Who may grant and remove each role: the roles of the people who may. Holding
+#: ``manage_roles`` opens the pages; this says which roles a holder may hand out. Nobody
+#: changes their own roles (``role_change_refusal``), so a performance admin cannot make
+#: themself anything, and two admins are needed to change an admin.
+ROLE_GRANTERS: dict[Role, frozenset[Role]] = {role: frozenset({Role.PERFORMANCE_ADMIN}) for role in Role}
+
+
+def role_change_refusal(by, person, role: Role | str) -> str | None:
+    """Why ``by`` may not grant ``role`` to ``person``, or take it away (None: they may).
+    The pages ask it to offer only what will be accepted; the organisation services ask it
+    again before writing. The system actor (the demo loader, a start-up command) may."""
+    if isinstance(by, System):
+        return None
+    if not has_capability(by, Capability.MANAGE_ROLES):
+        return "Your roles do not let you grant or remove roles."
+    if not roles_of(by) & ROLE_GRANTERS[Role(role)]:
+        return f"Your roles do not let you grant or remove the {Role(role).label.lower()} role."
+    if person.pk == by.pk:
+        return "Nobody grants or removes their own roles: ask another performance admin."
+    return None
 
 
 def grants_markdown() -> str:

@@ -118,8 +118,15 @@ def single_sign_on_refused(request):
 @requires(Capability.VIEW_ORGANISATION)
 def org_unit_list(request):
     units = list(OrgUnit.objects.restrict(request.user, Capability.VIEW_ORGANISATION).select_related("head", "parent"))
-    can_manage = has_capability(request.user, Capability.MANAGE_ORGANISATION)
-    return render(request, "accounts/org_unit_list.html", {"units": units, "can_manage": can_manage})
+    return render(
+        request,
+        "accounts/org_unit_list.html",
+        {
+            "units": units,
+            "can_manage": has_capability(request.user, Capability.MANAGE_ORGANISATION),
+            "manages_roles": has_capability(request.user, Capability.MANAGE_ROLES),
+        },
+    )
 
 
 @requires(Capability.VIEW_ORGANISATION)
@@ -140,5 +147,7 @@ def org_unit_detail(request, code: str):
             "children": children,
             "members": members,
             "role_holders": role_holders,
+            # People link to their pages (their roles) for those who may change roles.
+            "manages_roles": has_capability(request.user, Capability.MANAGE_ROLES),
         },
     )

@@ -26,6 +26,24 @@ def returns_for_person(user, period):
     )
 
 
+def enters_returns(user) -> bool:
+    """Does this person have returns to enter: ``enter_returns`` through a role, or a KPI they
+    own or deputise (``KpiReturnQuerySet.reached_without_role``: owners and deputies enter
+    their KPIs' returns whatever roles they hold)? Decides whether "My returns" is in their
+    menu; asked once per user object (one query, none for people whose role answers it)."""
+    from accounts.policy import Capability, has_capability
+
+    if has_capability(user, Capability.ENTER_RETURNS):
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "_pmf_owns_kpis", None)
+    if cached is None:
+        cached = Kpi.objects.filter(is_active=True).owned_by(user).exists()
+        user._pmf_owns_kpis = cached
+    return cached
+
+
 def red_two_periods_running(returns: list[KpiReturn], results: dict[int, JudgedFigure]) -> list[Kpi]:
     """KPIs Red now and Red in the previous approved value, with no open escalation and no
     recorded decision for this period: the lead must escalate or say why not."""

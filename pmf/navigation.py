@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
 
 from accounts.policy import Capability, has_capability
+from kpis.selectors import enters_returns
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,13 @@ class NavItem:
     url_name: str
     capability: Capability
     section: str  # the first path segment that marks the item as current
+    #: A further test of the person, where the capability opens the page to more people
+    #: than have a use for it (every member of staff may open "My returns"; it is in the
+    #: menu of those who enter returns).
+    shown_to: Callable | None = None
+
+    def shown(self, user) -> bool:
+        return has_capability(user, self.capability) and (self.shown_to is None or self.shown_to(user))
 
     @property
     def url(self) -> str:
@@ -29,7 +38,7 @@ NAV_ITEMS = (
     NavItem("Gaps", "planning:gaps", Capability.VIEW_PLANS, "gaps"),
     NavItem("CIC objectives", "planning:cic-list", Capability.VIEW_PLANS, "cic"),
     NavItem("KPIs", "kpis:kpi-list", Capability.VIEW_KPIS, "kpis"),
-    NavItem("My returns", "kpis:my-returns", Capability.ENTER_RETURNS, "returns"),
+    NavItem("My returns", "kpis:my-returns", Capability.VIEW_KPIS, "returns", shown_to=enters_returns),
     NavItem("Review", "kpis:review-queue", Capability.REVIEW_RETURNS, "review"),
     NavItem("Dashboards", "reporting:overview", Capability.VIEW_DASHBOARDS, "dashboards"),
     NavItem("Reports", "reporting:report-list", Capability.VIEW_PUBLISHED_REPORTS, "reports"),
@@ -49,5 +58,5 @@ def navigation_for(request) -> list[dict]:
     return [
         {"label": item.label, "url": item.url, "current": item.section == section}
         for item in NAV_ITEMS
-        if has_capability(user, item.capability)
+        if item.shown(user)
     ]

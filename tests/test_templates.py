@@ -56,6 +56,13 @@ def test_every_template_renders(world, clients):
     visit(admin, reverse("planning:council-plan-detail", kwargs={"pk": world.plan.pk}))
     visit(admin, reverse("accounts:org-unit-list"))
     visit(admin, reverse("accounts:org-unit-detail", kwargs={"code": world.s1.code}))
+    visit(admin, reverse("organisation:person-list"), data={"q": "role"})
+    visit(admin, reverse("organisation:person-detail", kwargs={"pk": world.people["no_role"].pk}))
+    cmt = world.people["cmt"]
+    visit(
+        admin,
+        reverse("organisation:role-remove", kwargs={"pk": cmt.pk, "assignment_pk": cmt.role_assignments.get().pk}),
+    )
     visit(admin, reverse("audit:event-list"), data={"date_from": "2025-02-01", "date_to": "2025-01-01"})
     visit(clients["no_role"], reverse("accounts:org-unit-list"), expect=403)
     visit(clients["no_role"], reverse("api_tokens:list"), "post", {"name": "Power BI", "days": "30"})

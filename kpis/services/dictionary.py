@@ -11,10 +11,14 @@ from audit.services import audit_record, audit_saved, model_snapshot
 from core.services import apply_changes, require
 from kpis.models import Benchmark, Breakdown, Kpi, KpiVersion, Target
 from kpis.results import ToleranceType
+from kpis.services.periods import returns_for_new_kpi
 from kpis.validation import check_value
 
 KPI_EDITABLE = {*Kpi.EDITABLE_FIELDS, "is_active"}
 VERSION_FIELDS = set(KpiVersion.DEFINITION_FIELDS)
+#: What decides whether a KPI reports in a period (``kpis.data_periods.is_due``): a change to
+#: any of them may make it due in the open period.
+DUE_FIELDS = ("is_active", "frequency", "annual_reporting_quarter")
 
 
 def _kpi_snapshot(kpi: Kpi) -> dict:
@@ -26,7 +30,8 @@ def _kpi_snapshot(kpi: Kpi) -> dict:
 
 @transaction.atomic
 def kpi_create(*, by, code: str, effective_from, version: dict, council_plan_nodes=(), objectives=(), **fields) -> Kpi:
-    """A new KPI with its first version."""
+    """A new KPI with its first version, and its return in the open period if it is due there
+    (the form and the dictionary import both come here)."""
     require(by, Capability.MANAGE_KPIS)
     apply_changes(Kpi(), fields, KPI_EDITABLE)
     kpi = Kpi(code=code, **fields)
@@ -36,6 +41,7 @@ def kpi_create(*, by, code: str, effective_from, version: dict, council_plan_nod
     kpi.objectives.set(objectives)
     audit_record(actor=by, action=Action.CREATE, instance=kpi, after=_kpi_snapshot(kpi))
     kpi_version_create(by=by, kpi=kpi, effective_from=effective_from, change_reason="First version", **version)
+    returns_for_new_kpi(kpi)
     return kpi
 
 
@@ -55,6 +61,8 @@ def kpi_update(*, by, kpi: Kpi, council_plan_nodes=None, objectives=None, **chan
     if objectives is not None:
         kpi.objectives.set(objectives)
     audit_record(actor=by, action=Action.UPDATE, instance=kpi, before=before, after=_kpi_snapshot(kpi))
+    if any(before[name] != getattr(kpi, name) for name in DUE_FIELDS):
+        returns_for_new_kpi(kpi)
     return kpi
 
 

@@ -112,15 +112,20 @@ def period_advance(*, by, period: ReportingPeriod, to: str, report_frozen: bool 
     return period
 
 
-def create_returns(period: ReportingPeriod) -> int:
-    """A not-started return for every active KPI due this period, in one insert. Safe to
-    run again: existing returns are left alone."""
+def create_returns(period: ReportingPeriod, *, kpis=None) -> int:
+    """A not-started return for every active KPI due this period (or for those of ``kpis``
+    that are), in one insert. The one rule for which KPIs report in a period: opening the
+    period asks it for them all, adding a KPI while the period is open asks it for that one
+    (``returns_for_new_kpi``). Safe to run again: existing returns are left alone."""
     from kpis.data_periods import is_due, new_return
     from kpis.models import Kpi, KpiReturn
 
-    existing = set(KpiReturn.objects.filter(period=period).values_list("kpi_id", flat=True))
+    candidates = Kpi.objects.filter(is_active=True)
+    if kpis is not None:
+        candidates = candidates.filter(pk__in=[kpi.pk for kpi in kpis])
+    existing = set(KpiReturn.objects.filter(period=period, kpi__in=candidates).values_list("kpi_id", flat=True))
     new = []
-    for kpi in Kpi.objects.filter(is_active=True).prefetch_related("versions"):
+    for kpi in candidates.prefetch_related("versions"):
         if kpi.pk in existing or not is_due(kpi, period):
             continue
         version = kpi.version_for(period.end)
@@ -129,3 +134,11 @@ def create_returns(period: ReportingPeriod) -> int:
         new.append(new_return(kpi, period, version=version))
     KpiReturn.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
+
+
+def returns_for_new_kpi(kpi) -> int:
+    """A KPI added while a period is open (or switched back on, or made due this quarter) is
+    reported in that period at once, as if it had been there when the period opened; with no
+    period open, the next one to open makes its return."""
+    period = ReportingPeriod.objects.current_open()
+    return create_returns(period, kpis=[kpi]) if period else 0

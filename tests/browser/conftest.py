@@ -112,7 +112,7 @@ class Checked:
         self.goto("/accounts/sign-in/")
         self.page.get_by_label("User name").fill(username)
         self.page.get_by_label("Password").fill(password)
-        self.page.get_by_role("button", name="Sign in").click()
+        self.page.get_by_role("button", name="Sign in", exact=True).click()
         self.page.wait_for_load_state("load")
         self.check()
 

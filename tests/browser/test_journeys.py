@@ -39,6 +39,8 @@ DEMO_ROLES = {
     "patricia.holloway": ("Cabinet member", [*STAFF_NAV, "Dashboards", "Reports", "Escalations", "Organisation"]),
     "ibrahim.rahman": ("Scrutiny member", ["Home", "Council Plans", "Reports"]),
     "aaliyah.campbell": (None, [*STAFF_NAV, "Reports"]),
+    # No role, but the deputy for four KPIs: their returns are in the menu.
+    "daniel.whitfield": (None, [*STAFF_NAV, "My returns", "Reports"]),
 }
 
 
@@ -84,6 +86,11 @@ def test_admin_visits_every_page_of_the_service(demo, checked):
         expect(checked.page.get_by_role("heading", level=1)).to_have_text(plan.title)
     for unit in OrgUnit.objects.filter(kind__in=["council", "directorate", "service", "team"])[:6]:
         checked.goto(f"/organisation/{unit.code}/")
+    checked.goto("/people/")
+    checked.goto("/people/?q=quinn&page=1")
+    checked.page.get_by_role("link", name="Bernadette Quinn").click()
+    checked.check()
+    expect(checked.page.get_by_role("heading", level=2, name="Grant a role")).to_be_visible()
     checked.goto("/audit/?object_type=planning.councilplan")
     expect(checked.page.get_by_role("table")).to_contain_text("planning.councilplan")
     checked.goto("/audit/?date_from=2026-02-01&date_to=2026-01-01")

@@ -54,7 +54,15 @@ def reported(world):
     s2_return = return_for(s2, period)
     entry = ReturnEntry(value=D("60"), commentary="Late")
     return_save(by=s2.owner, kpi_return=s2_return, revision=0, entry=entry, confirm_unusual=True)
-    no_data = make_kpi(world, "NODATA", owning_service=world.s1)
+    # Added while the period is open, so only a KPI not due this quarter has no return in it.
+    no_data = make_kpi(
+        world,
+        "NODATA",
+        owning_service=world.s1,
+        frequency="annual",
+        data_period_type="financial_year",
+        annual_reporting_quarter=4,
+    )
     no_data.council_plan_nodes.add(p1)
     counted = kpi_create(
         by=SYSTEM,
