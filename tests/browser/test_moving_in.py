@@ -29,6 +29,7 @@ from tests.oidc_provider.fixtures import PASSWORD, PEOPLE, PROVIDER_NAME, config
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
+FIRST_YEAR = 2021
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -141,17 +142,17 @@ def test_a_council_moves_in_from_an_empty_database_to_dashboards_of_its_own_hist
     checked.goto("/council-plans/")
     page.get_by_role("link", name="Import a Council Plan from a spreadsheet").click()
     checked.check()
-    page.get_by_label("Title").fill("Anytown Council Plan 2020-26")
-    page.get_by_label("Start date").fill("2020-04-01")
-    page.get_by_label("End date").fill("2026-03-31")
+    page.get_by_label("Title").fill("Anytown Council Plan 2025-29")
+    page.get_by_label("Start date").fill("2025-04-01")
+    page.get_by_label("End date").fill("2029-03-31")
     page.get_by_label("Vision or aim").fill(plan_files.DETAILS["vision"])
     page.get_by_label("The plan's tree: a CSV or Excel file").set_input_files(
         files=[{"name": "plan.xlsx", "mimeType": XLSX, "buffer": plan_files.plan_xlsx()}]
     )
     page.get_by_role("button", name="Check and import").click()
-    expect(page.get_by_text(re.compile(r"Anytown Council Plan 2020-26 imported: 5 Priority"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Anytown Council Plan 2025-29 imported: 5 Priority"))).to_be_visible()
     checked.check()
-    plan = CouncilPlan.objects.get(title="Anytown Council Plan 2020-26")
+    plan = CouncilPlan.objects.get(title="Anytown Council Plan 2025-29")
     markers = list(plan.nodes.filter(depth=2).order_by("code").values_list("code", flat=True))
 
     services = sorted(row["unit_code"] for row in files.units if row["unit_type"].lower() == "service")
@@ -160,27 +161,28 @@ def test_a_council_moves_in_from_an_empty_database_to_dashboards_of_its_own_hist
         .order_by("username")[:5]
         .values_list("username", flat=True)
     )
-    dictionary = _with_plan_links(history_files.dictionary_csv(services=services[:8], owners=owners), markers)
-    kpi_import(checked, "dictionary", dictionary)
-    kpi_import(checked, "targets", history_files.targets_csv())
-    kpi_import(checked, "values", history_files.history_csv())
+    # History from 2021/22 to 2025/26: the last year under the plan in force today.
+    dictionary = history_files.dictionary_csv(services=services[:8], owners=owners, first_year=FIRST_YEAR)
+    kpi_import(checked, "dictionary", _with_plan_links(dictionary, markers))
+    kpi_import(checked, "targets", history_files.targets_csv(first_year=FIRST_YEAR))
+    kpi_import(checked, "values", history_files.history_csv(first_year=FIRST_YEAR))
     assert ReportingPeriod.objects.filter(historic=True).count() == 20
     assert KpiReturn.objects.filter(state="approved").count() >= 390
 
     # 5. The dashboards show the history: the council's total, then each KPI's latest figure
     # with its RAG and direction of travel.
     checked.goto("/dashboards/")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("2024/25 Q4")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("2025/26 Q4")
     expect(page.locator("#council-total").locator("..")).to_contain_text("20 KPIs")
     checked.goto("/dashboards/kpis/")
     card = page.locator("section.pmf-kpi-card").filter(has_text="HX-01").first
-    expect(card).to_contain_text("2024/25 Q4")
+    expect(card).to_contain_text("2025/26 Q4")
     expect(card.locator(".pmf-rag")).to_have_count(1)
     expect(card).to_contain_text(re.compile(r"On the previous period: . (Improving|Worsening|No change)"))
     rags = page.locator("section.pmf-kpi-card .pmf-rag").all_inner_texts()
     assert {"Red", "Amber", "Green"} & {text.strip() for text in rags}, rags
     checked.goto("/kpis/HX-01/")
-    expect(page.get_by_text("2020/21 Q1").first).to_be_visible()
+    expect(page.get_by_text("2021/22 Q1").first).to_be_visible()
 
 
 def _with_plan_links(dictionary: str, markers: list[str]) -> str:
