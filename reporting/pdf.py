@@ -26,11 +26,11 @@ from core.charts import describe, drawing, sparkline_uri, svg_data_uri
 from reporting import svg_text
 from reporting.content import chart_from
 
-#: The chart's drawing size in CSS pixels (106 mm by 46 mm, beside the commentary under the
+#: The chart's drawing size in CSS pixels (106 mm by 44 mm, beside the commentary under the
 #: figures, so three KPIs fit on a landscape page); the template shows it at this size, so
 #: matplotlib's text comes out at the size it was laid out for.
 CHART_WIDTH_PX = 400
-CHART_HEIGHT_PX = 175
+CHART_HEIGHT_PX = 165
 #: Room kept beside the chart for the figures and commentary flowing down the left.
 CHART_GAP_PX = 24
 PDF_VARIANT = "pdf/ua-1"
