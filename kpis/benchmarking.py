@@ -1,0 +1,276 @@
+"""Where the council stands among other councils, for each KPI with benchmark data and each
+data period: its rank and quartile among its comparator group (nearest or statistical
+neighbours) and among every council in the data, and the neighbours' average.
+
+The work is done with pandas over whole tables at once (every council, KPI and period in one
+frame), never council by council in Python: ``positions_table`` takes the values, the groups
+and the polarities as frames and returns every council's position; ``benchmark_positions`` reads
+what one page needs in a fixed number of queries and asks it for one council.
+
+The rules, said once here:
+
+- **Rank 1 is best**, by the KPI's polarity (highest first when higher is better, lowest first
+  when lower is better). A KPI with no polarity is not ranked; its neighbour average is still
+  given.
+- **Ties share the best rank** ("competition" ranking, 1, 2, 2, 4): two councils with the same
+  published value are equally placed, and the next council is placed after both.
+- **Quartile** is ``ceil(4 × rank ÷ councils ranked)``: 1 is the top (best) quartile. With
+  16 councils ranks 1-4 are the top quartile, 13-16 the bottom.
+- **Among neighbours** means the council and the members of its group that have a value for
+  that period; "3rd of 16" counts the council itself.
+- **Nationally** means every council in the imported data with a value for that indicator and
+  period (Oflog and Fingertips publish every English council; a LAIT download may hold fewer,
+  so the words say how many).
+- **The neighbour average** is the mean of the neighbours' values, **excluding the council
+  itself** (the usual convention: the council is compared with its neighbours, not with a
+  group it is part of).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+
+from kpis.models import (
+    GROUP_WORDS,
+    BenchmarkSource,
+    BenchmarkValue,
+    ComparatorGroup,
+    Council,
+    GroupKind,
+    KpiVersion,
+)
+from kpis.results import Polarity
+
+QUARTILE_WORDS = {1: "top quartile", 2: "second quartile", 3: "third quartile", 4: "bottom quartile"}
+
+#: The columns ``positions_table`` returns, one row per KPI, period and council.
+POSITION_COLUMNS = [
+    "kpi",
+    "period_end",
+    "council",
+    "value",
+    "group_rank",
+    "group_count",
+    "group_quartile",
+    "neighbour_average",
+    "neighbour_count",
+    "national_rank",
+    "national_count",
+    "national_quartile",
+]
+
+
+def _quartile(rank: pd.Series, count: pd.Series) -> pd.Series:
+    return (4 * rank / count).apply(lambda q: math.ceil(q) if pd.notna(q) else pd.NA).astype("Int64")
+
+
+def _signed(values: pd.DataFrame, polarity: pd.Series) -> pd.Series:
+    """The value turned so that the smallest is best, or NaN where the KPI has no polarity."""
+    sign = values["kpi"].map(polarity).map({Polarity.HIGHER_IS_BETTER.value: -1.0, Polarity.LOWER_IS_BETTER.value: 1.0})
+    return values["value"] * sign
+
+
+def positions_table(values: pd.DataFrame, groups: pd.DataFrame, polarity: pd.Series, kinds: pd.Series) -> pd.DataFrame:
+    """Every council's position for every KPI and period, in one pass over whole tables.
+
+    ``values``: columns kpi, council, period_end, value (float), one row per council's figure.
+    ``groups``: columns council, kind, member: each council's comparator groups, without itself.
+    ``polarity``: "higher", "lower" or "none", indexed by kpi.
+    ``kinds``: which group kind each kpi is compared within, indexed by kpi.
+    Councils without a group of the KPI's kind get a national position only.
+    """
+    values = values.assign(signed=_signed(values, polarity))
+    national = values.groupby(["kpi", "period_end"])["signed"]
+    result = values[["kpi", "period_end", "council", "value"]].assign(
+        national_rank=national.rank(method="min").astype("Int64"),
+        national_count=national.transform("count").astype("Int64"),
+    )
+    result["national_quartile"] = _quartile(result["national_rank"], result["national_count"])
+
+    # Each council's group is itself and its members: pair every council with each of them.
+    owners = groups[["council", "kind"]].drop_duplicates()
+    pairs = pd.concat([groups, owners.assign(member=owners["council"])], ignore_index=True)
+    pairs = pairs.rename(columns={"council": "owner"})
+    with_kind = values.assign(kind=values["kpi"].map(kinds))
+    grouped = pairs.merge(with_kind, left_on=["kind", "member"], right_on=["kind", "council"])
+    keys = ["kpi", "period_end", "owner"]
+    ranks = grouped.groupby(keys)["signed"]
+    grouped = grouped.assign(group_rank=ranks.rank(method="min"), group_count=ranks.transform("count"))
+    own = grouped[grouped["member"] == grouped["owner"]][[*keys, "group_rank", "group_count"]]
+    others = grouped[grouped["member"] != grouped["owner"]]
+    averages = others.groupby(keys)["value"].agg(neighbour_average="mean", neighbour_count="count").reset_index()
+    own = own.merge(averages, on=keys, how="left").rename(columns={"owner": "council"})
+    result = result.merge(own, on=["kpi", "period_end", "council"], how="left")
+    result["group_rank"] = result["group_rank"].astype("Int64")
+    result["group_count"] = result["group_count"].astype("Int64")
+    result["neighbour_count"] = result["neighbour_count"].fillna(0).astype("Int64")
+    result["group_quartile"] = _quartile(result["group_rank"], result["group_count"])
+    return result[POSITION_COLUMNS]
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the council stands for one KPI in one data period, and where that came from."""
+
+    kpi_id: int
+    data_period_label: str
+    period_end: datetime.date
+    source: str  # "Oflog", "DfE LAIT"...
+    group_kind: str
+    value: Decimal
+    group_rank: int | None
+    group_count: int | None
+    group_quartile: int | None
+    neighbour_average: Decimal | None
+    neighbour_count: int
+    national_rank: int | None
+    national_count: int
+    national_quartile: int | None
+
+    @property
+    def group_words(self) -> str:
+        return GROUP_WORDS.get(self.group_kind, "comparator councils")
+
+    def rank_text(self) -> str:
+        """ "3rd of 16 among nearest neighbours (top quartile)", or "" when not ranked."""
+        if self.group_rank is None:
+            return ""
+        return (
+            f"{ordinal(self.group_rank)} of {self.group_count} among {self.group_words} "
+            f"({QUARTILE_WORDS[self.group_quartile]})"
+        )
+
+    def national_text(self) -> str:
+        if self.national_rank is None:
+            return ""
+        return (
+            f"{ordinal(self.national_rank)} of {self.national_count} councils with data "
+            f"({QUARTILE_WORDS[self.national_quartile]})"
+        )
+
+    def average_text(self, written: Callable[[Decimal], str]) -> str:
+        if self.neighbour_average is None:
+            return ""
+        return f"{self.group_words.capitalize()}' average {written(self.neighbour_average)}"
+
+    def text(self, written: Callable[[Decimal], str]) -> str:
+        """The position in one line: "3rd of 16 among nearest neighbours (top quartile),
+        2022/23; nearest neighbours' average 71.2%; Oflog"."""
+        parts = [self.rank_text() or "Not ranked (no polarity)", self.data_period_label]
+        first = ", ".join(parts)
+        average = self.average_text(written)
+        return "; ".join(
+            part for part in (first, average[0].lower() + average[1:] if average else "", self.source) if part
+        )
+
+
+def ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def this_council() -> Council | None:
+    return Council.objects.filter(is_this_council=True).first()
+
+
+def _frames(kpi_ids: Iterable[int], council: Council) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The values of the KPIs' indicators for every council, and the council's own groups:
+    two queries, whatever the number of KPIs, councils and periods."""
+    rows = BenchmarkValue.objects.filter(indicator__kpi_id__in=kpi_ids).values_list(
+        "indicator__kpi_id",
+        "indicator__group_kind",
+        "indicator__source",
+        "council_id",
+        "period_end",
+        "data_period_label",
+        "value",
+    )
+    values = pd.DataFrame.from_records(
+        list(rows), columns=["kpi", "kind", "source", "council", "period_end", "label", "exact"]
+    )
+    members = ComparatorGroup.members.through.objects.filter(comparatorgroup__council=council).values_list(
+        "comparatorgroup__council_id", "comparatorgroup__kind", "council_id"
+    )
+    groups = pd.DataFrame.from_records(list(members), columns=["council", "kind", "member"])
+    return values, groups
+
+
+def _polarities(kpi_ids: Iterable[int]) -> dict[int, str]:
+    """Each KPI's polarity in its latest definition (one query)."""
+    polarity: dict[int, str] = {}
+    for kpi_id, value in (
+        KpiVersion.objects.filter(kpi_id__in=kpi_ids)
+        .order_by("kpi_id", "-effective_from")
+        .values_list("kpi_id", "polarity")
+    ):
+        polarity.setdefault(kpi_id, value)
+    return polarity
+
+
+def _int(value) -> int | None:
+    return None if pd.isna(value) else int(value)
+
+
+def benchmark_history(kpi_ids: Iterable[int], council: Council | None = None) -> dict[int, list[Position]]:
+    """Every data period's position of the council for each KPI with benchmark data, oldest
+    first. Four queries at most, however many KPIs and periods."""
+    kpi_ids = list(kpi_ids)
+    council = council or this_council()
+    if council is None or not kpi_ids:
+        return {}
+    values, groups = _frames(kpi_ids, council)
+    if values.empty:
+        return {}
+    values["value"] = values["exact"].astype(float)
+    polarity = pd.Series(_polarities(kpi_ids), dtype=object)
+    kinds = values.drop_duplicates("kpi").set_index("kpi")["kind"]
+    table = positions_table(values, groups, polarity, kinds)
+    own = table[table["council"] == council.pk].merge(
+        values[["kpi", "council", "period_end", "label", "exact", "source"]], on=["kpi", "council", "period_end"]
+    )
+    sources = dict(BenchmarkSource.choices)
+    result: dict[int, list[Position]] = {}
+    for row in own.sort_values(["kpi", "period_end"]).itertuples(index=False):
+        average = row.neighbour_average
+        result.setdefault(row.kpi, []).append(
+            Position(
+                kpi_id=row.kpi,
+                data_period_label=row.label,
+                period_end=row.period_end,
+                source=sources.get(row.source, row.source),
+                group_kind=kinds[row.kpi],
+                value=row.exact,
+                group_rank=_int(row.group_rank),
+                group_count=_int(row.group_count),
+                group_quartile=_int(row.group_quartile),
+                neighbour_average=None if pd.isna(average) else Decimal(repr(float(average))),
+                neighbour_count=int(row.neighbour_count),
+                national_rank=_int(row.national_rank),
+                national_count=int(row.national_count),
+                national_quartile=_int(row.national_quartile),
+            )
+        )
+    return result
+
+
+def benchmark_positions(kpi_ids: Iterable[int], council: Council | None = None) -> dict[int, Position]:
+    """The council's position in the latest data period it has a published value for, for each
+    KPI with benchmark data: what the card, the KPI page, the scorecard and the PDF show."""
+    return {kpi_id: history[-1] for kpi_id, history in benchmark_history(kpi_ids, council).items()}
+
+
+__all__ = [
+    "GroupKind",
+    "Position",
+    "benchmark_history",
+    "benchmark_positions",
+    "ordinal",
+    "positions_table",
+    "this_council",
+]
