@@ -179,9 +179,8 @@ def this_council() -> Council | None:
     return Council.objects.filter(is_this_council=True).first()
 
 
-def _frames(kpi_ids: Iterable[int], council: Council) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The values of the KPIs' indicators for every council, and the council's own groups:
-    two queries, whatever the number of KPIs, councils and periods."""
+def _values(kpi_ids: Iterable[int]) -> pd.DataFrame:
+    """The KPIs' indicators' values for every council, in one query."""
     rows = BenchmarkValue.objects.filter(indicator__kpi_id__in=kpi_ids).values_list(
         "indicator__kpi_id",
         "indicator__group_kind",
@@ -191,14 +190,16 @@ def _frames(kpi_ids: Iterable[int], council: Council) -> tuple[pd.DataFrame, pd.
         "data_period_label",
         "value",
     )
-    values = pd.DataFrame.from_records(
-        list(rows), columns=["kpi", "kind", "source", "council", "period_end", "label", "exact"]
-    )
+    columns = ["kpi", "kind", "source", "council", "period_end", "label", "exact"]
+    return pd.DataFrame.from_records(list(rows), columns=columns)
+
+
+def _groups(council: Council) -> pd.DataFrame:
+    """The council's comparator groups, one row per member, in one query."""
     members = ComparatorGroup.members.through.objects.filter(comparatorgroup__council=council).values_list(
         "comparatorgroup__council_id", "comparatorgroup__kind", "council_id"
     )
-    groups = pd.DataFrame.from_records(list(members), columns=["council", "kind", "member"])
-    return values, groups
+    return pd.DataFrame.from_records(list(members), columns=["council", "kind", "member"])
 
 
 def _polarities(kpi_ids: Iterable[int]) -> dict[int, str]:
@@ -217,18 +218,31 @@ def _int(value) -> int | None:
     return None if pd.isna(value) else int(value)
 
 
-def benchmark_history(kpi_ids: Iterable[int], council: Council | None = None) -> dict[int, list[Position]]:
+def benchmark_history(
+    kpi_ids: Iterable[int],
+    council: Council | None = None,
+    *,
+    polarities: dict[int, str] | None = None,
+    until: datetime.date | None = None,
+) -> dict[int, list[Position]]:
     """Every data period's position of the council for each KPI with benchmark data, oldest
-    first. Four queries at most, however many KPIs and periods."""
+    first: four queries at most however many KPIs, councils and periods (three when the caller
+    has the KPIs' polarities, from the versions it loaded). ``until`` leaves out data periods
+    ending after it, so a report for an earlier quarter shows what was known then."""
     kpi_ids = list(kpi_ids)
-    council = council or this_council()
-    if council is None or not kpi_ids:
+    if not kpi_ids:
         return {}
-    values, groups = _frames(kpi_ids, council)
+    values = _values(kpi_ids)  # first: without benchmark data, one query is all it costs
+    if until is not None and not values.empty:
+        values = values[values["period_end"] <= until]
     if values.empty:
         return {}
+    council = council or this_council()
+    if council is None:
+        return {}
+    groups = _groups(council)
     values["value"] = values["exact"].astype(float)
-    polarity = pd.Series(_polarities(kpi_ids), dtype=object)
+    polarity = pd.Series(polarities if polarities is not None else _polarities(kpi_ids), dtype=object)
     kinds = values.drop_duplicates("kpi").set_index("kpi")["kind"]
     table = positions_table(values, groups, polarity, kinds)
     own = table[table["council"] == council.pk].merge(
@@ -259,10 +273,34 @@ def benchmark_history(kpi_ids: Iterable[int], council: Council | None = None) ->
     return result
 
 
-def benchmark_positions(kpi_ids: Iterable[int], council: Council | None = None) -> dict[int, Position]:
+def benchmark_positions(
+    kpi_ids: Iterable[int],
+    council: Council | None = None,
+    *,
+    polarities: dict[int, str] | None = None,
+    until: datetime.date | None = None,
+) -> dict[int, Position]:
     """The council's position in the latest data period it has a published value for, for each
     KPI with benchmark data: what the card, the KPI page, the scorecard and the PDF show."""
-    return {kpi_id: history[-1] for kpi_id, history in benchmark_history(kpi_ids, council).items()}
+    history = benchmark_history(kpi_ids, council, polarities=polarities, until=until)
+    return {kpi_id: positions[-1] for kpi_id, positions in history.items()}
+
+
+def position_content(position: Position | None, written: Callable[[Decimal], str]) -> dict:
+    """A position as a report's content stores it, written out ("3rd of 16 ..."), so the card,
+    the PDF and the published page show the same words from the content alone."""
+    if position is None:
+        return {}
+    return {
+        "text": position.text(written),
+        "rank_text": position.rank_text(),
+        "national_text": position.national_text(),
+        "average_text": position.average_text(written),
+        "data_period_label": position.data_period_label,
+        "source": position.source,
+        "group_quartile": position.group_quartile,
+        "national_quartile": position.national_quartile,
+    }
 
 
 __all__ = [
@@ -271,6 +309,7 @@ __all__ = [
     "benchmark_history",
     "benchmark_positions",
     "ordinal",
+    "position_content",
     "positions_table",
     "this_council",
 ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from core.imports import CellError, Column, ImportKind, choice, number, text
 from kpis.data_periods import data_period_ending
@@ -42,10 +42,13 @@ WARD_CODE = re.compile(r"^[EWSN]05", re.ASCII)
 
 
 def published_number(value: str) -> Decimal | None:
-    """A published figure, or None where the publisher marks it as not published."""
+    """A published figure, or None where the publisher marks it as not published. Kept to the
+    4 decimal places figures are stored to, rounding half up: some downloads write a figure
+    through a binary float ("92.600000000000009" for 92.6), which is not a precision anyone
+    published."""
     if value.strip().lower() in NOT_PUBLISHED:
         return None
-    return number(value)
+    return number(value).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 def gss_code(value: str) -> str:
@@ -178,9 +181,7 @@ def _check_group_row(row: dict, context: dict) -> str | None:
     for column in ("council_code", "member_code"):
         if row[column] not in context["councils"]:
             return f"{column}: no council with the GSS code {row[column]}; import the councils first"
-    if row["council_code"] == row["member_code"]:
-        return "member_code: a council is not its own neighbour"
-    return None
+    return None  # a row naming the council itself is left out (NN.json lists each council first)
 
 
 def _apply_groups(*, by, rows: list[dict]) -> int:
@@ -369,7 +370,7 @@ OFLOG = value_kind(
         Column("financial year", text, example="2022-23"),
         Column("local authority code", gss_code, example="E08000030"),
         Column("code", text, help="Oflog's measure code, mapped to a KPI", example="ASC5"),
-        Column("value", published_number, help="blank or NA: no figure published", example="75.0"),
+        Column("value", published_number, help="blank or NA: no figure published", example="75.0", blank_ok=True),
         Column("local authority name", text, required=False, example="Walsall"),
         Column("measure", text, required=False),
         Column("grouping", text, required=False),
@@ -408,7 +409,7 @@ LAIT = value_kind(
         Column("short desc", text, help="LAIT's indicator code, mapped to a KPI", example="ReReferral"),
         Column("years", text, example="2025"),
         Column("la and regions", text, example="Walsall"),
-        Column("values", published_number, example="19.7"),
+        Column("values", published_number, example="19.7", blank_ok=True),
         Column("data item", text, required=False),
         Column("la number", text, required=False),
         Column("region", text, required=False),
@@ -444,7 +445,7 @@ FINGERTIPS = value_kind(
             help="the indicator as published (its name, or its Fingertips ID), mapped to a KPI",
             example="Smoking Prevalence in adults (aged 18 and over) - current smokers (APS)",
         ),
-        Column("value", published_number, example="14.6"),
+        Column("value", published_number, example="14.6", blank_ok=True),
         Column("area_name", text, required=False, example="Walsall"),
         Column("area_type", text, required=False, help="Country, Region, UA, District, County", example="UA"),
         Column("measure", text, required=False),
@@ -477,7 +478,7 @@ LG_INFORM = value_kind(
         Column("area code", text, example="E08000030"),
         Column("metric id", text, help="LG Inform's metric id, mapped to a KPI", example="3219"),
         Column("period", text, example="2022/23"),
-        Column("value", published_number, example="71.2"),
+        Column("value", published_number, example="71.2", blank_ok=True),
         Column("area", text, required=False, example="Walsall"),
         Column("metric", text, required=False),
     ),

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db.models import F, Prefetch
 
 from core.charts import TrendChart, TrendPoint
+from kpis.benchmarking import Position, benchmark_positions
 from kpis.data_periods import is_out_of_date
 from kpis.figures import JudgedFigure, read_figures, trend_chart, value_text
 from kpis.models import (
@@ -55,6 +56,8 @@ class KpiRow:
     provisional: bool
     trend: list[TrendPoint]
     benchmark: Benchmark | None
+    #: Where the council stands among other councils (``kpis.benchmarking``), if benchmarked.
+    position: Position | None = None
     breakdowns: list[tuple[str, list[tuple[str, Decimal]]]] = field(default_factory=list)
     priority_ids: set[int] = field(default_factory=set)
     #: The reporting period the row is shown for.
@@ -163,6 +166,15 @@ def report_rows(
         if detail
         else {}
     )
+    positions = (
+        benchmark_positions(
+            kpi_ids,
+            polarities={k.pk: v.polarity for k in kpi_list if (v := k.version_for(datetime.date.max))},
+            until=period.end,
+        )
+        if detail
+        else {}
+    )
     shown: dict[int, KpiReturn] = {}
     for kpi in kpi_list:
         current = this_period.get(kpi.pk)
@@ -206,6 +218,7 @@ def report_rows(
                 ),
                 trend=figures.trends.get(kpi.pk, []),
                 benchmark=benchmarks.get(kpi.pk),
+                position=positions.get(kpi.pk),
                 breakdowns=list(cells[figure.pk].items()) if figure else [],
                 priority_ids={roots[n.pk].pk for n in kpi.council_plan_nodes.all() if n.pk in roots},
                 period=period,

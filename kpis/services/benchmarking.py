@@ -83,8 +83,10 @@ def benchmark_indicator_set(*, by, source: str, code: str, kpi, group_kind: str,
 @transaction.atomic
 def benchmark_values_set(*, by, values: list[BenchmarkValue], reason: str = "Benchmark import") -> int:
     """Adds every council's published values, replacing any already held for the same
-    indicator, council and period. ``values`` carry their indicator and council objects, so
-    the audit record names them without reading them again."""
+    indicator, council and period. A publisher's file is one change to the record of each
+    indicator it holds, so the audit log gets one entry per indicator (how many values, for
+    which periods), not one per council's figure: the values themselves are the publisher's,
+    and the file can be imported again."""
     require(by, Capability.MANAGE_KPIS)
     saved = BenchmarkValue.objects.bulk_create(
         values,
@@ -93,10 +95,24 @@ def benchmark_values_set(*, by, values: list[BenchmarkValue], reason: str = "Ben
         update_fields=["value", "data_period_label"],
         batch_size=2000,
     )
+    by_indicator: dict[int, list[BenchmarkValue]] = {}
+    for value in saved:
+        by_indicator.setdefault(value.indicator_id, []).append(value)
     audit_record_many(
         actor=by,
         action=Action.UPDATE,
-        changes=[(v, None, {"value": str(v.value), "data_period_label": v.data_period_label}) for v in saved],
+        changes=[
+            (
+                rows[0].indicator,
+                None,
+                {
+                    "values": len(rows),
+                    "councils": len({v.council_id for v in rows}),
+                    "periods": sorted({v.data_period_label for v in rows}),
+                },
+            )
+            for rows in by_indicator.values()
+        ],
         reason=reason,
     )
     return len(saved)

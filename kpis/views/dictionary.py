@@ -12,7 +12,8 @@ from accounts.decorators import requires
 from accounts.models import OrgUnit
 from accounts.policy import Capability, can, has_capability
 from core.views import submit
-from kpis.figures import judged_figures, kpi_trend
+from kpis.benchmarking import benchmark_history, position_content
+from kpis.figures import judged_figures, kpi_trend, value_text
 from kpis.forms import BreakdownForm, KpiFilterForm, KpiForm, KpiVersionForm, TargetForm
 from kpis.models import Frequency, Kpi, KpiReturn, ReturnState
 from kpis.results import Rag
@@ -135,8 +136,21 @@ def kpi_detail(request, code: str):
             "can_manage": has_capability(request.user, Capability.MANAGE_KPIS),
             "revisable": {r.pk for r in returns if revisable(r)},
             "can_see_returns": has_capability(request.user, Capability.VIEW_RETURNS),
+            "neighbours": _neighbours(kpi, versions[0] if versions else None),
         },
     )
+
+
+def _neighbours(kpi: Kpi, version) -> list[dict]:
+    """The council's position among other councils in each data period, newest first."""
+    if version is None:
+        return []
+    history = benchmark_history([kpi.pk], polarities={kpi.pk: version.polarity}).get(kpi.pk, [])
+
+    def written(value):
+        return value_text(value, version, kpi.decimal_places)
+
+    return [{**position_content(p, written), "value_text": written(p.value)} for p in reversed(history)]
 
 
 @requires(Capability.MANAGE_KPIS)

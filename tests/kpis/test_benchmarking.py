@@ -239,17 +239,16 @@ def test_fingertips_skips_wards_and_repeats_are_reported(benchmarked):
     assert [(p.row, p.message) for p in checked.problems] == [(6, "Repeats row 3")]
 
 
-def test_groups_are_replaced_by_the_file_and_a_council_is_not_its_own_neighbour(benchmarked):
+def test_groups_are_replaced_by_the_file_and_the_council_itself_is_left_out(benchmarked):
     group = ComparatorGroup.objects.get(council__gss_code="E08000030", kind=GroupKind.NEAREST_NEIGHBOURS)
     assert group.members.count() == 3
+    header = "council_code,group_kind,member_code\n"
     _import(
         benchmarked,
         "comparator_groups",
-        "council_code,group_kind,member_code\nE08000030,nearest_neighbours,E06000015\n",
+        header + "E08000030,nearest_neighbours,E08000030\nE08000030,nearest_neighbours,E06000015\n",
     )
     assert list(group.members.values_list("gss_code", flat=True)) == ["E06000015"]
-    checked = check_file(
-        KINDS["comparator_groups"], upload("council_code,group_kind,member_code\nE08000030,region,E08000030\n")
-    )
+    checked = check_file(KINDS["comparator_groups"], upload(header + "E08000030,region,E09999999\n"))
     assert checked.problems[0].column == "member_code"
     assert BenchmarkIndicator.objects.get(code="ASC5").kpi.code == "S1-01"
