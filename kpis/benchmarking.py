@@ -29,11 +29,11 @@ The rules, said once here:
 from __future__ import annotations
 
 import datetime
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from kpis.models import (
@@ -67,7 +67,7 @@ POSITION_COLUMNS = [
 
 
 def _quartile(rank: pd.Series, count: pd.Series) -> pd.Series:
-    return (4 * rank / count).apply(lambda q: math.ceil(q) if pd.notna(q) else pd.NA).astype("Int64")
+    return np.ceil(4 * rank.astype("Float64") / count.astype("Float64")).astype("Int64")
 
 
 def _signed(values: pd.DataFrame, polarity: pd.Series) -> pd.Series:
@@ -286,6 +286,12 @@ def benchmark_positions(
     return {kpi_id: positions[-1] for kpi_id, positions in history.items()}
 
 
+def neighbour_averages(history: list[Position]) -> dict[str, Decimal]:
+    """The neighbours' average in each data period, by the period's label: the line on the
+    KPI's trend chart, beside the council's own figures for the same periods."""
+    return {p.data_period_label: p.neighbour_average for p in history if p.neighbour_average is not None}
+
+
 def position_content(position: Position | None, written: Callable[[Decimal], str]) -> dict:
     """A position as a report's content stores it, written out ("3rd of 16 ..."), so the card,
     the PDF and the published page show the same words from the content alone."""
@@ -309,6 +315,7 @@ __all__ = [
     "benchmark_history",
     "benchmark_positions",
     "ordinal",
+    "neighbour_averages",
     "position_content",
     "positions_table",
     "this_council",

@@ -24,6 +24,7 @@ from core.charts.model import (
     FONT_SIZE_PX,
     GRID_COLOUR,
     MATPLOTLIB_MARKERS,
+    NEIGHBOURS,
     POINTS_PER_PX,
     PRINT_FONTS,
     PX_PER_INCH,
@@ -229,6 +230,8 @@ def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> Non
     series = [(ACTUAL, [point.actual for point in chart.points])]
     if chart.has_targets:
         series.append((TARGET, [point.target for point in chart.points]))
+    if chart.has_neighbours:
+        series.append((NEIGHBOURS, [point.neighbours for point in chart.points]))
     xs = [scale.x(position) for position in positions(chart)]
     for style, values in series:
         _series(figure, style, xs, [math.nan if value is None else scale.y(float(value)) for value in values])

@@ -12,7 +12,7 @@ from accounts.decorators import requires
 from accounts.models import OrgUnit
 from accounts.policy import Capability, can, has_capability
 from core.views import submit
-from kpis.benchmarking import benchmark_history, position_content
+from kpis.benchmarking import benchmark_history, neighbour_averages, position_content
 from kpis.figures import judged_figures, kpi_trend, value_text
 from kpis.forms import BreakdownForm, KpiFilterForm, KpiForm, KpiVersionForm, TargetForm
 from kpis.models import Frequency, Kpi, KpiReturn, ReturnState
@@ -119,6 +119,8 @@ def kpi_detail(request, code: str):
     for kpi_return in returns:
         kpi_return.kpi = kpi
     results = judged_figures(returns, among=readable)
+    current = versions[0] if versions else None
+    history = benchmark_history([kpi.pk], polarities={kpi.pk: current.polarity}).get(kpi.pk, []) if current else []
     return render(
         request,
         "kpis/kpi_detail.html",
@@ -131,21 +133,18 @@ def kpi_detail(request, code: str):
             "breakdowns": kpi.breakdowns.all(),
             "returns": returns,
             "results": results,
-            "trend": kpi_trend(kpi, returns, results),
+            "trend": kpi_trend(kpi, returns, results, neighbour_averages(history)),
             "can_escalate": can(request.user, Capability.ESCALATE, kpi.owning_service),
             "can_manage": has_capability(request.user, Capability.MANAGE_KPIS),
             "revisable": {r.pk for r in returns if revisable(r)},
             "can_see_returns": has_capability(request.user, Capability.VIEW_RETURNS),
-            "neighbours": _neighbours(kpi, versions[0] if versions else None),
+            "neighbours": _neighbours(kpi, current, history),
         },
     )
 
 
-def _neighbours(kpi: Kpi, version) -> list[dict]:
+def _neighbours(kpi: Kpi, version, history: list) -> list[dict]:
     """The council's position among other councils in each data period, newest first."""
-    if version is None:
-        return []
-    history = benchmark_history([kpi.pk], polarities={kpi.pk: version.polarity}).get(kpi.pk, [])
 
     def written(value):
         return value_text(value, version, kpi.decimal_places)
