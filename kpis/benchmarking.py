@@ -302,6 +302,7 @@ def position_content(position: Position | None, written: Callable[[Decimal], str
         "rank_text": position.rank_text(),
         "national_text": position.national_text(),
         "average_text": position.average_text(written),
+        "average_value_text": "" if position.neighbour_average is None else written(position.neighbour_average),
         "data_period_label": position.data_period_label,
         "source": position.source,
         "group_quartile": position.group_quartile,

@@ -20,7 +20,7 @@ Shape::
            "direction_last_year", "direction_last_year_label", "direction_text",
            "direction_last_year_text", "commentary", "actions",
            "benchmark_text", "neighbours": {"text", "rank_text", "national_text", "average_text",
-           "data_period_label", "source", "group_quartile", "national_quartile"} or {},
+           "average_value_text", "data_period_label", "source", "group_quartile", "national_quartile"} or {},
            "definition": {"version", "calculation_method", "unit"},
            "chart": {"title", "decimal_places", "prefix", "suffix", "axis_title",
                      "points": [[label, actual, target]]},
