@@ -13,7 +13,9 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 #: ASC-01 in 2022/23, worked out by hand from Oflog's ASC_data.csv and NN.json (tests/test_demo_council.py).
-ASC_01 = "9th of 16 among nearest neighbours (third quartile), 2022/23 outturn; nearest neighbours' average 74.8%; Oflog"
+ASC_01 = (
+    "9th of 16 among nearest neighbours (third quartile), 2022/23 outturn; nearest neighbours' average 74.8%; Oflog"
+)
 
 
 def test_the_card_and_the_kpi_page_show_the_neighbours(demo, checked, tmp_path):
