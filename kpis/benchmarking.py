@@ -138,7 +138,8 @@ class Position:
         return GROUP_WORDS.get(self.group_kind, "comparator councils")
 
     def rank_text(self) -> str:
-        """ "3rd of 16 among nearest neighbours (top quartile)", or "" when not ranked."""
+        """ "3rd of 16 among nearest neighbours (top quartile)", or "" when not ranked (no
+        polarity, or the council has no group of the indicator's kind)."""
         if self.group_rank is None:
             return ""
         return (
@@ -162,7 +163,8 @@ class Position:
     def text(self, written: Callable[[Decimal], str]) -> str:
         """The position in one line: "3rd of 16 among nearest neighbours (top quartile),
         2022/23; nearest neighbours' average 71.2%; Oflog"."""
-        parts = [self.rank_text() or "Not ranked (no polarity)", self.data_period_label]
+        ranked = self.rank_text() or self.national_text() or "Not ranked (the KPI has no polarity)"
+        parts = [ranked, self.data_period_label]
         first = ", ".join(parts)
         average = self.average_text(written)
         return "; ".join(

@@ -228,6 +228,10 @@ COMPARATOR_GROUPS = ImportKind(
 def _check_indicator_row(row: dict, context: dict) -> str | None:
     if row["kpi_code"] not in context["kpis"]:
         return f"kpi_code: no KPI with the code {row['kpi_code']}"
+    kpi = context["kpis"][row["kpi_code"]]
+    mapped = next((i for i in context["indicators"].values() if i.kpi_id == kpi.pk), None)
+    if mapped is not None and (mapped.source, mapped.code) != (row["source"], row["indicator_code"]):
+        return f"kpi_code: {kpi.code} is already compared on {mapped}; a KPI is compared on one indicator"
     return None
 
 

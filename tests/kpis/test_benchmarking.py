@@ -252,3 +252,23 @@ def test_groups_are_replaced_by_the_file_and_the_council_itself_is_left_out(benc
     checked = check_file(KINDS["comparator_groups"], upload(header + "E08000030,region,E09999999\n"))
     assert checked.problems[0].column == "member_code"
     assert BenchmarkIndicator.objects.get(code="ASC5").kpi.code == "S1-01"
+
+
+def test_a_kpi_is_compared_on_one_indicator(benchmarked):
+    checked = check_file(
+        KINDS["benchmark_indicators"], upload("source,indicator_code,kpi_code\noflog,ASC2,S1-01\noflog,ASC5,S1-01\n")
+    )
+    assert [(p.row, p.column, p.message) for p in checked.problems] == [
+        (2, "kpi_code", "S1-01 is already compared on Oflog ASC5; a KPI is compared on one indicator")
+    ]
+
+
+def test_a_council_without_a_group_is_ranked_nationally(benchmarked):
+    from kpis.services.benchmarking import council_mark_own
+
+    kpi = benchmarked.kpis["s1"]
+    derby = Council.objects.get(gss_code="E06000015")
+    council_mark_own(by=benchmarked.people["performance_admin"], council=derby)
+    position = benchmark_positions([kpi.pk])[kpi.pk]
+    assert position.group_rank is None
+    assert position.text(str) == "1st of 5 councils with data (top quartile), 2022/23 Q4; Oflog"
