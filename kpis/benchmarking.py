@@ -32,9 +32,7 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from kpis.models import (
     GROUP_WORDS,
@@ -46,6 +44,12 @@ from kpis.models import (
     KpiVersion,
 )
 from kpis.results import Polarity
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas (and numpy) are imported where they are used: importing pandas takes most of a second,
+# and every process that loads the URLs (web, Celery, management commands) would pay it at start.
 
 QUARTILE_WORDS = {1: "top quartile", 2: "second quartile", 3: "third quartile", 4: "bottom quartile"}
 
@@ -67,6 +71,8 @@ POSITION_COLUMNS = [
 
 
 def _quartile(rank: pd.Series, count: pd.Series) -> pd.Series:
+    import numpy as np
+
     return np.ceil(4 * rank.astype("Float64") / count.astype("Float64")).astype("Int64")
 
 
@@ -85,6 +91,8 @@ def positions_table(values: pd.DataFrame, groups: pd.DataFrame, polarity: pd.Ser
     ``kinds``: which group kind each kpi is compared within, indexed by kpi.
     Councils without a group of the KPI's kind get a national position only.
     """
+    import pandas as pd
+
     values = values.assign(signed=_signed(values, polarity))
     national = values.groupby(["kpi", "period_end"])["signed"]
     result = values[["kpi", "period_end", "council", "value"]].assign(
@@ -181,23 +189,35 @@ def this_council() -> Council | None:
     return Council.objects.filter(is_this_council=True).first()
 
 
-def _values(kpi_ids: Iterable[int]) -> pd.DataFrame:
-    """The KPIs' indicators' values for every council, in one query."""
-    rows = BenchmarkValue.objects.filter(indicator__kpi_id__in=kpi_ids).values_list(
-        "indicator__kpi_id",
-        "indicator__group_kind",
-        "indicator__source",
-        "council_id",
-        "period_end",
-        "data_period_label",
-        "value",
+def _values(kpi_ids: Iterable[int], until: datetime.date | None) -> pd.DataFrame | None:
+    """The KPIs' indicators' values for every council, in one query; None when there are none
+    (and then pandas is not even imported)."""
+    values = BenchmarkValue.objects.filter(indicator__kpi_id__in=kpi_ids)
+    if until is not None:
+        values = values.filter(period_end__lte=until)
+    rows = list(
+        values.values_list(
+            "indicator__kpi_id",
+            "indicator__group_kind",
+            "indicator__source",
+            "council_id",
+            "period_end",
+            "data_period_label",
+            "value",
+        )
     )
+    if not rows:
+        return None
+    import pandas as pd
+
     columns = ["kpi", "kind", "source", "council", "period_end", "label", "exact"]
-    return pd.DataFrame.from_records(list(rows), columns=columns)
+    return pd.DataFrame.from_records(rows, columns=columns)
 
 
 def _groups(council: Council) -> pd.DataFrame:
     """The council's comparator groups, one row per member, in one query."""
+    import pandas as pd
+
     members = ComparatorGroup.members.through.objects.filter(comparatorgroup__council=council).values_list(
         "comparatorgroup__council_id", "comparatorgroup__kind", "council_id"
     )
@@ -217,6 +237,8 @@ def _polarities(kpi_ids: Iterable[int]) -> dict[int, str]:
 
 
 def _int(value) -> int | None:
+    import pandas as pd
+
     return None if pd.isna(value) else int(value)
 
 
@@ -234,14 +256,14 @@ def benchmark_history(
     kpi_ids = list(kpi_ids)
     if not kpi_ids:
         return {}
-    values = _values(kpi_ids)  # first: without benchmark data, one query is all it costs
-    if until is not None and not values.empty:
-        values = values[values["period_end"] <= until]
-    if values.empty:
+    values = _values(kpi_ids, until)  # first: without benchmark data, one query is all it costs
+    if values is None:
         return {}
     council = council or this_council()
     if council is None:
         return {}
+    import pandas as pd
+
     groups = _groups(council)
     values["value"] = values["exact"].astype(float)
     polarity = pd.Series(polarities if polarities is not None else _polarities(kpi_ids), dtype=object)
