@@ -94,6 +94,8 @@ class Column:
     required: bool = True
     help: str = ""
     example: str = ""  # the template's example row
+    #: The column must be in the file, but a cell may be empty (a figure a publisher left out).
+    blank_ok: bool = False
 
 
 @dataclass
@@ -158,7 +160,7 @@ def check_file(kind: ImportKind, uploaded) -> Checked:
                 bad = True
                 continue
             if not value:
-                if column.required:
+                if column.required and not column.blank_ok:
                     result.problems.append(RowProblem(number, column.name, "Enter a value"))
                     bad = True
                 row[column.name] = None

@@ -273,16 +273,25 @@ def read_figures(
     return Figures(judged, trends, history, targets)
 
 
-def kpi_trend(kpi: Kpi, returns: list[KpiReturn], judged: dict[int, JudgedFigure]) -> TrendChart:
+def kpi_trend(
+    kpi: Kpi,
+    returns: list[KpiReturn],
+    judged: dict[int, JudgedFigure],
+    neighbours: dict[str, Decimal] | None = None,
+) -> TrendChart:
     """A KPI page's chart: the approved values among ``returns``, oldest first, each against
     the target it was judged against, so the chart, the history table and the RAG agree and
     the chart costs no query of its own. Values take the unit of the latest approved return's
-    definition."""
+    definition. ``neighbours`` gives the neighbours' average by data period label, if any."""
     approved = sorted((r for r in returns if r.state == ReturnState.APPROVED), key=lambda r: r.data_period_end)
+    neighbours = neighbours or {}
     return trend_chart(
         kpi,
         approved[-1].version if approved else None,
-        (TrendPoint(r.data_period_label, r.value, judged[r.pk].target) for r in approved),
+        (
+            TrendPoint(r.data_period_label, r.value, judged[r.pk].target, neighbours.get(r.data_period_label))
+            for r in approved
+        ),
         title=f"{kpi.code}: approved values against target",
     )
 

@@ -480,3 +480,7 @@ BENCHMARKS = ImportKind(
 )
 
 KINDS = {kind.slug: kind for kind in (DICTIONARY, TARGETS, VALUES, BENCHMARKS)}
+
+from kpis.imports_benchmarks import BENCHMARK_KINDS  # noqa: E402 - benchmarking kinds, in their own module
+
+KINDS.update(BENCHMARK_KINDS)

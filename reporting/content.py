@@ -27,7 +27,9 @@ Shape::
            "target_text", "timescale", "rag", "rag_label", "direction", "direction_label",
            "direction_last_year", "direction_last_year_label", "direction_text",
            "direction_last_year_text", "commentary", "actions",
-           "benchmark_text", "definition": {"version", "calculation_method", "unit"},
+           "benchmark_text", "neighbours": {"text", "rank_text", "national_text", "average_text",
+           "average_value_text", "data_period_label", "source", "group_quartile", "national_quartile"} or {},
+           "definition": {"version", "calculation_method", "unit"},
            "chart": {"title", "decimal_places", "prefix", "suffix", "axis_title",
                      "points": [[label, actual, target]]},
            "breakdowns": [{"name", "cells": [[category, text]]}]}
@@ -46,6 +48,7 @@ from django.utils import timezone
 
 from core.charts import TrendChart, chart_content, chart_from_content
 from core.numbers import exact_text, small_count_label
+from kpis.benchmarking import position_content
 from kpis.figures import value_text
 from kpis.models import Escalation, ReportingPeriod, ReturnRevision, ReturnState, Unit
 from kpis.results import Direction, Rag
@@ -253,6 +256,7 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
             if row.benchmark
             else ""
         ),
+        "neighbours": position_content(row.position, row.written),
         "definition": {
             "version": version.number if version else None,
             "calculation_method": version.calculation_method if version else "",

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import F, Prefetch
 
 from core.charts import TrendChart, TrendPoint
+from kpis.benchmarking import Position, benchmark_history, neighbour_averages
 from kpis.data_periods import is_out_of_date
 from kpis.figures import JudgedFigure, read_figures, spc_summary, trend_chart, value_text
 from kpis.models import (
@@ -55,6 +56,10 @@ class KpiRow:
     provisional: bool
     trend: list[TrendPoint]
     benchmark: Benchmark | None
+    #: Where the council stands among other councils (``kpis.benchmarking``), if benchmarked,
+    #: and its neighbours' average in each data period, by the period's label, for the chart.
+    position: Position | None = None
+    neighbour_averages: dict[str, Decimal] = field(default_factory=dict)
     breakdowns: list[tuple[str, list[tuple[str, Decimal]]]] = field(default_factory=list)
     priority_ids: set[int] = field(default_factory=set)
     #: The reporting period the row is shown for.
@@ -93,7 +98,8 @@ class KpiRow:
         return value_text(value, self.version, self.kpi.decimal_places)
 
     def chart(self) -> TrendChart:
-        return trend_chart(self.kpi, self.version, self.trend, title=f"{self.kpi.code} {self.kpi.title}")
+        points = [replace(p, neighbours=self.neighbour_averages.get(p.label)) for p in self.trend]
+        return trend_chart(self.kpi, self.version, points, title=f"{self.kpi.code} {self.kpi.title}")
 
 
 def plan_for(period: ReportingPeriod) -> CouncilPlan | None:
@@ -165,6 +171,15 @@ def report_rows(
         if detail
         else {}
     )
+    positions = (
+        benchmark_history(
+            kpi_ids,
+            polarities={k.pk: v.polarity for k in kpi_list if (v := k.version_for(datetime.date.max))},
+            until=period.end,
+        )
+        if detail
+        else {}
+    )
     shown: dict[int, KpiReturn] = {}
     for kpi in kpi_list:
         current = this_period.get(kpi.pk)
@@ -207,6 +222,8 @@ def report_rows(
                 provisional=bool(figure is not None and figure.period_id == period.pk and not period.figures_published),
                 trend=figures.trends.get(kpi.pk, []),
                 benchmark=benchmarks.get(kpi.pk),
+                position=positions[kpi.pk][-1] if kpi.pk in positions else None,
+                neighbour_averages=neighbour_averages(positions.get(kpi.pk, [])),
                 breakdowns=list(cells[figure.pk].items()) if figure else [],
                 priority_ids={roots[n.pk].pk for n in kpi.council_plan_nodes.all() if n.pk in roots},
                 period=period,

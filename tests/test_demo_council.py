@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -86,3 +87,21 @@ def test_a_demo_database_with_people_added_since_is_topped_up(demo):
 
     UserFactory(username="added-while-trying")
     call_command("demo_council", verbosity=0)
+
+
+def test_the_demo_ranks_walsall_among_its_neighbours_from_the_real_published_figures(demo):
+    """Checked by hand against Oflog's ASC_data.csv and NN.json: in 2022-23 Walsall's ASC5 was
+    75.0; 8 of its 15 nearest neighbours with a value did better (9th of 16), their mean was
+    74.753; 88 of the 151 councils with a value did better nationally."""
+    from kpis.benchmarking import benchmark_positions
+    from kpis.models import Kpi
+
+    kpi = Kpi.objects.get(code="ASC-01")
+    position = benchmark_positions([kpi.pk])[kpi.pk]
+    assert position.data_period_label == "2022/23 outturn"
+    assert (position.group_rank, position.group_count, position.group_quartile) == (9, 16, 3)
+    assert round(position.neighbour_average, 3) == Decimal("74.753")
+    assert (position.national_rank, position.national_count) == (89, 151)
+    assert position.source == "Oflog"
+    children = Kpi.objects.get(code="CSC-01")  # DfE LAIT, lower is better, 10 statistical neighbours
+    assert benchmark_positions([children.pk])[children.pk].group_count == 11

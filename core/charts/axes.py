@@ -88,7 +88,9 @@ def value_axis(chart: TrendChart) -> ValueAxis:
     """The values' span with 5% to spare each side (a flat line gets a span of two of its
     smallest steps), and the closest round values on it that number no more than
     ``Y_TICKS + 1``, at least one shown decimal place apart."""
-    values = [value for point in chart.points for value in (point.actual, point.target) if value is not None]
+    values = [
+        value for point in chart.points for value in (point.actual, point.target, point.neighbours) if value is not None
+    ]
     unit = Decimal(1).scaleb(-chart.decimal_places)
     low, high = (min(values), max(values)) if values else (Decimal(0), Decimal(0))
     if high - low < 2 * unit:

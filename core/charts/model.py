@@ -40,6 +40,8 @@ class SeriesStyle:
 
 ACTUAL = SeriesStyle("Actual", "#1d70b8", 3, (), "circle", 8)  # GOV.UK blue, 5.2:1
 TARGET = SeriesStyle("Target", "#0b0c0c", 2, (6, 4), "diamond", 7)  # GOV.UK black, 19:1
+#: The mean of the council's comparator group, where the KPI is benchmarked (kpis.benchmarking).
+NEIGHBOURS = SeriesStyle("Neighbours' average", "#00703c", 2, (2, 3), "square", 7)  # GOV.UK green, 5.9:1
 MATPLOTLIB_MARKERS = {"circle": "o", "diamond": "D", "square": "s", "triangle-up": "^", "hexagon": "h"}
 
 NO_DATA = "no data"
@@ -50,11 +52,13 @@ NO_DATA = "no data"
 
 @dataclass(frozen=True)
 class TrendPoint:
-    """One period: its label ("2024/25 Q3"), the actual value and the target, either missing."""
+    """One period: its label ("2024/25 Q3"), the actual value, the target and the neighbours'
+    average for the same data period, any of them missing."""
 
     label: str
     actual: Decimal | None
     target: Decimal | None = None
+    neighbours: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,10 @@ class TrendChart:
     def has_targets(self) -> bool:
         return any(point.target is not None for point in self.points)
 
+    @property
+    def has_neighbours(self) -> bool:
+        return any(point.neighbours is not None for point in self.points)
+
     def format(self, value: Decimal) -> str:
         """A value as people read it (``core.numbers.figure_text``) in the chart's unit."""
         return figure_text(value, self.decimal_places, self.prefix, self.suffix)
@@ -84,23 +92,28 @@ class TrendChart:
 
 def chart_content(chart: TrendChart) -> dict:
     """The chart as a report's content stores it (plain JSON, exact figures as text), so the
-    PDF and the published page draw it again from the content alone (``chart_from_content``)."""
+    PDF and the published page draw it again from the content alone (``chart_from_content``).
+    A point has a fourth figure, the neighbours' average, only in a chart that has one, so a
+    chart without stores what it always did."""
+    points = [[p.label, exact_text(p.actual), exact_text(p.target)] for p in chart.points]
+    if chart.has_neighbours:
+        points = [[*point, exact_text(p.neighbours)] for point, p in zip(points, chart.points, strict=True)]
     return {
         "title": chart.title,
         "decimal_places": chart.decimal_places,
         "prefix": chart.prefix,
         "suffix": chart.suffix,
         "axis_title": chart.axis_title,
-        "points": [[p.label, exact_text(p.actual), exact_text(p.target)] for p in chart.points],
+        "points": points,
     }
 
 
 def chart_from_content(spec: dict) -> TrendChart:
-    """The chart ``chart_content`` stored."""
+    """The chart ``chart_content`` stored (with or without the neighbours' averages)."""
     return TrendChart(
         title=spec["title"],
         points=tuple(
-            TrendPoint(label, exact_decimal(actual), exact_decimal(target)) for label, actual, target in spec["points"]
+            TrendPoint(point[0], *(exact_decimal(figure) for figure in point[1:])) for point in spec["points"]
         ),
         decimal_places=spec["decimal_places"],
         prefix=spec["prefix"],
@@ -113,15 +126,22 @@ class TableRow(NamedTuple):
     label: str
     actual: str
     target: str
+    neighbours: str = ""
 
 
 def table_rows(chart: TrendChart) -> list[TableRow]:
-    """The chart's data for the table under it, with "no data" where a value is missing."""
+    """The chart's data for the table under it, with "no data" where a value is missing (and
+    the neighbours' average only in a chart that has one)."""
+
+    def cell(value: Decimal | None) -> str:
+        return NO_DATA if value is None else chart.format(value)
+
     return [
         TableRow(
             point.label,
-            NO_DATA if point.actual is None else chart.format(point.actual),
-            NO_DATA if point.target is None else chart.format(point.target),
+            cell(point.actual),
+            cell(point.target),
+            cell(point.neighbours) if chart.has_neighbours else "",
         )
         for point in chart.points
     ]

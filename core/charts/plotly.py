@@ -16,6 +16,7 @@ from core.charts.model import (
     FONT_FAMILY,
     FONT_SIZE_PX,
     GRID_COLOUR,
+    NEIGHBOURS,
     TARGET,
     TEXT_COLOUR,
     SeriesStyle,
@@ -112,6 +113,8 @@ def plotly_spec(chart: TrendChart, height_px: int = 360) -> dict:
     data = [_plotly_trace(chart, ACTUAL, [point.actual for point in chart.points])]
     if chart.has_targets:
         data.append(_plotly_trace(chart, TARGET, [point.target for point in chart.points]))
+    if chart.has_neighbours:
+        data.append(_plotly_trace(chart, NEIGHBOURS, [point.neighbours for point in chart.points]))
     x_axis, years, rules = _plotly_x_axis(chart, along)
     axis = {"color": TEXT_COLOUR, "linecolor": AXIS_COLOUR, "showline": True, "fixedrange": True, "automargin": True}
     layout = {

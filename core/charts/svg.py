@@ -24,6 +24,7 @@ from core.charts.model import (
     FONT_SIZE_PX,
     GRID_COLOUR,
     MATPLOTLIB_MARKERS,
+    NEIGHBOURS,
     POINTS_PER_PX,
     PRINT_FONTS,
     PX_PER_INCH,
@@ -209,6 +210,8 @@ def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> Non
     series = [(ACTUAL, [point.actual for point in chart.points])]
     if chart.has_targets:
         series.append((TARGET, [point.target for point in chart.points]))
+    if chart.has_neighbours:
+        series.append((NEIGHBOURS, [point.neighbours for point in chart.points]))
     frame = _Frame.draw(figure, chart, value_axis(chart), width_px, height_px, [style for style, _ in series])
     for style, values in series:
         _series(figure, style, frame.xs, [math.nan if value is None else frame.y(value) for value in values])

@@ -26,7 +26,15 @@ def describe(chart: TrendChart) -> str:
         sentences.append(_gaps(gaps))
     if chart.has_targets:
         sentences.append(_against_target(chart, last))
+    if chart.has_neighbours:
+        sentences.append(_neighbours(chart))
     return " ".join(sentences)
+
+
+def _neighbours(chart: TrendChart) -> str:
+    """The neighbours' average line: where it ends, so the reader hears the line is there."""
+    latest = next(point for point in reversed(chart.points) if point.neighbours is not None)
+    return f"A second line shows the neighbours' average, {chart.format(latest.neighbours)} in {latest.label}."
 
 
 def _movement(chart: TrendChart, first: TrendPoint, last: TrendPoint, periods: int) -> str:

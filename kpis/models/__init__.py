@@ -4,6 +4,16 @@ from ``kpis.models``."""
 
 from __future__ import annotations
 
+from kpis.models.benchmarking import (
+    GROUP_WORDS,
+    BenchmarkIndicator,
+    BenchmarkSource,
+    BenchmarkValue,
+    ComparatorGroup,
+    Council,
+    CouncilKind,
+    GroupKind,
+)
 from kpis.models.choices import (
     POLARITY_CHOICES,
     TOLERANCE_CHOICES,
@@ -42,6 +52,14 @@ __all__ = [
     "KpiVersion",
     "Target",
     "Benchmark",
+    "Council",
+    "CouncilKind",
+    "ComparatorGroup",
+    "GroupKind",
+    "GROUP_WORDS",
+    "BenchmarkSource",
+    "BenchmarkIndicator",
+    "BenchmarkValue",
     "ReturnState",
     "KpiReturnQuerySet",
     "KpiReturn",

@@ -12,7 +12,8 @@ from accounts.decorators import requires
 from accounts.models import OrgUnit, User
 from accounts.policy import Capability, can, has_capability
 from core.views import submit
-from kpis.figures import judged_figures, kpi_trend, read_figures, spc_shown, spc_summary
+from kpis.benchmarking import benchmark_history, neighbour_averages, position_content
+from kpis.figures import judged_figures, kpi_trend, read_figures, spc_shown, spc_summary, value_text
 from kpis.forms import BreakdownForm, HandOverForm, KpiFilterForm, KpiForm, KpiVersionForm, TargetForm
 from kpis.models import Frequency, Kpi, KpiReturn, ReturnState
 from kpis.results import Rag
@@ -127,6 +128,8 @@ def kpi_detail(request, code: str):
     figures = read_figures(returns, among=readable)
     results = figures.judged
     latest_version = next((r.version for r in returns if r.state == ReturnState.APPROVED), None)
+    current = versions[0] if versions else None
+    history = benchmark_history([kpi.pk], polarities={kpi.pk: current.polarity}).get(kpi.pk, []) if current else []
     return render(
         request,
         "kpis/kpi_detail.html",
@@ -139,14 +142,24 @@ def kpi_detail(request, code: str):
             "breakdowns": kpi.breakdowns.all(),
             "returns": returns,
             "results": results,
-            "trend": kpi_trend(kpi, returns, results),
+            "trend": kpi_trend(kpi, returns, results, neighbour_averages(history)),
             "spc": spc_shown(kpi, latest_version, spc_summary(figures, kpi.pk)),
             "can_escalate": can(request.user, Capability.ESCALATE, kpi.owning_service),
             "can_manage": has_capability(request.user, Capability.MANAGE_KPIS),
             "revisable": {r.pk for r in returns if revisable(r)},
             "can_see_returns": has_capability(request.user, Capability.VIEW_RETURNS),
+            "neighbours": _neighbours(kpi, current, history),
         },
     )
+
+
+def _neighbours(kpi: Kpi, version, history: list) -> list[dict]:
+    """The council's position among other councils in each data period, newest first."""
+
+    def written(value):
+        return value_text(value, version, kpi.decimal_places)
+
+    return [{**position_content(p, written), "value_text": written(p.value)} for p in reversed(history)]
 
 
 @requires(Capability.MANAGE_KPIS)

@@ -14,6 +14,7 @@ import pytest
 from core.charts import (
     ACTUAL,
     AXIS_COLOUR,
+    NEIGHBOURS,
     PRINT_FONTS,
     SLANTED_SPACING_PX,
     TARGET,
@@ -23,6 +24,8 @@ from core.charts import (
     TrendPoint,
     _Layout,  # private, and tested here
     categories,
+    chart_content,
+    chart_from_content,
     describe,
     drawing,
     plotly_spec,
@@ -459,7 +462,8 @@ def contrast_with_white(colour: str) -> float:
 
 
 @pytest.mark.parametrize(
-    ("colour", "minimum"), [(ACTUAL.colour, 3), (TARGET.colour, 3), (AXIS_COLOUR, 3), (TEXT_COLOUR, 4.5)]
+    ("colour", "minimum"),
+    [(ACTUAL.colour, 3), (TARGET.colour, 3), (NEIGHBOURS.colour, 3), (AXIS_COLOUR, 3), (TEXT_COLOUR, 4.5)],
 )
 def test_colours_pass_wcag_contrast_against_white(colour, minimum):
     assert contrast_with_white(colour) >= minimum
@@ -498,3 +502,39 @@ def test_the_xmr_axis_reaches_the_process_limits():
         "70.0%",
         "75.0%",
     ]
+
+
+WITH_NEIGHBOURS = TrendChart(
+    title="ASC-01",
+    points=(
+        TrendPoint("2020/21 outturn", Decimal("55.0"), None, Decimal("70.1")),
+        TrendPoint("2021/22 outturn", Decimal("65.4"), None, None),
+        TrendPoint("2022/23 outturn", Decimal("75.0"), None, Decimal("74.75")),
+    ),
+    decimal_places=1,
+    suffix="%",
+)
+
+
+def test_the_neighbours_average_is_a_third_line_in_words_table_and_both_drawings():
+    assert describe(WITH_NEIGHBOURS).endswith("A second line shows the neighbours' average, 74.8% in 2022/23 outturn.")
+    assert [row.neighbours for row in table_rows(WITH_NEIGHBOURS)] == ["70.1%", "no data", "74.8%"]
+    spec = plotly_spec(WITH_NEIGHBOURS)
+    assert [trace["name"] for trace in spec["data"]] == ["Actual", "Neighbours' average"]
+    assert spec["data"][1]["y"] == [70.1, None, 74.75]
+    assert spec["data"][1]["x"] == spec["data"][0]["x"]  # the same periods, in time order
+    drawn = svg(WITH_NEIGHBOURS, 640, 360)
+    assert "Neighbours' average" in texts(drawn)  # in the legend
+    line = re.search(rf'<path d="([^"]*)" style="fill: none; stroke-dasharray: [^"]*stroke: {NEIGHBOURS.colour}', drawn)
+    xs = [float(x) for x in re.findall(r"[ML] ([\d.]+) [\d.]+", line.group(1))]
+    assert len(xs) == 2  # the two periods with an average, left to right
+    assert xs == sorted(xs)
+
+
+def test_a_chart_stored_with_or_without_the_neighbours_reads_back():
+    stored = chart_content(WITH_NEIGHBOURS)
+    assert stored["points"][0] == ["2020/21 outturn", "55", None, "70.1"]
+    assert chart_from_content(stored) == WITH_NEIGHBOURS
+    without = TrendChart(title="t", points=(TrendPoint("2024/25 Q1", Decimal("1"), Decimal("2")),))
+    assert chart_content(without)["points"] == [["2024/25 Q1", "1", "2"]]  # as stored before
+    assert chart_from_content(chart_content(without)) == without

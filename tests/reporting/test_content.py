@@ -156,3 +156,76 @@ def test_a_kpi_with_enough_points_carries_its_spc_icons_in_words_to_the_card_and
     # Five points are too few for limits: the card says nothing rather than guess.
     s1 = next(k for p in content["priorities"] for k in p["kpis"] if k["code"] == "S1-01")
     assert s1["spc_variation"] == ""
+
+
+def _benchmark(world):
+    """S1-01 compared on an LG Inform metric with three nearest neighbours; the values for
+    2025/26 Q3 come after the report's period and must not be used in it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kpis.imports import KINDS, apply_import, check_file
+    from kpis.models import Council
+    from kpis.services.benchmarking import council_mark_own
+
+    files = [
+        ("councils", "gss-code,nice-name\nE08000030,Walsall\nE08000027,Dudley\nE08000028,Sandwell\nE08000031,Wolves\n"),
+        (
+            "comparator_groups",
+            "council_code,group_kind,member_code\n"
+            + "".join(f"E08000030,nearest_neighbours,{code}\n" for code in ("E08000027", "E08000028", "E08000031")),
+        ),
+        ("benchmark_indicators", "source,indicator_code,kpi_code\nlg_inform,9001,S1-01\n"),
+        (
+            "benchmark_lg_inform",
+            "Area code,Metric ID,Period,Value\n"
+            "E08000030,9001,2024/25 Q3,73.5\nE08000027,9001,2024/25 Q3,80\nE08000028,9001,2024/25 Q3,70\n"
+            "E08000031,9001,2024/25 Q3,60\nE08000030,9001,2025/26 Q1,78\nE08000027,9001,2025/26 Q1,70\n"
+            "E08000028,9001,2025/26 Q1,75\nE08000031,9001,2025/26 Q1,71\nE08000030,9001,2025/26 Q3,50\n"
+            "E08000027,9001,2025/26 Q3,90\n",
+        ),
+    ]
+    admin = world.people["performance_admin"]
+    for slug, text in files:
+        checked = check_file(KINDS[slug], SimpleUploadedFile("f.csv", text.encode(), content_type="text/csv"))
+        assert not checked.problems, checked.problems
+        apply_import(by=admin, kind=KINDS[slug], checked=checked)
+    council_mark_own(by=admin, council=Council.objects.get(gss_code="E08000030"))
+
+
+def test_the_card_and_the_pdf_say_where_the_council_stands_among_its_neighbours(reported, world, clients):
+    from django.urls import reverse
+
+    from reporting.pdf import priority_html
+
+    _benchmark(world)
+    content = build(reported["period"], kind="draft", status_label="Draft for CMT")
+    s1 = kpi(content, "S1-01")
+    # 2025/26 Q1: Walsall 78 first of 4 (higher is better); Dudley 70, Sandwell 75, Wolves 71: mean 72.
+    assert s1["neighbours"]["text"] == (
+        "1st of 4 among nearest neighbours (top quartile), 2025/26 Q1; nearest neighbours' average 72.0%; LG Inform"
+    )
+    assert s1["neighbours"]["national_text"] == "1st of 4 councils with data (top quartile)"
+    # The trend chart carries the neighbours' average beside the council's own figures, in time order.
+    points = s1["chart"]["points"]
+    assert [p[0] for p in points] == ["2024/25 Q2", "2024/25 Q3", "2024/25 Q4", "2025/26 Q1", "2025/26 Q2"]
+    assert [p[3] for p in points] == [None, "70", None, "72", None]
+    assert kpi(content, "S2-01")["neighbours"] == {}
+    html = priority_html(content, "P1")
+    assert "Against other councils" in html
+    assert "1st of 4 among nearest neighbours (top quartile), 2025/26 Q1" in html
+    page = clients["cmt"].get(reverse("reporting:dashboard")).content.decode()
+    assert "1st of 4 among nearest neighbours (top quartile), 2025/26 Q1" in page
+    assert "A second line shows the neighbours&#x27; average, 72.0% in 2025/26 Q1." in page
+
+
+def test_a_snapshot_made_before_benchmarking_still_renders(reported):
+    from reporting.pdf import priority_html
+
+    content = build(reported["period"], kind="draft", status_label="Draft for CMT")
+    for section in content["priorities"]:
+        for item in section["kpis"]:
+            del item["neighbours"]
+            item["chart"]["points"] = [point[:3] for point in item["chart"]["points"]]
+    html = priority_html(content, "P1")
+    assert "Against other councils" not in html
+    assert "S1-01" in html

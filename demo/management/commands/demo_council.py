@@ -56,6 +56,18 @@ from planning.services import (
 
 BASE = Path(settings.BASE_DIR)
 KPI_FILE = BASE / "demo" / "data" / "kpis.json"
+#: Real published figures for every council, in the publishers' layouts (demo/data/README.md),
+#: loaded through the imports a council uses, in this order.
+BENCHMARK_FILES = [
+    ("councils", "councils.csv"),
+    ("comparator_groups", "comparator_groups.csv"),
+    ("benchmark_indicators", "indicators.csv"),
+    ("benchmark_oflog", "oflog_asc.csv"),
+    ("benchmark_lait", "lait.csv"),
+    ("benchmark_fingertips", "fingertips_adults_smoking.csv"),
+    ("benchmark_fingertips", "fingertips_obese_year6.csv"),
+]
+DEMO_COUNCIL_GSS = "E08000030"  # Walsall
 
 
 def _decimal(value) -> Decimal | None:
@@ -144,9 +156,32 @@ class Command(BaseCommand):
             created += self.load_plans()
             created += self.load_golden_thread()
             created += self.load_kpis()
+            created += self.load_benchmarking()
             created += self.load_reports()
         self.write_sign_ins()
         self.stdout.write(f"Demo council ready ({created} records added).")
+
+    def load_benchmarking(self) -> int:
+        """Walsall, its nearest and statistical neighbours, and every council's published values
+        for the demo KPIs' indicators, through the same all-or-nothing imports a council uses."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from core.imports import apply_import, check_file
+        from kpis.imports import KINDS
+        from kpis.models import BenchmarkValue, Council
+        from kpis.services.benchmarking import council_mark_own
+
+        if BenchmarkValue.objects.exists():
+            return 0
+        added = 0
+        for slug, name in BENCHMARK_FILES:
+            path = BASE / "demo" / "data" / "benchmarking" / name
+            checked = check_file(KINDS[slug], SimpleUploadedFile(name, path.read_bytes(), content_type="text/csv"))
+            if checked.problems:
+                raise CommandError(f"{name}: {checked.problems[:3]}")
+            added += apply_import(by=SYSTEM, kind=KINDS[slug], checked=checked)
+        council_mark_own(by=SYSTEM, council=Council.objects.get(gss_code=DEMO_COUNCIL_GSS))
+        return added
 
     # --- organisation -------------------------------------------------------------------
 
