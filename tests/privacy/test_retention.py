@@ -124,3 +124,31 @@ def test_mail_files_are_left_alone_when_mail_goes_by_smtp(world, aged, settings,
         deleted = apply_retention()
     assert deleted["mail_files"] == 0
     assert aged["old_mail"].exists()
+
+
+def test_beat_runs_the_retention_task_nightly(settings):
+    from pmf.celery import app
+
+    app.loader.import_default_modules()
+    entry = settings.CELERY_BEAT_SCHEDULE["retention"]
+    assert entry["task"] in app.tasks
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {30})
+
+
+@pytest.mark.parametrize(("raw", "days"), [("", 365), ("30", 30)])
+def test_a_retention_period_is_read_in_whole_days(monkeypatch, raw, days):
+    from pmf.settings import env_days
+
+    monkeypatch.setenv("PMF_RETAIN_TEST_DAYS", raw)
+    assert env_days("PMF_RETAIN_TEST_DAYS", default=365) == days
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "a year", "1.5"])
+def test_a_retention_period_that_would_delete_at_once_or_is_not_a_number_is_refused(monkeypatch, raw):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from pmf.settings import env_days
+
+    monkeypatch.setenv("PMF_RETAIN_TEST_DAYS", raw)
+    with pytest.raises(ImproperlyConfigured):
+        env_days("PMF_RETAIN_TEST_DAYS", default=365)
