@@ -152,3 +152,13 @@ def test_a_retention_period_that_would_delete_at_once_or_is_not_a_number_is_refu
     monkeypatch.setenv("PMF_RETAIN_TEST_DAYS", raw)
     with pytest.raises(ImproperlyConfigured):
         env_days("PMF_RETAIN_TEST_DAYS", default=365)
+
+
+def test_the_admin_lists_retention_runs_read_only(world, clients, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    with django_capture_on_commit_callbacks(execute=True):
+        apply_retention()
+    client = clients["performance_admin"]
+    assert client.get(reverse("admin:privacy_retentionrun_changelist")).status_code == 200
+    assert client.get(reverse("admin:privacy_retentionrun_add")).status_code == 403
