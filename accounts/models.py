@@ -144,6 +144,10 @@ class User(AbstractUser):
     #: The HR system's number for this person: how a re-import of people finds them again.
     #: Blank for accounts HR does not know (the first performance admin, a test account).
     employee_number = models.CharField(max_length=32, blank=True)
+    #: When the HR import last switched the account off (a leaver); cleared if they return.
+    #: Retention counts from here (``privacy.retention``): a leaver's CIC objectives go a
+    #: set time after they left, not after their last edit.
+    deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PersonManager()
 

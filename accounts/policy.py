@@ -70,6 +70,7 @@ class Capability(StrEnum):
     VIEW_PUBLISHED_REPORTS = "view_published_reports"
     MANAGE_REPORTS = "manage_reports"
     MANAGE_ROLES = "manage_roles"
+    EXPORT_PERSONAL_DATA = "export_personal_data"
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,11 @@ GRANTS: tuple[Grant, ...] = (
         Capability.MANAGE_ROLES,
         frozenset({Role.PERFORMANCE_ADMIN}),
         "Find people, grant and remove their roles (which roles: see who may grant which role)",
+    ),
+    Grant(
+        Capability.EXPORT_PERSONAL_DATA,
+        frozenset({Role.PERFORMANCE_ADMIN}),
+        "Export everything the service holds about one person (a subject access request), audited",
     ),
 )
 

@@ -43,6 +43,9 @@ class Action(StrEnum):
     ESCALATION_UPDATE = "escalation:update"
     ESCALATION_CLOSE = "escalation:close"
     RED_RUN_NOT_ESCALATED = "red_run:not_escalated"
+    # Personal data (privacy): a retention run's counts, and who exported whose data.
+    RETENTION_APPLY = "retention:apply"
+    SUBJECT_ACCESS_EXPORT = "subject_access:export"
 
 
 class AuditEventQuerySet(models.QuerySet):

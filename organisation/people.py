@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.decorators import requires
 from accounts.models import Role, RoleAssignment, User
-from accounts.policy import Capability, role_change_refusal
+from accounts.policy import Capability, has_capability, role_change_refusal
 from core.views import redirect_after_save, submit
 from organisation.forms import RoleGrantForm
 from organisation.services import role_assignment_create, role_assignment_delete
@@ -81,6 +81,7 @@ def person_detail(request, pk: int):
             "assignments": [(a, role_change_refusal(request.user, person, a.role) is None) for a in assignments],
             "form": form if roles else None,
             "own_page": person.pk == request.user.pk,
+            "may_export": has_capability(request.user, Capability.EXPORT_PERSONAL_DATA),
         },
         status=400 if form.errors else 200,
     )

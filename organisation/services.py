@@ -6,6 +6,7 @@ import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import OrgUnit, Role, RoleAssignment, User
 from accounts.policy import Capability, role_change_refusal
@@ -301,14 +302,19 @@ def people_apply(*, by, plan) -> None:
                 setattr(person, name, value)
         if returning:
             person.is_active = True
+            person.deactivated_at = None
         updated.append(person)
         audits.append((person, before, model_snapshot(person, fields=[*change.values, "is_active"]), returning))
     if updated:
-        User.objects.bulk_update(updated, [*_PERSON_FIELDS, "is_active"], batch_size=1000)
+        User.objects.bulk_update(updated, [*_PERSON_FIELDS, "is_active", "deactivated_at"], batch_size=1000)
+    left_at = timezone.now()
     for person in plan.leavers:
         person.is_active = False
+        person.deactivated_at = left_at
     if plan.leavers:
-        User.objects.filter(pk__in=[person.pk for person in plan.leavers]).update(is_active=False)
+        User.objects.filter(pk__in=[person.pk for person in plan.leavers]).update(
+            is_active=False, deactivated_at=left_at
+        )
 
     audit_record_many(actor=by, action=Action.CREATE, changes=[(p, None, model_snapshot(p)) for p in joiners])
     audit_record_many(

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -42,6 +43,20 @@ def env_bool(name: str, *, default: bool) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be 1/0, true/false, yes/no or on/off, not {raw!r}.")
+
+
+def env_days(name: str, *, default: int) -> int:
+    """A retention period in whole days; nought or less would delete as soon as written."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        days = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number of days, not {raw!r}.") from None
+    if days < 1:
+        raise ImproperlyConfigured(f"{name} must be at least 1 day, not {days}.")
+    return days
 
 
 def env_list(name: str) -> list[str]:
@@ -131,6 +146,7 @@ INSTALLED_APPS = [
     "planning",
     "kpis",
     "reporting",
+    "privacy",
     "demo",
 ]
 
@@ -365,7 +381,20 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
     "cycle-tick": {"task": "reporting.tasks.cycle_tick", "schedule": float(os.environ.get("PMF_TICK_SECONDS", "30"))},
+    # Once a night, out of hours: delete personal data past its retention period (privacy.retention).
+    "retention": {"task": "privacy.tasks.apply_retention", "schedule": crontab(hour=2, minute=30)},
 }
+
+# Retention of personal data, in days (privacy.retention; why each default: ADR 0024). The
+# audit log and published reports are never deleted.
+#: A leaver's CIC objectives and their progress notes, counted from when HR switched them off.
+PMF_RETAIN_LEAVERS_CIC_DAYS = env_days("PMF_RETAIN_LEAVERS_CIC_DAYS", default=365)
+#: Sign-in records (django-axes' access logs and failed attempts).
+PMF_RETAIN_SIGN_IN_DAYS = env_days("PMF_RETAIN_SIGN_IN_DAYS", default=180)
+#: In-app notifications (the daily messages), counted from their day.
+PMF_RETAIN_NOTIFICATIONS_DAYS = env_days("PMF_RETAIN_NOTIFICATIONS_DAYS", default=90)
+#: Copies of sent email written to var/mail/ when no EMAIL_HOST is set.
+PMF_RETAIN_MAIL_FILES_DAYS = env_days("PMF_RETAIN_MAIL_FILES_DAYS", default=30)
 
 EMAIL_BACKEND = (
     "django.core.mail.backends.filebased.EmailBackend"

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("kpis.urls")),
     path("", include("audit.urls")),
     path("", include("reporting.urls")),
+    path("", include("privacy.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
     path("api/v1/me/", accounts_api.me, name="api-me"),

@@ -3,8 +3,9 @@
 Layers, bottom first: ``devtools`` (the run command; it imports no app) and ``accounts``
 (people, the organisation, roles and the permission policy), then ``core``, ``audit``,
 ``organisation`` (the audited services that change people, units and roles), ``planning``,
-``kpis``, ``reporting``, and at the top ``pmf`` (the project package) and ``demo`` (the demo
-council's loader; nothing depends on it). A module may import
+``kpis``, ``reporting``, ``privacy`` (retention and subject access, which read every app),
+and at the top ``pmf`` (the project package) and ``demo`` (the demo council's loader;
+nothing depends on it). A module may import
 from its own package or from a package on a lower layer; imports inside functions count too,
 since a late import is still a dependency. Tests, benchmarks and the entry scripts sit above
 everything and are not checked.
@@ -26,6 +27,7 @@ LAYERS = (
     ("planning",),
     ("kpis",),
     ("reporting",),
+    ("privacy",),
     ("pmf", "demo"),
 )
 LAYER_OF = {package: level for level, packages in enumerate(LAYERS) for package in packages}

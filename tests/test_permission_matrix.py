@@ -155,6 +155,13 @@ ROUTES = (
         ok_status=302,
     ),
     Route("audit:event-list", allowed=ADMINS),
+    Route("privacy:subject-access", allowed=ADMINS, kwargs=lambda w: {"pk": w.people["no_role"].pk}),
+    Route(
+        "privacy:subject-access",
+        allowed=ADMINS,
+        kwargs=lambda w: {"pk": w.people["no_role"].pk},
+        method="post",
+    ),
     Route("api_tokens:list"),
     Route("api_tokens:list", method="post", data={"name": "Power BI", "days": "30"}),
     Route("api_tokens:everyone", allowed=ADMINS),

@@ -58,6 +58,7 @@ def test_every_template_renders(world, clients):
     visit(admin, reverse("accounts:org-unit-detail", kwargs={"code": world.s1.code}))
     visit(admin, reverse("organisation:person-list"), data={"q": "role"})
     visit(admin, reverse("organisation:person-detail", kwargs={"pk": world.people["no_role"].pk}))
+    visit(admin, reverse("privacy:subject-access", kwargs={"pk": world.people["no_role"].pk}))
     cmt = world.people["cmt"]
     visit(
         admin,

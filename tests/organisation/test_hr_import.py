@@ -135,6 +135,7 @@ def test_next_month_previews_then_applies_joiners_movers_and_leavers(admin):
     apply_import(by=admin, kind=PEOPLE, checked=checked)
     leaver.refresh_from_db()  # still there: deactivated, never deleted
     assert leaver.is_active is False
+    assert leaver.deactivated_at is not None  # retention of their CIC objectives counts from here
     assert AuditEvent.objects.filter(object_type="accounts.user", object_id=str(leaver.pk), action="create").exists()
     left = AuditEvent.objects.get(object_type="accounts.user", object_id=str(leaver.pk), action="update")
     assert (left.before, left.after) == ({"is_active": True}, {"is_active": False})
@@ -150,6 +151,7 @@ def test_next_month_previews_then_applies_joiners_movers_and_leavers(admin):
     apply_import(by=admin, kind=PEOPLE, checked=checked)
     leaver.refresh_from_db()
     assert leaver.is_active is True
+    assert leaver.deactivated_at is None
 
 
 def test_people_without_an_employee_number_are_outside_the_files_scope(admin):
