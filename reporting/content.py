@@ -82,8 +82,7 @@ def build(period: ReportingPeriod, *, kind: str, status_label: str, as_at: datet
         )
     reported = [row for row in rows if row.priority_ids]
     contents = {k["code"]: k for section in sections for k in section["kpis"]}
-    open_escalations = Escalation.objects.open().filter(kpi_id__in=[row.kpi.pk for row in reported])
-    escalations = {e.kpi_id: e for e in open_escalations.select_related("owner").order_by("kpi_id", "raised_at")}
+    escalations = open_escalations(reported)
     return {
         "council": settings.COUNCIL_NAME,
         "period": {"id": period.pk, "label": period.label},
@@ -136,6 +135,12 @@ def summary(rows: list[KpiRow], escalations: dict) -> dict:
             if row.kpi.pk in escalations
         ],
     }
+
+
+def open_escalations(rows: list[KpiRow]) -> dict:
+    """Each KPI's latest open escalation, by KPI id, in one query."""
+    found = Escalation.objects.open().filter(kpi_id__in=[row.kpi.pk for row in rows])
+    return {e.kpi_id: e for e in found.select_related("owner").order_by("kpi_id", "raised_at")}
 
 
 def exception_reasons(row: KpiRow) -> list[str]:

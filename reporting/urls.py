@@ -8,6 +8,7 @@ urlpatterns = [
     path("dashboards/", views.overview, name="overview"),
     path("dashboards/kpis/", views.dashboard, name="dashboard"),
     path("dashboards/scorecard/", views.scorecard, name="scorecard"),
+    path("dashboards/exceptions/", views.exceptions_view, name="exceptions"),
     path("dashboards/scorecard.<str:fmt>", views.scorecard_export, name="scorecard-export"),
     path("reports/", views.report_list, name="report-list"),
     path("reports/periods/<int:pk>/", views.report, name="report"),

@@ -32,7 +32,7 @@ from kpis.models import Kpi, PeriodState, ReportingPeriod
 from kpis.results import Rag
 from kpis.workflow import REPORTED, TransitionRefused
 from planning.models import PlanNode
-from reporting.content import chart_from, kpi_content
+from reporting.content import chart_from, exceptions, kpi_content, open_escalations
 from reporting.cycle import plan, run_step, sync_steps
 from reporting.models import CycleStep, Notification, ReportFile, Snapshot, SnapshotKind, StepState
 from reporting.selectors import dashboard_rows, overview_sections, plan_for, rag_summary
@@ -180,6 +180,24 @@ def _dashboard_heading(chosen: dict, priorities: list[PlanNode]) -> str:
     if chosen.get("portfolio"):
         return f"Portfolio: {chosen['portfolio']}"
     return "All KPIs"
+
+
+# --- The exceptions ----------------------------------------------------------------------------
+
+
+@requires(Capability.VIEW_DASHBOARDS)
+def exceptions_view(request):
+    """The exception report on screen, as the pack prints it: every Red KPI (Red two periods
+    running first) and every Council Plan measure that worsened, with commentary, actions,
+    owner and escalation; of the KPIs the person may see."""
+    period = _period(request)
+    plan = plan_for(period) if period else None
+    priorities = list(plan.nodes.active().priorities()) if plan else []
+    rows = dashboard_rows(period, plan, _kpis_in_scope(request.user), {}) if period else []
+    reported = [row for row in rows if row.priority_ids] if priorities else rows
+    contents = {row.kpi.code: kpi_content(row) for row in reported}
+    found = exceptions(reported, priorities, contents, open_escalations(reported))
+    return render(request, "reporting/exceptions.html", {"period": period, "plan": plan, "exceptions": found})
 
 
 # --- The scorecard ---------------------------------------------------------------------------

@@ -59,6 +59,7 @@ ROUTES = (
     ),
     Route("reporting:scorecard", allowed=DASHBOARD_READERS, hidden_from_scoped=lambda w: [w.kpis["s2"].title]),
     Route("reporting:scorecard-export", allowed=DASHBOARD_READERS, kwargs=lambda w: {"fmt": "csv"}),
+    Route("reporting:exceptions", allowed=DASHBOARD_READERS, hidden_from_scoped=lambda w: [w.kpis["s2"].title]),
     Route("reporting:report-list", allowed=EVERYONE),
     Route("reporting:notifications", allowed=EVERYONE),
     Route("reporting:cycle", allowed=ADMINS, kwargs=lambda w: {"pk": w.kpis["period"].pk}),

@@ -135,6 +135,7 @@ def test_every_template_renders(world, clients):
     visit(clients["cmt"], reverse("reporting:dashboard"), data={"rag": "green"})
     visit(clients["cmt"], reverse("reporting:dashboard"))
     visit(clients["cmt"], reverse("reporting:scorecard"))
+    visit(clients["cmt"], reverse("reporting:exceptions"))
     visit(admin, reverse("reporting:report", kwargs={"pk": kpis["period"].pk}))
     visit(
         admin,

@@ -70,3 +70,18 @@ def test_the_scorecard_is_one_line_per_kpi_grouped_by_priority_ordered_and_expor
     # A scoped lead's scorecard holds only their area's KPIs.
     scoped = clients["service_lead"].get(reverse("reporting:scorecard")).content.decode()
     assert reported["s2"].title not in scoped
+
+
+def test_the_exceptions_page_lists_each_red_kpi_with_its_words_in_the_persons_scope(world, reported, clients):
+    from decimal import Decimal
+
+    from kpis.models import Target
+
+    Target.objects.filter(kpi=reported["s1"], for_date=reported["period"].end).update(value=Decimal("90"))  # Red
+    page = clients["cmt"].get(reverse("reporting:exceptions")).content.decode()
+    assert re.findall(r'id="exception-([^"]+)"', page) == ["S1-01"]
+    assert "Better than planned" in page  # its commentary, escaped
+    assert "&lt;script&gt;" in page
+    assert "Open and overdue: owner" in page  # the world's escalation of S1-01
+    overview = clients["cmt"].get(reverse("reporting:overview")).content.decode()
+    assert reverse("reporting:exceptions") in overview
