@@ -204,7 +204,9 @@ def test_every_template_has_an_example_row_that_imports_cleanly(world):
         checked = check_file(kind, upload(kind.template_csv()))
         assert checked.problems == [], slug
         assert apply_import(by=SYSTEM, kind=kind, checked=checked) == 1
-    history = KpiReturn.objects.get(kpi__code="ASC-01")
+    history = KpiReturn.objects.get(
+        kpi__code="ASC-01", period__year=2023
+    )  # ASC-01 also has its return in the open period
     assert (history.state, history.value, history.numerator, history.period.historic) == (
         "approved",
         Decimal("82.5"),
