@@ -219,12 +219,13 @@ def test_every_benchmark_template_has_an_example_row_that_imports_cleanly(world)
     """Each benchmarking template, loaded in the documented order (councils, groups,
     indicators, values), goes through the import's own check with no problem and applies its
     row. The world holds what the examples name: Walsall and Dudley beside the councils
-    template's Gateshead, the KPI ASC-01 (the dictionary template's), and the other publishers'
-    indicators mapped to KPIs, so each value example is stored rather than read and skipped."""
+    template's Gateshead, the KPIs ASC-01 (the code of the dictionary template's example) and
+    EMP-01, and the other publishers' indicators mapped to KPIs, so each value example is stored
+    rather than read and skipped."""
     import datetime
 
     from accounts.policy import SYSTEM
-    from kpis.imports import KINDS, apply_import, check_file
+    from kpis.imports import apply_import, check_file
     from kpis.imports_benchmarks import BENCHMARK_KINDS
     from kpis.models import BenchmarkValue, Council
     from kpis.services.benchmarking import councils_set
@@ -253,15 +254,13 @@ def test_every_benchmark_template_has_an_example_row_that_imports_cleanly(world)
         assert checked.problems == [], slug
         assert apply_import(by=SYSTEM, kind=kind, checked=checked) == 1, slug
         if slug == "benchmark_indicators":  # the other publishers' indicators, on other KPIs
-            mapping = "\n".join(
-                f"{source},{KINDS[f'benchmark_{value_kind}'].template_csv().splitlines()[1].split(',')[column]},{kpi}"
-                for source, value_kind, column, kpi in (
-                    ("dfe_lait", "lait", 0, "S1-01"),
-                    ("fingertips", "fingertips", 2, "S2-01"),
-                    ("lg_inform", "lg_inform", 1, "EMP-01"),
-                )
+            example = {slug: {c.name: c.example for c in k.columns} for slug, k in BENCHMARK_KINDS.items()}
+            mapping = (
+                f"dfe_lait,{example['benchmark_lait']['short desc']},S1-01\n"
+                f"fingertips,{example['benchmark_fingertips']['indicator']},S2-01\n"
+                f"lg_inform,{example['benchmark_lg_inform']['metric id']},EMP-01\n"
             )
-            checked = check_file(kind, upload("source,indicator_code,kpi_code\n" + mapping + "\n"))
+            checked = check_file(kind, upload("source,indicator_code,kpi_code\n" + mapping))
             assert apply_import(by=SYSTEM, kind=kind, checked=checked) == 3
     assert Council.objects.get(gss_code="E08000037").former_gss_codes == "E08000020"
     stored = {
