@@ -153,10 +153,14 @@ def test_exports_neutralise_formulas_and_keep_numbers(world, clients):
 
 
 def _section(text: str, slug: str) -> str:
-    """The part of docs/imports.md about one import: its heading to the next heading."""
+    """The part of docs/imports.md about one import: its heading to the next heading of its
+    level or above (the benchmarking imports are ``###`` and ``####`` sections of one ``##``)."""
+    import re
+
     start = text.index(f"(`{slug}`)")
-    end = text.find("\n## ", start)
-    return text[start : end if end != -1 else None]
+    level = len(text[text.rindex("\n", 0, start) + 1 :].split(" ", 1)[0])
+    end = re.compile(rf"^#{{1,{level}}} ", re.MULTILINE).search(text, start)
+    return text[start : end.start() if end else None]
 
 
 def test_every_import_column_is_documented_with_its_meaning_and_allowed_values():
@@ -207,6 +211,66 @@ def test_every_template_has_an_example_row_that_imports_cleanly(world):
         Decimal("165"),
         True,
     )
+
+
+def test_every_benchmark_template_has_an_example_row_that_imports_cleanly(world):
+    """Each benchmarking template, loaded in the documented order (councils, groups,
+    indicators, values), goes through the import's own check with no problem and applies its
+    row. The world holds what the examples name: Walsall and Dudley beside the councils
+    template's Gateshead, the KPIs ASC-01 (the code of the dictionary template's example) and
+    EMP-01, and the other publishers' indicators mapped to KPIs, so each value example is stored
+    rather than read and skipped."""
+    import datetime
+
+    from accounts.policy import SYSTEM
+    from kpis.imports import apply_import, check_file
+    from kpis.imports_benchmarks import BENCHMARK_KINDS
+    from kpis.models import BenchmarkValue, Council
+    from kpis.services.benchmarking import councils_set
+    from kpis.services.dictionary import kpi_create
+
+    version = {"calculation_method": "As published", "unit": "percentage", "polarity": "higher"}
+    for code, kind in (("ASC-01", "quarter"), ("EMP-01", "financial_year")):
+        kpi_create(
+            by=SYSTEM,
+            code=code,
+            effective_from=datetime.date(2020, 4, 1),
+            version=version,
+            data_period_type=kind,
+            title=code,
+            definition=code,
+            owning_service=world.s1,
+            owner=world.people["service_lead"],
+        )
+    walsall = [Council(gss_code="E08000030", name="Walsall", region="West Midlands", kind="MD")]
+    councils_set(by=SYSTEM, councils=[*walsall, Council(gss_code="E08000027", name="Dudley", kind="MD")])
+    for slug, kind in BENCHMARK_KINDS.items():
+        assert all(column.example for column in kind.columns), slug  # every column shows a value
+        lines = kind.template_csv().splitlines()
+        assert len(lines) == 2, slug  # the header and one example row
+        checked = check_file(kind, upload(kind.template_csv()))
+        assert checked.problems == [], slug
+        assert apply_import(by=SYSTEM, kind=kind, checked=checked) == 1, slug
+        if slug == "benchmark_indicators":  # the other publishers' indicators, on other KPIs
+            example = {slug: {c.name: c.example for c in k.columns} for slug, k in BENCHMARK_KINDS.items()}
+            mapping = (
+                f"dfe_lait,{example['benchmark_lait']['short desc']},S1-01\n"
+                f"fingertips,{example['benchmark_fingertips']['indicator']},S2-01\n"
+                f"lg_inform,{example['benchmark_lg_inform']['metric id']},EMP-01\n"
+            )
+            checked = check_file(kind, upload("source,indicator_code,kpi_code\n" + mapping))
+            assert apply_import(by=SYSTEM, kind=kind, checked=checked) == 3
+    assert Council.objects.get(gss_code="E08000037").former_gss_codes == "E08000020"
+    stored = {
+        (v.indicator.source, v.council.name, str(v.value))
+        for v in BenchmarkValue.objects.select_related("indicator", "council")
+    }
+    assert stored == {
+        ("oflog", "Walsall", "75.0000"),
+        ("dfe_lait", "Walsall", "19.7000"),
+        ("fingertips", "Walsall", "14.6000"),
+        ("lg_inform", "Walsall", "71.2000"),
+    }
 
 
 def test_a_monthly_kpis_quarter_rule_imports_and_one_that_cannot_apply_is_reported(world, clients):
