@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/periods/<int:pk>/narratives/<int:node_pk>/", views.narrative_edit, name="narrative-edit"),
     path("reports/periods/<int:pk>/cycle/", views.cycle, name="cycle"),
     path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/settings/", views.notification_settings, name="notification-settings"),
     path("reports/<int:pk>/", views.snapshot_detail, name="snapshot"),
     path("reports/<int:pk>/progress/", views.snapshot_progress, name="snapshot-progress"),
     path("reports/files/<int:pk>/", views.file_download, name="file-download"),

@@ -32,9 +32,10 @@ from kpis.models import Kpi, PeriodState, ReportingPeriod
 from kpis.results import Rag
 from kpis.workflow import REPORTED, TransitionRefused
 from planning.models import PlanNode
+from reporting.alerts import notification_preference_set, timing_of
 from reporting.content import chart_from, kpi_content
 from reporting.cycle import plan, run_step, sync_steps
-from reporting.models import CycleStep, Notification, ReportFile, Snapshot, SnapshotKind, StepState
+from reporting.models import Alert, CycleStep, Notification, ReportFile, Snapshot, SnapshotKind, StepState, Timing
 from reporting.selectors import dashboard_rows, overview_sections, plan_for, rag_summary
 from reporting.services import draft_build, narrative_save, report_publish
 
@@ -473,8 +474,33 @@ def cycle(request, pk: int):
 
 @requires(Capability.VIEW_HOME)
 def notification_list(request):
+    """What was told at once (the latest first), then the daily messages."""
     return render(
         request,
         "reporting/notifications.html",
-        {"notifications": Notification.objects.filter(user=request.user)[:60]},
+        {
+            "alerts": Alert.objects.filter(user=request.user, immediate=True)[:30],
+            "notifications": Notification.objects.filter(user=request.user)[:60],
+            "timing": timing_of(request.user),
+        },
     )
+
+
+class NotificationSettingsForm(GovukFormMixin, forms.Form):
+    timing = forms.ChoiceField(
+        label="When should we tell you that a return was sent back, approved or revised, or about an escalation?",
+        choices=Timing.choices,
+        widget=forms.RadioSelect,
+    )
+
+
+@requires(Capability.VIEW_HOME)
+def notification_settings(request):
+    """The signed-in person's own choice: told at once, or only in the daily message."""
+    form = NotificationSettingsForm(request.POST or None, initial={"timing": timing_of(request.user)})
+    if submit(
+        request, form, lambda form: notification_preference_set(by=request.user, timing=form.cleaned_data["timing"])
+    ):
+        messages.success(request, "Your choice is saved.")
+        return redirect("reporting:notifications")
+    return render(request, "reporting/notification_settings.html", {"form": form})

@@ -20,6 +20,7 @@ DRAFT_READERS = frozenset({"performance_admin", "cmt", "cabinet"})
 #: A draft report is not disclosed to people who read published reports only.
 DRAFT_HIDDEN = {"scrutiny": 404, "no_role": 404, "directorate_lead": 404, "service_lead": 404}
 ESCALATION_READERS = frozenset({"performance_admin", "cmt", "cabinet", "directorate_lead"})
+CMT_DECIDERS = frozenset({"performance_admin", "cmt"})
 #: A return is entered by its KPI's owner (service_lead) or an admin; others who can see it
 #: (leads, CMT, Cabinet) are refused; people who cannot see it get 404.
 RETURN_ENTRY = {"directorate_lead": 403, "cmt": 403, "cabinet": 403, "no_role": 404}
@@ -61,6 +62,7 @@ ROUTES = (
     Route("reporting:scorecard-export", allowed=DASHBOARD_READERS, kwargs=lambda w: {"fmt": "csv"}),
     Route("reporting:report-list", allowed=EVERYONE),
     Route("reporting:notifications", allowed=EVERYONE),
+    Route("reporting:notification-settings", allowed=EVERYONE),
     Route("reporting:cycle", allowed=ADMINS, kwargs=lambda w: {"pk": w.kpis["period"].pk}),
     Route(
         "reporting:cycle",
@@ -328,6 +330,14 @@ ROUTES = (
         allowed=ESCALATION_READERS,
         kwargs=lambda w: {"pk": w.kpis["escalation_s1"].pk},
         out_of_scope_kwargs=lambda w: {"pk": w.kpis["escalation_s2"].pk},
+    ),
+    Route(
+        "kpis:escalation-cmt",
+        allowed=CMT_DECIDERS,
+        kwargs=lambda w: {"pk": w.kpis["escalation_s1"].pk},
+        method="post",
+        data={"action": "decide", "note": "Fund the recovery plan"},
+        ok_status=302,
     ),
     Route("api-me", api=True),
     Route("api:council-plan-list", api=True),

@@ -144,6 +144,7 @@ def test_every_template_renders(world, clients):
     )
     visit(clients["scrutiny"], reverse("reporting:report-list"))
     visit(clients["scrutiny"], reverse("reporting:notifications"))
+    visit(clients["scrutiny"], reverse("reporting:notification-settings"))
     visit(admin, reverse("reporting:cycle", kwargs={"pk": kpis["period"].pk}))
     visit(clients["cmt"], reverse("reporting:snapshot", kwargs={"pk": kpis["draft_snapshot"].pk}))
     visit(clients["cmt"], reverse("reporting:snapshot-progress", kwargs={"pk": kpis["published_snapshot"].pk}))

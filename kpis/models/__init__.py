@@ -14,7 +14,13 @@ from kpis.models.choices import (
     Unit,
 )
 from kpis.models.dictionary import Benchmark, Kpi, KpiQuerySet, KpiVersion, Target
-from kpis.models.escalations import Escalation, EscalationQuerySet, EscalationUpdate, RedRunDecision
+from kpis.models.escalations import (
+    Escalation,
+    EscalationQuerySet,
+    EscalationUpdate,
+    EscalationUpdateKind,
+    RedRunDecision,
+)
 from kpis.models.periods import PeriodState, ReportingPeriod, ReportingPeriodQuerySet
 from kpis.models.returns import (
     Breakdown,
@@ -52,5 +58,6 @@ __all__ = [
     "EscalationQuerySet",
     "Escalation",
     "EscalationUpdate",
+    "EscalationUpdateKind",
     "RedRunDecision",
 ]
