@@ -36,7 +36,7 @@ from reporting.alerts import notification_preference_set, timing_of
 from reporting.content import chart_from, kpi_content
 from reporting.cycle import plan, run_step, sync_steps
 from reporting.models import Alert, CycleStep, Notification, ReportFile, Snapshot, SnapshotKind, StepState, Timing
-from reporting.selectors import dashboard_rows, overview_sections, plan_for, rag_summary
+from reporting.selectors import dashboard_rows, overview_sections, plan_for, published_over_time, rag_summary
 from reporting.services import draft_build, narrative_save, report_publish
 
 #: KPIs a dashboard page shows, each with its chart; the RAG counts cover every KPI matched.
@@ -413,6 +413,61 @@ def snapshot_detail(request, pk: int):
             "files": snapshot.files.defer("pdf").order_by("kind", "key"),
         },
     )
+
+
+PUBLISHED_FIGURE_COLUMNS = [
+    "Report",
+    "Published on",
+    "KPI",
+    "Title",
+    "Data period",
+    "Value",
+    "Figure as published",
+    "Target",
+    "RAG",
+    "Direction",
+    "Commentary",
+]
+
+
+def _published_figures(request, code: str):
+    """The KPI across the published reports the person reads (everyone reads published ones);
+    a code no published report shows does not exist here."""
+    published = Snapshot.objects.restrict(request.user, Capability.VIEW_PUBLISHED_REPORTS).published()
+    figures = published_over_time(code, published)
+    if not figures:
+        raise Http404("No published report shows that KPI")
+    return figures
+
+
+@requires(Capability.VIEW_PUBLISHED_REPORTS)
+def kpi_published(request, code: str):
+    """One KPI compared across the published reports, as each published it: for scrutiny,
+    who read published reports and nothing else."""
+    figures = _published_figures(request, code)
+    return render(request, "reporting/kpi_published.html", {"figures": figures, "latest": figures[-1].kpi})
+
+
+@requires(Capability.VIEW_PUBLISHED_REPORTS)
+def kpi_published_export(request, code: str, fmt: str):
+    figures = _published_figures(request, code)
+    rows = [
+        [
+            f.period_label,
+            f.published_on.isoformat(),
+            f.kpi["code"],
+            f.kpi["title"],
+            f.kpi["data_period_label"],
+            f.kpi["value"],
+            f.kpi["value_text"],
+            f.kpi["target_text"],
+            f.kpi["rag_label"],
+            f.kpi["direction_text"],
+            f.kpi["commentary"],
+        ]
+        for f in figures
+    ]
+    return download(fmt, f"{code}-published-figures", PUBLISHED_FIGURE_COLUMNS, rows)
 
 
 @requires(Capability.VIEW_PUBLISHED_REPORTS)
