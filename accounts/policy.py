@@ -65,6 +65,7 @@ class Capability(StrEnum):
     REVIEW_RETURNS = "review_returns"
     VIEW_ESCALATIONS = "view_escalations"
     ESCALATE = "escalate"
+    DECIDE_ESCALATIONS = "decide_escalations"
     VIEW_DASHBOARDS = "view_dashboards"
     VIEW_DRAFT_REPORTS = "view_draft_reports"
     VIEW_PUBLISHED_REPORTS = "view_published_reports"
@@ -160,6 +161,11 @@ GRANTS: tuple[Grant, ...] = (
         Capability.ESCALATE,
         frozenset({Role.PERFORMANCE_ADMIN, Role.DIRECTORATE_LEAD}),
         "Escalate a KPI to CMT, update and close escalations, record why a KPI Red twice is not escalated",
+    ),
+    Grant(
+        Capability.DECIDE_ESCALATIONS,
+        frozenset({Role.PERFORMANCE_ADMIN, Role.CMT}),
+        "Record CMT's decision on an escalation, ask for an update, close it with a resolution",
     ),
     Grant(
         Capability.VIEW_DASHBOARDS,

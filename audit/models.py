@@ -42,6 +42,8 @@ class Action(StrEnum):
     ESCALATION_RAISE = "escalation:raise"
     ESCALATION_UPDATE = "escalation:update"
     ESCALATION_CLOSE = "escalation:close"
+    ESCALATION_DECIDE = "escalation:decide"
+    ESCALATION_ASK_UPDATE = "escalation:ask_update"
     RED_RUN_NOT_ESCALATED = "red_run:not_escalated"
     # Personal data (privacy): a retention run's counts, and who exported whose data.
     RETENTION_APPLY = "retention:apply"

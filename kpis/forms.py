@@ -261,6 +261,26 @@ class EscalationCloseForm(GovukFormMixin, forms.Form):
     resolution = forms.CharField(label="Resolution", widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class EscalationCmtForm(ServiceErrorsMixin, forms.Form):
+    """What CMT does with an escalation: one choice and the words that go with it."""
+
+    action = forms.ChoiceField(
+        label="What CMT does",
+        choices=[
+            ("decide", "Record CMT's decision"),
+            ("ask", "Ask for an update"),
+            ("close", "Close it with a resolution"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what CMT does"},
+    )
+    note = forms.CharField(
+        label="The decision, what CMT wants to know, or the resolution",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the decision, the question or the resolution"},
+    )
+
+
 class RedRunForm(GovukFormMixin, forms.Form):
     reason = forms.CharField(label="Why it is not being escalated", widget=forms.Textarea(attrs={"rows": 2}))
 

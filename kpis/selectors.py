@@ -59,3 +59,15 @@ def red_two_periods_running(returns: list[KpiReturn], results: dict[int, JudgedF
         RedRunDecision.objects.filter(kpi_id__in=kpi_ids, period_id__in=period_ids).values_list("kpi_id", flat=True)
     )
     return [r.kpi for r in candidates if r.kpi_id not in escalated and r.kpi_id not in decided]
+
+
+def escalation_owners(kpi: Kpi):
+    """Who may own an escalation's actions: active staff of the service concerned (people in
+    its unit or the units below it). Councillors and scrutiny members sit in no unit of the
+    service, so they are never offered; the form lists these and ``escalation_raise`` refuses
+    anyone else."""
+    from accounts.models import User
+
+    return User.objects.filter(is_active=True, org_unit__path__startswith=kpi.owning_service.path).order_by(
+        "last_name", "first_name"
+    )

@@ -31,4 +31,5 @@ urlpatterns = [
     path("review/<int:pk>/", returns.return_review, name="return-review"),
     path("escalations/", escalations.escalation_list, name="escalation-list"),
     path("escalations/<int:pk>/", escalations.escalation_detail, name="escalation-detail"),
+    path("escalations/<int:pk>/cmt/", escalations.escalation_cmt, name="escalation-cmt"),
 ]

@@ -6,9 +6,10 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accounts.models import OrgUnit, User
+from accounts.models import User
 from core.forms import DATE, ServiceErrorsMixin
 from planning.models import CicObjective, CouncilPlan, Objective, ObjectiveStatus, PlanNode, Risk, UnitPlan
+from planning.selectors import cic_objective_choices
 
 
 class CouncilPlanForm(ServiceErrorsMixin, forms.ModelForm):
@@ -207,21 +208,14 @@ class CicObjectiveForm(ServiceErrorsMixin, forms.ModelForm):
         labels = {"objective": "Team or service objective it contributes to"}
 
     def __init__(self, *args, employee: User, **kwargs):
+        """Offers the objectives of the person's own team and the units above it
+        (``cic_objective_choices``), and the one it is linked to now, should they have moved."""
         super().__init__(*args, **kwargs)
-        objectives = Objective.objects.filter(plan__unit__kind__in=["team", "service"]).select_related("plan__unit")
-        if employee.org_unit_id:
-            # Their own team and service first; anything else in the council after.
-            unit_paths = OrgUnit.objects.get(pk=employee.org_unit_id).ancestor_paths
-            own = list(objectives.filter(plan__unit__path__in=unit_paths).order_by("plan__unit__path", "order"))
-            rest = list(objectives.exclude(plan__unit__path__in=unit_paths).order_by("plan__unit__path", "order"))
-            ordered = own + rest
-            self.fields["objective"].queryset = objectives
-            self.fields["objective"].choices = [("", "Choose an objective")] + [
-                (o.pk, f"{o.plan.unit.name}: {o.title}") for o in ordered
-            ]
-        else:
-            self.fields["objective"].queryset = objectives
-            self.fields["objective"].label_from_instance = lambda o: f"{o.plan.unit.name}: {o.title}"
+        choices = cic_objective_choices(employee)
+        if self.instance.pk and self.instance.objective_id:
+            choices = choices | Objective.objects.filter(pk=self.instance.objective_id).select_related("plan__unit")
+        self.fields["objective"].queryset = choices
+        self.fields["objective"].label_from_instance = lambda o: f"{o.plan.unit.name}: {o.title}"
 
 
 class CicNoteForm(ServiceErrorsMixin, forms.Form):

@@ -275,3 +275,16 @@ def gaps(plan: CouncilPlan | None, *, year: int, today: datetime.date | None = N
 
         uncovered = [n for n in nodes if not covered(n)]
     return Gaps(unlinked, uncovered, empty_plans, overdue, extra_gaps())
+
+
+def cic_objective_choices(employee):
+    """The objectives a person's CIC objective may contribute to: those of their own team and
+    of the units above it (their service), never another team's or another service's. The
+    form offers these and the service refuses anything else; with no unit, none."""
+    objectives = Objective.objects.filter(plan__unit__kind__in=["team", "service"]).select_related("plan__unit")
+    if employee.org_unit_id is None:
+        return objectives.none()
+    from accounts.models import OrgUnit
+
+    paths = OrgUnit.objects.get(pk=employee.org_unit_id).ancestor_paths
+    return objectives.filter(plan__unit__path__in=paths).order_by("plan__unit__path", "order")

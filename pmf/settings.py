@@ -401,7 +401,7 @@ EMAIL_BACKEND = (
     if not os.environ.get("EMAIL_HOST")
     else "django.core.mail.backends.smtp.EmailBackend"
 )
-EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_FILE_PATH = Path(os.environ.get("PMF_MAIL_DIR", "")) if os.environ.get("PMF_MAIL_DIR") else VAR_DIR / "mail"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

@@ -14,6 +14,8 @@ from pmf.health import health_response
 
 RECENT_CHANGES = 5
 PUBLISHED_REPORTS = 4
+#: Roles whose home page offers the returns export (they review or oversee returns).
+RETURNS_READERS = frozenset({Role.PERFORMANCE_ADMIN, Role.CMT, Role.DIRECTORATE_LEAD})
 
 
 @requires(Capability.VIEW_HOME)
@@ -53,6 +55,12 @@ def home(request):
         context["published_reports"] = list(
             Snapshot.objects.published().select_related("period").order_by("-created_at")[:PUBLISHED_REPORTS]
         )
+    if roles & RETURNS_READERS and has_capability(user, Capability.VIEW_RETURNS):
+        from kpis.models import ReportingPeriod
+
+        # Where leads and CMT work from: the returns they can see, as a spreadsheet.
+        context["returns_period"] = ReportingPeriod.objects.current_or_latest()
+        context["returns_export"] = True
     if has_capability(user, Capability.VIEW_AUDIT_LOG):
         context["recent_changes"] = list(AuditEvent.objects.all()[:RECENT_CHANGES])
         context["counts"] = {

@@ -6,3 +6,10 @@ class ReportingConfig(AppConfig):
 
     name = "reporting"
     verbose_name = "Reporting"
+
+    def ready(self) -> None:
+        """Listen for the events that tell people at once (``reporting.alerts``)."""
+        from core.events import listen
+        from reporting.alerts import on_event
+
+        listen(on_event)

@@ -272,3 +272,41 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.kwargs}"
+
+
+class Timing(models.TextChoices):
+    IMMEDIATE = "immediate", "At once, in the app and by email, and in the daily message"
+    DAILY = "daily", "Only in the daily message"
+
+
+class NotificationPreference(models.Model):
+    """How a person wants to hear of things that happen to their work (a return sent back,
+    approved or revised, an escalation): at once, or only in the daily message. No row means
+    at once: these events hold work up until someone acts."""
+
+    user = models.OneToOneField("accounts.User", on_delete=models.CASCADE, related_name="notification_preference")
+    timing = models.CharField(max_length=10, choices=Timing.choices, default=Timing.IMMEDIATE)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.timing}"
+
+
+class Alert(models.Model):
+    """One event told to one person (``reporting.alerts``). Its key (the event's) is unique per
+    person, so a message delivered twice tells nobody twice; ``emailed_at`` says it was sent."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="alerts")
+    key = models.CharField(max_length=64, help_text="The event's key (core.events).")
+    text = models.CharField(max_length=400)
+    link = models.CharField(max_length=400, blank=True)
+    immediate = models.BooleanField(help_text="Told at once; otherwise only in the daily message.")
+    created_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_alert_per_person_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.text}"

@@ -303,3 +303,40 @@ def overview_sections(period: ReportingPeriod, plan: CouncilPlan | None, kpis) -
             for priority in priorities
         ],
     }
+
+
+@dataclass(frozen=True)
+class PublishedFigure:
+    """A KPI as one published report showed it: read from the frozen content, never from the
+    figures as they stand, so a scrutiny member compares what was published."""
+
+    period_label: str
+    published_on: datetime.date
+    snapshot_id: int
+    kpi: dict
+
+
+def published_over_time(code: str, snapshots=None) -> list[PublishedFigure]:
+    """The KPI in every published report that shows it, oldest first. One query, however
+    many reports: the contents are read whole and searched here."""
+    from django.utils import timezone
+
+    from reporting.models import Snapshot
+
+    snapshots = Snapshot.objects.published() if snapshots is None else snapshots
+    found = []
+    for snapshot in snapshots.select_related("period").order_by("period__year", "period__quarter"):
+        shown = next(
+            (k for priority in snapshot.content.get("priorities", []) for k in priority["kpis"] if k["code"] == code),
+            None,
+        )
+        if shown is not None:
+            found.append(
+                PublishedFigure(
+                    snapshot.content["period"]["label"],
+                    timezone.localdate(snapshot.created_at),
+                    snapshot.pk,
+                    shown,
+                )
+            )
+    return found

@@ -29,3 +29,17 @@ def cycle_tick() -> dict:
     from reporting.cycle import tick
 
     return tick()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def tell(self, **event) -> int:
+    """Tell the people an event concerns (``reporting.alerts.deliver``); safe to run twice.
+    Retried if, say, the mail server is down; whoever was told is not told again."""
+    from reporting.alerts import deliver
+
+    try:
+        return deliver(**event)
+    except Exception as error:
+        if self.request.retries >= MAX_RETRIES:
+            raise
+        raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error

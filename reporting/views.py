@@ -32,10 +32,11 @@ from kpis.models import Kpi, PeriodState, ReportingPeriod
 from kpis.results import Rag
 from kpis.workflow import REPORTED, TransitionRefused
 from planning.models import PlanNode
+from reporting.alerts import notification_preference_set, timing_of
 from reporting.content import chart_from, exceptions, kpi_content, open_escalations
 from reporting.cycle import plan, run_step, sync_steps
-from reporting.models import CycleStep, Notification, ReportFile, Snapshot, SnapshotKind, StepState
-from reporting.selectors import dashboard_rows, overview_sections, plan_for, rag_summary
+from reporting.models import Alert, CycleStep, Notification, ReportFile, Snapshot, SnapshotKind, StepState, Timing
+from reporting.selectors import dashboard_rows, overview_sections, plan_for, published_over_time, rag_summary
 from reporting.services import draft_build, narrative_save, report_publish
 
 #: KPIs a dashboard page shows, each with its chart; the RAG counts cover every KPI matched.
@@ -432,6 +433,61 @@ def snapshot_detail(request, pk: int):
     )
 
 
+PUBLISHED_FIGURE_COLUMNS = [
+    "Report",
+    "Published on",
+    "KPI",
+    "Title",
+    "Data period",
+    "Value",
+    "Figure as published",
+    "Target",
+    "RAG",
+    "Direction",
+    "Commentary",
+]
+
+
+def _published_figures(request, code: str):
+    """The KPI across the published reports the person reads (everyone reads published ones);
+    a code no published report shows does not exist here."""
+    published = Snapshot.objects.restrict(request.user, Capability.VIEW_PUBLISHED_REPORTS).published()
+    figures = published_over_time(code, published)
+    if not figures:
+        raise Http404("No published report shows that KPI")
+    return figures
+
+
+@requires(Capability.VIEW_PUBLISHED_REPORTS)
+def kpi_published(request, code: str):
+    """One KPI compared across the published reports, as each published it: for scrutiny,
+    who read published reports and nothing else."""
+    figures = _published_figures(request, code)
+    return render(request, "reporting/kpi_published.html", {"figures": figures, "latest": figures[-1].kpi})
+
+
+@requires(Capability.VIEW_PUBLISHED_REPORTS)
+def kpi_published_export(request, code: str, fmt: str):
+    figures = _published_figures(request, code)
+    rows = [
+        [
+            f.period_label,
+            f.published_on.isoformat(),
+            f.kpi["code"],
+            f.kpi["title"],
+            f.kpi["data_period_label"],
+            f.kpi["value"],
+            f.kpi["value_text"],
+            f.kpi["target_text"],
+            f.kpi["rag_label"],
+            f.kpi["direction_text"],
+            f.kpi["commentary"],
+        ]
+        for f in figures
+    ]
+    return download(fmt, f"{code}-published-figures", PUBLISHED_FIGURE_COLUMNS, rows)
+
+
 @requires(Capability.VIEW_PUBLISHED_REPORTS)
 def snapshot_progress(request, pk: int):
     """The build's progress and the files, for htmx to poll until the build finishes."""
@@ -491,8 +547,33 @@ def cycle(request, pk: int):
 
 @requires(Capability.VIEW_HOME)
 def notification_list(request):
+    """What was told at once (the latest first), then the daily messages."""
     return render(
         request,
         "reporting/notifications.html",
-        {"notifications": Notification.objects.filter(user=request.user)[:60]},
+        {
+            "alerts": Alert.objects.filter(user=request.user, immediate=True)[:30],
+            "notifications": Notification.objects.filter(user=request.user)[:60],
+            "timing": timing_of(request.user),
+        },
     )
+
+
+class NotificationSettingsForm(GovukFormMixin, forms.Form):
+    timing = forms.ChoiceField(
+        label="When should we tell you that a return was sent back, approved or revised, or about an escalation?",
+        choices=Timing.choices,
+        widget=forms.RadioSelect,
+    )
+
+
+@requires(Capability.VIEW_HOME)
+def notification_settings(request):
+    """The signed-in person's own choice: told at once, or only in the daily message."""
+    form = NotificationSettingsForm(request.POST or None, initial={"timing": timing_of(request.user)})
+    if submit(
+        request, form, lambda form: notification_preference_set(by=request.user, timing=form.cleaned_data["timing"])
+    ):
+        messages.success(request, "Your choice is saved.")
+        return redirect("reporting:notifications")
+    return render(request, "reporting/notification_settings.html", {"form": form})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.policy import SYSTEM
 from tests.conftest import PERSONAS, client_for
 from tests.permissions import EVERYONE, SCOPED_PERSONAS, Exemption, Route, sign_in_url
 
@@ -20,6 +21,7 @@ DRAFT_READERS = frozenset({"performance_admin", "cmt", "cabinet"})
 #: A draft report is not disclosed to people who read published reports only.
 DRAFT_HIDDEN = {"scrutiny": 404, "no_role": 404, "directorate_lead": 404, "service_lead": 404}
 ESCALATION_READERS = frozenset({"performance_admin", "cmt", "cabinet", "directorate_lead"})
+CMT_DECIDERS = frozenset({"performance_admin", "cmt"})
 #: A return is entered by its KPI's owner (service_lead) or an admin; others who can see it
 #: (leads, CMT, Cabinet) are refused; people who cannot see it get 404.
 RETURN_ENTRY = {"directorate_lead": 403, "cmt": 403, "cabinet": 403, "no_role": 404}
@@ -42,6 +44,34 @@ def _no_role_token(world):
     return api_token_create(by=world.people["no_role"], name="Power BI", days=30)[0]
 
 
+def _published_kpi(world) -> dict:
+    """A KPI code shown in a published report: the world's own published report is built before
+    any KPI reports against the Council Plan, so one more report (2025/26 Q1, within the Council
+    Plan's years) shows S1-01."""
+    from django.utils import timezone
+
+    from kpis.models import ReportingPeriod
+    from kpis.services.periods import period_create
+    from reporting.content import build, digest
+    from reporting.models import Snapshot
+
+    if not Snapshot.objects.filter(period__year=2025, period__quarter=1).exists():
+        world.kpis["s1"].council_plan_nodes.add(world.thread["priority"])
+        period = ReportingPeriod.objects.filter(year=2025, quarter=1).first() or period_create(
+            by=SYSTEM, year=2025, quarter=1, historic=True
+        )
+        content = build(period, kind="published", status_label="Published")
+        Snapshot.objects.create(
+            period=period,
+            kind="published",
+            as_at=timezone.now(),
+            status_label="Published",
+            content=content,
+            sha256=digest(content),
+        )
+    return {"code": world.kpis["s1"].code}
+
+
 #: Single sign-on configured (no provider is asked: these rows only redirect).
 SINGLE_SIGN_ON = {
     "OIDC_RP_CLIENT_ID": "matrix-client",
@@ -62,6 +92,9 @@ ROUTES = (
     Route("reporting:exceptions", allowed=DASHBOARD_READERS, hidden_from_scoped=lambda w: [w.kpis["s2"].title]),
     Route("reporting:report-list", allowed=EVERYONE),
     Route("reporting:notifications", allowed=EVERYONE),
+    Route("reporting:kpi-published", allowed=EVERYONE, kwargs=_published_kpi),
+    Route("reporting:kpi-published-export", allowed=EVERYONE, kwargs=lambda w: _published_kpi(w) | {"fmt": "csv"}),
+    Route("reporting:notification-settings", allowed=EVERYONE),
     Route("reporting:cycle", allowed=ADMINS, kwargs=lambda w: {"pk": w.kpis["period"].pk}),
     Route(
         "reporting:cycle",
@@ -336,6 +369,14 @@ ROUTES = (
         allowed=ESCALATION_READERS,
         kwargs=lambda w: {"pk": w.kpis["escalation_s1"].pk},
         out_of_scope_kwargs=lambda w: {"pk": w.kpis["escalation_s2"].pk},
+    ),
+    Route(
+        "kpis:escalation-cmt",
+        allowed=CMT_DECIDERS,
+        kwargs=lambda w: {"pk": w.kpis["escalation_s1"].pk},
+        method="post",
+        data={"action": "decide", "note": "Fund the recovery plan"},
+        ok_status=302,
     ),
     Route("api-me", api=True),
     Route("api:council-plan-list", api=True),

@@ -13,6 +13,7 @@ from core.errors import server_error
 from kpis.models import KpiReturn
 from reporting.content import build
 from reporting.pdf import pack_html, priority_html
+from tests.test_permission_matrix import _published_kpi
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates"
 
@@ -146,6 +147,8 @@ def test_every_template_renders(world, clients):
     )
     visit(clients["scrutiny"], reverse("reporting:report-list"))
     visit(clients["scrutiny"], reverse("reporting:notifications"))
+    visit(clients["scrutiny"], reverse("reporting:notification-settings"))
+    visit(clients["scrutiny"], reverse("reporting:kpi-published", kwargs=_published_kpi(world)))
     visit(admin, reverse("reporting:cycle", kwargs={"pk": kpis["period"].pk}))
     visit(clients["cmt"], reverse("reporting:snapshot", kwargs={"pk": kpis["draft_snapshot"].pk}))
     visit(clients["cmt"], reverse("reporting:snapshot-progress", kwargs={"pk": kpis["published_snapshot"].pk}))

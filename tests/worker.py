@@ -62,12 +62,12 @@ def kill_group(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def running_worker(*, beat_schedule: Path | None = None, tick_seconds: float = 1):
+def running_worker(*, beat_schedule: Path | None = None, tick_seconds: float = 1, **extra_env: str):
     """A worker (and, given a schedule file, Celery beat ticking every ``tick_seconds``)."""
     from pmf.celery import app
 
     app.control.purge()  # tasks queued by earlier tests are not this test's business
-    env = worker_env(PMF_TICK_SECONDS=str(tick_seconds))
+    env = worker_env(PMF_TICK_SECONDS=str(tick_seconds), **extra_env)
     processes = [_start(["worker", "--pool=solo", "--loglevel=WARNING", "--without-gossip"], env)]
     if beat_schedule is not None:
         processes.append(_start(["beat", "--loglevel=WARNING", "--schedule", str(beat_schedule)], env))

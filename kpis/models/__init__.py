@@ -24,7 +24,13 @@ from kpis.models.choices import (
     Unit,
 )
 from kpis.models.dictionary import Benchmark, Kpi, KpiQuerySet, KpiVersion, Target
-from kpis.models.escalations import Escalation, EscalationQuerySet, EscalationUpdate, RedRunDecision
+from kpis.models.escalations import (
+    Escalation,
+    EscalationQuerySet,
+    EscalationUpdate,
+    EscalationUpdateKind,
+    RedRunDecision,
+)
 from kpis.models.periods import PeriodState, ReportingPeriod, ReportingPeriodQuerySet
 from kpis.models.returns import (
     Breakdown,
@@ -70,5 +76,6 @@ __all__ = [
     "EscalationQuerySet",
     "Escalation",
     "EscalationUpdate",
+    "EscalationUpdateKind",
     "RedRunDecision",
 ]

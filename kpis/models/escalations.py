@@ -49,7 +49,17 @@ class Escalation(models.Model):
         return self.closed_at is None
 
 
+class EscalationUpdateKind(models.TextChoices):
+    UPDATE = "update", "Update"
+    DECISION = "decision", "CMT decision"
+    REQUEST = "request", "CMT asked for an update"
+
+
 class EscalationUpdate(models.Model):
+    """One entry in an escalation's story: an update from the service or its lead, CMT's
+    decision, or CMT asking for an update."""
+
+    kind = models.CharField(max_length=10, choices=EscalationUpdateKind.choices, default=EscalationUpdateKind.UPDATE)
     escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="updates")
     note = models.TextField()
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")

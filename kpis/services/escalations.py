@@ -1,17 +1,28 @@
-"""Escalations to CMT, and the record of why a KPI Red two periods running was not escalated."""
+"""Escalations to CMT, and the record of why a KPI Red two periods running was not escalated.
+
+A directorate lead raises an escalation and keeps it up to date; CMT acts on it: records its
+decision, asks for an update, or closes it with a resolution. Each is audited, and the people
+the escalation concerns hear of it at once (``core.events``; reporting tells them).
+"""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.policy import Capability, person_of
+from accounts.policy import Capability, can, person_of
 from audit.models import Action
 from audit.services import audit_record, model_snapshot
+from core import events
 from core.services import require
 from core.validators import today_or_later
-from kpis.models import Escalation, EscalationUpdate, Kpi, RedRunDecision, ReportingPeriod
+from kpis.models import Escalation, EscalationUpdate, EscalationUpdateKind, Kpi, RedRunDecision, ReportingPeriod
+from kpis.selectors import escalation_owners
+
+
+def _tell(kind: str, escalation: Escalation, by, note: str = "") -> None:
+    events.emit(kind, escalation_id=escalation.pk, by=getattr(person_of(by), "pk", None), note=note)
 
 
 @transaction.atomic
@@ -22,6 +33,8 @@ def escalation_raise(
     problem = today_or_later(due_date)
     if problem:
         raise ValidationError({"due_date": problem})
+    if owner is not None and not escalation_owners(kpi).filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": f"Choose someone who works in {kpi.owning_service.name}"})
     escalation = Escalation(
         kpi=kpi, period=period, raised_by=person_of(by), reason=reason, actions=actions, owner=owner, due_date=due_date
     )
@@ -30,6 +43,7 @@ def escalation_raise(
     audit_record(
         actor=by, action=Action.ESCALATION_RAISE, instance=escalation, after=model_snapshot(escalation), reason=reason
     )
+    _tell(events.Kind.ESCALATION_RAISED, escalation, by)
     return escalation
 
 
@@ -45,10 +59,53 @@ def escalation_add_update(*, by, escalation: Escalation, note: str) -> Escalatio
     return update
 
 
+def _open_for_cmt(by, escalation: Escalation) -> Escalation:
+    """The escalation, locked, if ``by`` acts for CMT and it is still open."""
+    require(by, Capability.DECIDE_ESCALATIONS)
+    current = Escalation.objects.select_for_update().select_related("kpi__owning_service").get(pk=escalation.pk)
+    if not current.is_open:
+        raise ValidationError("This escalation is closed.")
+    return current
+
+
+@transaction.atomic
+def escalation_decide(*, by, escalation: Escalation, decision: str) -> EscalationUpdate:
+    """CMT's decision, written into the escalation's story and told to its owner and raiser."""
+    if not decision.strip():
+        raise ValidationError({"decision": "Enter CMT's decision"})
+    current = _open_for_cmt(by, escalation)
+    update = EscalationUpdate(
+        escalation=current, kind=EscalationUpdateKind.DECISION, note=decision, recorded_by=person_of(by)
+    )
+    update.full_clean()
+    update.save()
+    audit_record(actor=by, action=Action.ESCALATION_DECIDE, instance=current, after={"decision": decision})
+    _tell(events.Kind.ESCALATION_DECIDED, current, by, decision)
+    return update
+
+
+@transaction.atomic
+def escalation_ask_update(*, by, escalation: Escalation, request: str) -> EscalationUpdate:
+    """CMT asks the owner and the directorate lead for an update, saying what it wants to know."""
+    if not request.strip():
+        raise ValidationError({"request": "Say what CMT wants to know"})
+    current = _open_for_cmt(by, escalation)
+    update = EscalationUpdate(
+        escalation=current, kind=EscalationUpdateKind.REQUEST, note=request, recorded_by=person_of(by)
+    )
+    update.full_clean()
+    update.save()
+    audit_record(actor=by, action=Action.ESCALATION_ASK_UPDATE, instance=current, after={"request": request})
+    _tell(events.Kind.ESCALATION_UPDATE_ASKED, current, by, request)
+    return update
+
+
 @transaction.atomic
 def escalation_close(*, by, escalation: Escalation, resolution: str) -> Escalation:
+    """Closed with a resolution by the directorate lead who holds it or by CMT."""
     escalation = Escalation.objects.select_for_update().select_related("kpi__owning_service").get(pk=escalation.pk)
-    require(by, Capability.ESCALATE, escalation.kpi.owning_service)
+    if not (can(by, Capability.ESCALATE, escalation.kpi.owning_service) or can(by, Capability.DECIDE_ESCALATIONS)):
+        raise PermissionDenied("Not allowed: close this escalation")
     if not escalation.is_open:
         return escalation
     if not resolution.strip():
@@ -64,6 +121,7 @@ def escalation_close(*, by, escalation: Escalation, resolution: str) -> Escalati
         after=model_snapshot(escalation, fields=["closed_at", "resolution"]),
         reason=resolution,
     )
+    _tell(events.Kind.ESCALATION_CLOSED, escalation, by)
     return escalation
 
 

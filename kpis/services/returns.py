@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.policy import can, person_of
 from audit.models import Action as AuditAction
 from audit.services import audit_record, model_snapshot
+from core import events
 from kpis.data_periods import MADE_WITH, new_return
 from kpis.entry import NOTHING, ReturnEntry, entry_problems
 from kpis.figures import judge, read_targets
@@ -119,6 +120,11 @@ def _transition(
         after=model_snapshot(kpi_return) | (after_extra or {}),
         reason=reason,
     )
+
+
+def _tell(kind: str, kpi_return: KpiReturn, by) -> None:
+    """The people the return concerns hear of it at once (``core.events``; reporting tells them)."""
+    events.emit(kind, return_id=kpi_return.pk, by=getattr(person_of(by), "pk", None))
 
 
 def _lock(kpi_return: KpiReturn) -> KpiReturn:
@@ -259,6 +265,7 @@ def return_approve(*, by, kpi_return: KpiReturn) -> KpiReturn:
         raise TransitionRefused("You cannot approve a return you submitted yourself.")
     current.approved_by, current.approved_at = person_of(by), timezone.now()
     _transition(current, Action.APPROVE, by=by)
+    _tell(events.Kind.RETURN_APPROVED, current, by)
     return current
 
 
@@ -269,6 +276,7 @@ def return_send_back(*, by, kpi_return: KpiReturn, reason: str) -> KpiReturn:
     current = _reviewable(by, kpi_return)
     current.returned_reason = reason
     _transition(current, Action.SEND_BACK, by=by, reason=reason)
+    _tell(events.Kind.RETURN_SENT_BACK, current, by)
     return current
 
 
@@ -544,6 +552,8 @@ def return_revise(*, by, kpi_return: KpiReturn, reason: str, value=None, numerat
     else:
         current.value = value
     _transition(current, Action.REVISE, by=by, reason=reason, before=before)
-    return ReturnRevision.objects.create(
+    revision = ReturnRevision.objects.create(
         kpi_return=current, old_value=old_value, new_value=current.value, reason=reason, revised_by=person_of(by)
     )
+    _tell(events.Kind.RETURN_REVISED, current, by)
+    return revision

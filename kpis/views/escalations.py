@@ -6,16 +6,19 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import requires
-from accounts.models import User
 from accounts.policy import Capability, can
 from core.views import submit
-from kpis.forms import EscalationCloseForm, EscalationForm, EscalationUpdateForm, RedRunForm
+from kpis.forms import EscalationCloseForm, EscalationCmtForm, EscalationForm, EscalationUpdateForm, RedRunForm
 from kpis.models import Escalation, Kpi, ReportingPeriod
+from kpis.selectors import escalation_owners
 from kpis.services.escalations import (
     escalation_add_update,
+    escalation_ask_update,
     escalation_close,
+    escalation_decide,
     escalation_raise,
     red_run_not_escalated,
 )
@@ -48,7 +51,7 @@ def escalation_create(request, code: str):
     kpi = _escalatable_kpi(request, code)
     period = ReportingPeriod.objects.current_or_latest()
     form = EscalationForm(request.POST or None, initial={"owner": kpi.owner_id})
-    form.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
+    form.fields["owner"].queryset = escalation_owners(kpi)
     escalation = submit(
         request, form, lambda form: escalation_raise(by=request.user, kpi=kpi, period=period, **form.cleaned_data)
     )
@@ -58,14 +61,18 @@ def escalation_create(request, code: str):
     return render(request, "kpis/escalation_form.html", {"form": form, "kpi": kpi, "period": period})
 
 
-@requires(Capability.VIEW_ESCALATIONS)
-def escalation_detail(request, pk: int):
-    escalation = get_object_or_404(
+def _readable_escalation(request, pk: int) -> Escalation:
+    return get_object_or_404(
         Escalation.objects.restrict(request.user, Capability.VIEW_ESCALATIONS).select_related(
             "kpi__owning_service", "period", "owner", "raised_by"
         ),
         pk=pk,
     )
+
+
+@requires(Capability.VIEW_ESCALATIONS)
+def escalation_detail(request, pk: int):
+    escalation = _readable_escalation(request, pk)
     may_act = can(request.user, Capability.ESCALATE, escalation.kpi.owning_service)
     update_form = EscalationUpdateForm(request.POST if request.POST.get("action") == "update" else None)
     close_form = EscalationCloseForm(request.POST if request.POST.get("action") == "close" else None)
@@ -83,6 +90,10 @@ def escalation_detail(request, pk: int):
                 return redirect("kpis:escalation-detail", pk=escalation.pk)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+    return _detail_page(request, escalation, update_form=update_form, close_form=close_form, may_act=may_act)
+
+
+def _detail_page(request, escalation, *, may_act, update_form=None, close_form=None, cmt_form=None):
     return render(
         request,
         "kpis/escalation_detail.html",
@@ -90,10 +101,43 @@ def escalation_detail(request, pk: int):
             "escalation": escalation,
             "updates": escalation.updates.select_related("recorded_by"),
             "may_act": may_act,
-            "update_form": update_form,
-            "close_form": close_form,
+            "may_decide": can(request.user, Capability.DECIDE_ESCALATIONS),
+            "update_form": update_form or EscalationUpdateForm(),
+            "close_form": close_form or EscalationCloseForm(),
+            "cmt_form": cmt_form or EscalationCmtForm(),
         },
     )
+
+
+#: The service each of CMT's choices calls, and what the page says when it is done.
+CMT_ACTIONS = {
+    "decide": (lambda by, esc, note: escalation_decide(by=by, escalation=esc, decision=note), "Decision recorded."),
+    "ask": (lambda by, esc, note: escalation_ask_update(by=by, escalation=esc, request=note), "Update asked for."),
+    "close": (lambda by, esc, note: escalation_close(by=by, escalation=esc, resolution=note), "Escalation closed."),
+}
+
+
+@require_POST
+@requires(Capability.DECIDE_ESCALATIONS)
+def escalation_cmt(request, pk: int):
+    """CMT acts on an escalation: a decision, a request for an update, or closing it. Each
+    is audited and told to the people it concerns (``kpis.services.escalations``)."""
+    escalation = _readable_escalation(request, pk)
+    form = EscalationCmtForm(request.POST)
+    if form.is_valid():
+        service, done = CMT_ACTIONS[form.cleaned_data["action"]]
+        try:
+            service(request.user, escalation, form.cleaned_data["note"])
+        except ValidationError as error:
+            # The service names its own field (decision, request, resolution); here it is the note.
+            form.add_service_errors(
+                ValidationError({"note": error.messages}) if hasattr(error, "error_dict") else error
+            )
+        else:
+            messages.success(request, done)
+            return redirect("kpis:escalation-detail", pk=escalation.pk)
+    may_act = can(request.user, Capability.ESCALATE, escalation.kpi.owning_service)
+    return _detail_page(request, escalation, may_act=may_act, cmt_form=form)
 
 
 @requires(Capability.ESCALATE)
