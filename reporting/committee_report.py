@@ -22,6 +22,7 @@ import zipfile
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -133,7 +134,6 @@ class _Report:
         first = table.rows[0]
         _repeat_as_header(first)
         for cell, text in zip(first.cells, header, strict=True):
-            cell.text = ""
             cell.paragraphs[0].add_run(text).bold = True
         for row in rows:
             cells = table.add_row().cells
@@ -205,7 +205,7 @@ class _Report:
             f"{summary['kpis']} KPI{_s(summary['kpis'])} {'are' if summary['kpis'] != 1 else 'is'} reported "
             f"against the Council Plan's priorities, each counted once: {counts}. On the previous period, "
             f"{summary['improving']} improved, {summary['no_change']} did not change and {summary['worsening']} "
-            f"worsened. {escalations} escalation{_s(escalations)} {'are' if escalations != 1 else 'is'} open."
+            f"worsened. {_open_escalations(escalations)}"
         )
         self.document.add_heading("RAG status by priority", level=2)
         rag_header = [f"{RAG_SYMBOLS.get(rag, '')} {label}".strip() for rag, label, _count in summary["rag"]]
@@ -363,6 +363,12 @@ def _rag_text(rag: str, label: str) -> str:
     return f"{RAG_SYMBOLS.get(rag, '')} {label}".strip()
 
 
+def _open_escalations(count: int) -> str:
+    if count == 0:
+        return "No escalation is open."
+    return f"{count} escalation{_s(count)} {'are' if count != 1 else 'is'} open."
+
+
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
 
@@ -399,6 +405,11 @@ def _set_up(document, content: dict) -> None:
         _theme_fonts_off(style.element)
     _theme_fonts_off(normal.element)
     _language(document)
+    # The template's thumbnail is a picture of python-docx's own blank page, not this report.
+    package_rels = document.part.package.rels
+    for rel_id, rel in list(package_rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            del package_rels[rel_id]
 
     moment = _moment(content).astimezone(datetime.UTC).replace(tzinfo=None)
     properties = document.core_properties
@@ -437,15 +448,22 @@ def _language(document) -> None:
 
 
 def _page_number(paragraph) -> None:
-    """ "Page 3" in the footer, as a field Word fills in."""
+    """ "Page 3" in the footer: a PAGE field, its parts in runs of their own as Word writes
+    them, with "1" as the result shown until Word lays the pages out."""
     paragraph.add_run("Page ")
-    run = paragraph.add_run()
-    begin, instruction, end = OxmlElement("w:fldChar"), OxmlElement("w:instrText"), OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
-    instruction.set(qn("xml:space"), "preserve")
-    instruction.text = " PAGE "
-    end.set(qn("w:fldCharType"), "end")
-    run._r.extend([begin, instruction, end])
+    for part in ("begin", " PAGE ", "separate", "1", "end"):
+        run = paragraph.add_run()
+        if part == "1":
+            run.text = part
+        elif part == " PAGE ":
+            instruction = OxmlElement("w:instrText")
+            instruction.set(qn("xml:space"), "preserve")
+            instruction.text = part
+            run._r.append(instruction)
+        else:
+            field = OxmlElement("w:fldChar")
+            field.set(qn("w:fldCharType"), part)
+            run._r.append(field)
 
 
 def _repeat_as_header(row) -> None:
