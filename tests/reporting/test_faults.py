@@ -108,4 +108,4 @@ def test_work_queued_while_redis_is_down_is_saved_and_done_when_it_is_back(world
         use_broker(app, original)
     message.refresh_from_db()
     assert message.sent_at is not None
-    assert snapshot.files.count() == 3
+    assert snapshot.files.count() == 4  # the priorities, the pack and the committee report
