@@ -1,4 +1,5 @@
-"""The read-only API for reports: snapshots as frozen, with each PDF's checksum and link."""
+"""The read-only API for reports: snapshots as frozen, with each file's checksum and link (the PDFs
+and the committee report)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
 
 class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
     """Quarterly reports as frozen: drafts for CMT, Cabinet and performance admins; published
-    ones for everyone, scrutiny members included. Each PDF with its checksum and link."""
+    ones for everyone, scrutiny members included. Each file with its checksum and link."""
 
     permission_classes = [HasCapability]
     required_capability = Capability.VIEW_PUBLISHED_REPORTS

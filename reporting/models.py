@@ -1,11 +1,11 @@
-"""Quarterly reports: priority narratives, snapshots of what a report shows, and their PDFs.
+"""Quarterly reports: priority narratives, snapshots of what a report shows, and their files.
 
 A snapshot holds everything the report shows (``reporting.content``) as one JSON document
 with its SHA-256. A draft snapshot is rebuilt as often as CMT asks; a published one, and the
-PDFs rendered from it, never change: the models refuse, and PostgreSQL triggers refuse
-whatever the application does (migrations 0002 and 0004). A published snapshot's files are the
-ones its content lists (``planned_files``), each stored once by the worker; nothing else can
-be added.
+files rendered from it (the PDFs and the committee report), never change: the models refuse,
+and PostgreSQL triggers refuse whatever the application does (migrations 0002, 0004 and
+0005). A published snapshot's files are the ones its content lists (``planned_files``), each
+stored once by the worker; nothing else can be added.
 """
 
 from __future__ import annotations
@@ -90,18 +90,41 @@ class Snapshot(models.Model):
 class FileKind(models.TextChoices):
     PRIORITY = "priority", "Priority dashboard"
     PACK = "pack", "Whole pack"
+    COMMITTEE = "committee", "Committee report"
+
+
+#: The committee report's key: one per report, like the pack's.
+COMMITTEE_REPORT_KEY = "committee-report"
+#: What each kind of file is, for the download and the lists.
+FILE_FORMATS = {
+    FileKind.PRIORITY: ("pdf", "application/pdf", "PDF"),
+    FileKind.PACK: ("pdf", "application/pdf", "PDF"),
+    FileKind.COMMITTEE: (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "Word document",
+    ),
+}
 
 
 def planned_files(content: dict) -> list[tuple[str, str, str]]:
-    """(kind, key, title) for each PDF a snapshot has: one per priority, then the pack. The
-    content decides, so a published report's files are fixed when it is; the trigger of
-    migration 0004 reads the same two rules from the stored content."""
+    """(kind, key, title) for each file a snapshot has: a PDF per priority, the pack, and the
+    committee report (a Word document) for content that holds the summary and exceptions it
+    is written from, which a report made before they existed does not. The content decides,
+    so a published report's files are fixed when it is; the trigger of migration 0005 reads
+    the same rules from the stored content."""
+    label = content["period"]["label"]
     files = [(FileKind.PRIORITY, p["code"], f"{p['code']} {p['title']}") for p in content["priorities"]]
-    return [*files, (FileKind.PACK, "pack", f"The whole {content['period']['label']} pack")]
+    files.append((FileKind.PACK, "pack", f"The whole {label} pack"))
+    if "summary" in content and "exceptions" in content:
+        files.append((FileKind.COMMITTEE, COMMITTEE_REPORT_KEY, f"The committee report to Cabinet, {label}"))
+    return files
 
 
 class ReportFile(models.Model):
-    """One PDF rendered from a snapshot: a priority's dashboard, or the whole pack."""
+    """One file rendered from a snapshot: a priority's dashboard or the whole pack (PDFs), or
+    the committee report (a Word document). The bytes are in ``pdf``, named for the files it
+    first held."""
 
     snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(max_length=10, choices=FileKind.choices)
@@ -137,8 +160,8 @@ class ReportFile(models.Model):
         planned = {key: kind for kind, key, _title in planned_files(self.snapshot.content)}
         if planned.get(self.key) != self.kind:
             raise Frozen(
-                f"The published report has no '{self.key}' file ({self.kind}): its files are the priorities "
-                "and the pack its content lists."
+                f"The published report has no '{self.key}' file ({self.kind}): its files are the priorities, "
+                "the pack and the committee report its content lists."
             )
         if ReportFile.objects.filter(snapshot_id=self.snapshot_id, key=self.key).exists():
             raise FileAlreadyStored(
@@ -154,7 +177,16 @@ class ReportFile(models.Model):
     def filename(self) -> str:
         period = self.snapshot.period.label.replace("/", "-").replace(" ", "-")
         status = "DRAFT-" if not self.snapshot.is_published else ""
-        return f"{status}{period}-{self.key}.pdf"
+        return f"{status}{period}-{self.key}.{FILE_FORMATS[self.kind][0]}"
+
+    @property
+    def content_type(self) -> str:
+        return FILE_FORMATS[self.kind][1]
+
+    @property
+    def format_label(self) -> str:
+        """ "PDF" or "Word document", as the lists of files say."""
+        return FILE_FORMATS[self.kind][2]
 
 
 class BuildState(models.TextChoices):

@@ -1,4 +1,5 @@
-"""Rendering a snapshot's PDFs in the worker: each priority's dashboard, then the pack.
+"""Rendering a snapshot's files in the worker: each priority's dashboard, the pack (PDFs),
+then the committee report (a Word document).
 
 Each file is stored as soon as it is rendered, so a build that stops part-way (a failure, a
 lost worker) resumes where it stopped when it runs again, and never stores a file twice.
@@ -15,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from reporting import pdf
+from reporting.committee_report import render_committee_report
 from reporting.models import BuildState, FileAlreadyStored, FileKind, PdfBuild, ReportFile, Snapshot, planned_files
 
 logger = logging.getLogger(__name__)
@@ -39,19 +41,23 @@ def build_files(snapshot_id: int) -> PdfBuild | None:
         if key in stored:
             continue
         started = time.perf_counter()
-        data = (
-            pdf.render_pack(content, charts=charts)
-            if kind == FileKind.PACK
-            else pdf.render_priority(content, key, charts=charts)
-        )
+        data = _render(content, kind, key, charts)
         _store(snapshot, kind, key, title, data, time.perf_counter() - started)
         PdfBuild.objects.filter(pk=build.pk).update(files_done=snapshot.files.count())
     PdfBuild.objects.filter(pk=build.pk).update(
         state=BuildState.DONE, finished_at=timezone.now(), files_done=snapshot.files.count()
     )
     build.refresh_from_db()
-    logger.info("built %s PDFs for snapshot %s in %.1f s", build.files_done, snapshot.pk, build.seconds or 0)
+    logger.info("built %s files for snapshot %s in %.1f s", build.files_done, snapshot.pk, build.seconds or 0)
     return build
+
+
+def _render(content: dict, kind: str, key: str, charts: pdf.Charts) -> bytes:
+    if kind == FileKind.PACK:
+        return pdf.render_pack(content, charts=charts)
+    if kind == FileKind.COMMITTEE:
+        return render_committee_report(content)
+    return pdf.render_priority(content, key, charts=charts)
 
 
 def _store(snapshot: Snapshot, kind: str, key: str, title: str, data: bytes, seconds: float) -> None:

@@ -1,8 +1,8 @@
 """Building the draft report, writing priority narratives, and publishing.
 
 Publishing freezes everything the report shows into a snapshot (``reporting.content``) with
-its SHA-256, moves the period to published, and queues the PDFs, which the worker renders
-from the snapshot alone (``reporting.tasks``).
+its SHA-256, moves the period to published, and queues its files (the PDFs and the committee
+report), which the worker renders from the snapshot alone (``reporting.tasks``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from kpis.services.periods import period_advance
 from kpis.workflow import TransitionRefused
 from planning.models import PlanNode
 from reporting import content as report_content
-from reporting.models import PdfBuild, PriorityNarrative, Snapshot, SnapshotKind
+from reporting.models import PdfBuild, PriorityNarrative, Snapshot, SnapshotKind, planned_files
 from reporting.outbox import enqueue
 from reporting.selectors import plan_for
 
@@ -47,7 +47,7 @@ def _snapshot(*, by, period: ReportingPeriod, kind: str, status_label: str) -> S
         sha256=report_content.digest(content),
         created_by=person_of(by),
     )
-    PdfBuild.objects.create(snapshot=snapshot, files_total=len(content["priorities"]) + 1)
+    PdfBuild.objects.create(snapshot=snapshot, files_total=len(planned_files(content)))
     _queue_pdfs(snapshot)
     return snapshot
 

@@ -507,7 +507,7 @@ def file_download(request, pk: int):
         ),
         pk=pk,
     )
-    response = HttpResponse(bytes(report_file.pdf), content_type="application/pdf")
+    response = HttpResponse(bytes(report_file.pdf), content_type=report_file.content_type)
     response["Content-Disposition"] = f'attachment; filename="{report_file.filename}"'
     response["X-Content-SHA256"] = report_file.sha256
     return response

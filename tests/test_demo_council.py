@@ -79,6 +79,9 @@ def test_the_demo_has_a_published_report_for_scrutiny(demo):
     published = Snapshot.objects.get(kind=SnapshotKind.PUBLISHED)
     assert any(priority["kpis"] for priority in published.content["priorities"])
     assert all(priority["narrative"] for priority in published.content["priorities"])
+    # Its exceptions read as a real report's do: with the service's commentary and actions.
+    assert published.content["exceptions"]
+    assert all(e["kpi"]["commentary"] and e["kpi"]["actions"] for e in published.content["exceptions"])
 
 
 def test_a_demo_database_with_people_added_since_is_topped_up(demo):

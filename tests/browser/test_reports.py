@@ -41,7 +41,7 @@ def test_draft_report_dashboards_publication_and_the_scrutiny_view(demo, checked
         expect(page.get_by_text("<em>Steady</em> progress; two measures need attention.")).to_be_visible()
         checked.check()
         page.get_by_role("button", name="Build the draft report").click()
-        expect(page.get_by_text(re.compile(r"\d+ PDFs ready"))).to_be_visible(timeout=90_000)
+        expect(page.get_by_text(re.compile(r"\d+ files ready"))).to_be_visible(timeout=90_000)
         checked.check()
         checked.sign_out()
 
@@ -78,7 +78,7 @@ def test_draft_report_dashboards_publication_and_the_scrutiny_view(demo, checked
         page.get_by_label("CMT has agreed the draft and it is ready for Cabinet").check()
         page.get_by_role("button", name=re.compile("^Publish the")).click()
         expect(page.get_by_text(f"{period.label} published")).to_be_visible()
-        expect(page.get_by_text(re.compile(r"\d+ PDFs ready"))).to_be_visible(timeout=90_000)
+        expect(page.get_by_text(re.compile(r"\d+ files ready"))).to_be_visible(timeout=90_000)
         checked.check()
         checked.sign_out()
     period.refresh_from_db()

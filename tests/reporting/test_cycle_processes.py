@@ -42,5 +42,6 @@ def test_worker_and_beat_run_a_period_from_open_to_published(world, reported, tm
     done = dict(CycleStep.objects.filter(period=period, pk__in=[s.pk for s in kept]).values_list("key", "state"))
     assert set(done.values()) == {StepState.DONE}, done
     assert Snapshot.objects.filter(period=period, kind=SnapshotKind.PUBLISHED).count() == 1
-    assert Snapshot.objects.get(period=period, kind=SnapshotKind.PUBLISHED).files.count() == 3
+    published = Snapshot.objects.get(period=period, kind=SnapshotKind.PUBLISHED)
+    assert published.files.count() == 4  # the priorities, the pack and the committee report
     assert Notification.objects.filter(user=world.people["scrutiny"], emailed_at__isnull=False).exists()

@@ -47,7 +47,7 @@ def test_a_worker_lost_after_the_first_pdf_leaves_one_complete_snapshot(world, r
         kill_group(second)
     assert Snapshot.objects.filter(period=period, kind=SnapshotKind.PUBLISHED).count() == 1
     keys = sorted(snapshot.files.values_list("key", flat=True))
-    assert keys == ["P1", "P2", "pack"]
+    assert keys == ["P1", "P2", "committee-report", "pack"]
     assert PdfBuild.objects.get(snapshot=snapshot).attempts >= 2
 
 
@@ -108,4 +108,4 @@ def test_work_queued_while_redis_is_down_is_saved_and_done_when_it_is_back(world
         use_broker(app, original)
     message.refresh_from_db()
     assert message.sent_at is not None
-    assert snapshot.files.count() == 3
+    assert snapshot.files.count() == 4  # the priorities, the pack and the committee report

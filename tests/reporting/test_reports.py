@@ -46,7 +46,7 @@ def test_the_draft_is_built_only_once_the_period_is_at_draft_report(admin, repor
 def test_building_the_draft_stores_its_content_with_a_checksum_and_rebuilding_replaces_it(admin, ready):
     first = draft_build(by=admin, period=ready["period"])
     assert first.sha256 == digest(first.content)
-    assert first.build.files_total == 3  # two priorities and the pack
+    assert first.build.files_total == 4  # two priorities, the pack and the committee report
     second = draft_build(by=admin, period=ready["period"])
     assert list(Snapshot.objects.filter(period=ready["period"]).values_list("pk", flat=True)) == [second.pk]
     event = AuditEvent.objects.filter(action="report:draft").latest("pk")
@@ -56,10 +56,10 @@ def test_building_the_draft_stores_its_content_with_a_checksum_and_rebuilding_re
 def test_the_worker_renders_every_pdf_once_even_when_run_twice(admin, ready):
     snapshot = draft_build(by=admin, period=ready["period"])
     build = build_files(snapshot.pk)
-    assert (build.state, build.files_done, build.attempts) == (BuildState.DONE, 3, 1)
+    assert (build.state, build.files_done, build.attempts) == (BuildState.DONE, 4, 1)
     build_files(snapshot.pk)
     files = {f.key: f for f in snapshot.files.all()}
-    assert sorted(files) == ["P1", "P2", "pack"]
+    assert sorted(files) == ["P1", "P2", "committee-report", "pack"]
     assert "DRAFT" in pdf_text(bytes(files["P1"].pdf))
     assert "82.5%" in pdf_text(bytes(files["P1"].pdf))
 
@@ -153,7 +153,7 @@ def test_no_file_can_be_added_to_a_published_report_once_its_files_are_complete(
     for key in ("EXTRA", "P1", "pack"):
         with pytest.raises(DatabaseError, match="published report"), transaction.atomic(), connection.cursor() as cur:
             cur.execute(*_file_sql(snapshot.pk, key))
-    assert sorted(snapshot.files.values_list("key", flat=True)) == ["P1", "P2", "pack"]
+    assert sorted(snapshot.files.values_list("key", flat=True)) == ["P1", "P2", "committee-report", "pack"]
     assert not snapshot.files.filter(title="Forged").exists()
 
 
@@ -164,7 +164,7 @@ def test_the_worker_can_still_store_a_published_reports_missing_files_and_nothin
     with pytest.raises(DatabaseError, match="pack"), transaction.atomic(), connection.cursor() as cur:
         cur.execute(*_file_sql(snapshot.pk, "P1", kind="pack"))
     build = build_files(snapshot.pk)
-    assert (build.state, build.files_done) == (BuildState.DONE, 3)
+    assert (build.state, build.files_done) == (BuildState.DONE, 4)
 
 
 def test_a_draft_cannot_become_published_by_changing_it(admin, ready):
@@ -215,7 +215,7 @@ def test_the_admin_builds_and_publishes_from_the_report_page(world, admin, ready
     assert response.status_code == 302
     page = client.get(reverse("reporting:report", args=[period.pk])).content.decode()
     assert "S2-01" in page  # unapproved when the draft was built
-    assert "Building the PDFs" in page or "ready" in page
+    assert "Building the files" in page or "ready" in page
     refused = client.post(reverse("reporting:publish", args=[period.pk]))  # not confirmed
     assert refused.status_code == 302
     assert not Snapshot.objects.filter(kind=SnapshotKind.PUBLISHED).exclude(period__year=2018)
@@ -238,7 +238,7 @@ def test_a_failed_build_is_reported_on_the_page_not_left_spinning(world, admin, 
     record_failure(snapshot.pk, RuntimeError("the fonts are missing"), final=True)
     client.force_login(world.people["cmt"])
     page = client.get(reverse("reporting:snapshot-progress", args=[snapshot.pk])).content.decode()
-    assert "The PDFs could not be built" in page
+    assert "The report's files could not be built" in page
     assert "the fonts are missing" in page
     assert "hx-trigger" not in page  # no more polling
 

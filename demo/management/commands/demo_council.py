@@ -491,11 +491,26 @@ class Command(BaseCommand):
                     value=_decimal(benchmark["value"]),
                     source=benchmark.get("source", ""),
                 )
+            history = []
             for point in item["history"]:
                 end = datetime.date.fromisoformat(point["period_end"])
                 year, quarter = reporting_quarter_for(end, annual=annual, reporting_quarter=open_quarter)
-                if (year, quarter) >= (open_year, open_quarter):
-                    continue
+                if (year, quarter) < (open_year, open_quarter):
+                    history.append((point, end, year, quarter))
+            latest = max((end for _point, end, _year, _quarter in history), default=None)
+            for point, end, year, quarter in history:
+                # The latest figure before the open period, which the published report
+                # (``load_reports``) shows, carries the commentary and actions a service writes,
+                # invented and labelled so, as a real report's exceptions do.
+                words = (
+                    {
+                        "commentary": "Demo commentary, invented for the demonstration: why the "
+                        f"{point['data_period_label']} figure moved as it did.",
+                        "actions": "Demo actions, invented for the demonstration: what the service is doing next.",
+                    }
+                    if end == latest
+                    else {}
+                )
                 return_backfill(
                     by=SYSTEM,
                     kpi=kpi,
@@ -509,6 +524,7 @@ class Command(BaseCommand):
                         datetime.date.fromisoformat(point.get("period_start") or "1900-01-01"),
                         end,
                     ),
+                    **words,
                 )
                 created += 1
         current = period(open_year, open_quarter, historic=False)
