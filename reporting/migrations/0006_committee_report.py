@@ -65,7 +65,7 @@ $$ LANGUAGE plpgsql;
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reporting", "0004_published_report_files_are_fixed")]
+    dependencies = [("reporting", "0005_alerts_and_notification_preferences")]
 
     operations = [
         migrations.AlterField(
