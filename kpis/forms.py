@@ -169,7 +169,8 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
             self.fields[why_name] = forms.CharField(
                 required=False,
                 label=f"If not, why is it not {word}?",
-                widget=forms.Textarea(attrs={"rows": 2}),
+                # Added after GovukFormMixin styled the form's own fields, so styled here.
+                widget=forms.Textarea(attrs={"rows": 2, "class": "govuk-textarea"}),
             )
             answer = stored.get(dimension.value)
             if answer is not None:
