@@ -11,8 +11,8 @@ check when approving.
 An attestation is stored on the return (``KpiReturn.data_quality``) as
 ``{dimension: {"met": bool, "why": str}}``; an empty one means nobody attested (history loaded
 from elsewhere, or a return not yet submitted). A figure carries a caveat when a dimension is
-not met or the return has a data quality note: ``caveat`` says so, and every dashboard, PDF
-and the audit committee's report show what it returns.
+not met or the attested return has a data quality note: ``caveat`` says so, and every
+dashboard, PDF and the audit committee's report show what it returns.
 """
 
 from __future__ import annotations
@@ -97,13 +97,15 @@ class Caveat:
 
 def caveat(data_quality: dict | None, note: str = "") -> Caveat | None:
     """The caveat a figure carries, or None: a dimension attested not met, or a data quality
-    note. A figure nobody attested (history) carries none unless it has a note."""
+    note given with the attestation. A figure nobody attested carries none: history loaded
+    from elsewhere keeps its note (the history import's "Imported history", the demo's source)
+    as where the figure came from, not as a warning about it (ADR 0021)."""
     unmet = tuple(
         (dimension.label, (answer.get("why") or "").strip())
         for dimension in Dimension
         if (answer := (data_quality or {}).get(dimension.value)) is not None and not answer.get("met")
     )
-    note = (note or "").strip()
+    note = (note or "").strip() if data_quality else ""
     if not unmet and not note:
         return None
     return Caveat(unmet=unmet, note=note)

@@ -150,6 +150,7 @@ def return_edit(request, pk: int):
             "history": figures.earlier(kpi_return, limit=5),
             "parts": return_parts.for_display(kpi_return),
             "editable": kpi_return.state in EDITABLE,
+            "caveat": caveat_of(kpi_return),
         },
         status=409 if conflict else 200,
     )

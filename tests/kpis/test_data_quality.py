@@ -36,13 +36,15 @@ def test_a_reason_is_kept_only_for_a_dimension_not_met():
     assert stored == {"accurate": {"met": True, "why": ""}}
 
 
-def test_a_caveat_is_a_dimension_not_met_or_a_note_and_nothing_when_unattested():
+def test_a_caveat_is_a_dimension_not_met_or_a_note_with_the_attestation_and_nothing_when_unattested():
     assert caveat(ALL_MET, "") is None
     assert caveat({}, "") is None  # history: nobody attested, nothing to flag
     found = caveat(ONE_CAVEAT, "")
     assert found.unmet_labels == ["Timely"]
     assert found.text == "Not timely: The September extract was a week late."
-    assert caveat({}, "Estimated for one ward").text == "Estimated for one ward."
+    assert caveat(ALL_MET, "Estimated for one ward").text == "Estimated for one ward."
+    # History's note says where the figure came from; nobody attested it, so it is no caveat.
+    assert caveat({}, "Imported history") is None
     both = caveat(ONE_CAVEAT, "Estimated for one ward.")
     assert both.text == "Not timely: The September extract was a week late. Estimated for one ward."
 

@@ -51,6 +51,14 @@ def test_a_caveated_figure_carries_its_caveat_in_the_content_and_others_do_not(c
     assert kpi(content, "CNT-01")["data_quality_caveat"] == ""
 
 
+def test_history_with_a_note_is_not_flagged(reported):
+    """S2-01 shows its latest history (this quarter's return is a draft); history's note says
+    where the figure came from and nobody attested it, so it is no caveat."""
+    KpiReturn.objects.filter(kpi=reported["s2"], period__historic=True).update(data_quality_note="Imported history")
+    content = build(reported["period"], kind="draft", status_label="Draft for CMT")
+    assert kpi(content, "S2-01")["data_quality_caveat"] == ""
+
+
 def test_the_pack_and_the_priority_pdf_flag_the_caveat_with_its_note(caveated):
     content = build(caveated["period"], kind="draft", status_label="Draft for CMT")
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(render_pack(content))).pages)
