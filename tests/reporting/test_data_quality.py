@@ -156,3 +156,25 @@ def test_the_page_and_the_pdf_show_the_report(world, quarter):
         assert words in text
     assert reader.trailer["/Root"].get("/StructTreeRoot") is not None  # tagged, as the packs are
     assert render_data_quality(data_quality_report(quarter))[:5] == b"%PDF-"
+
+
+def test_the_report_reads_the_same_few_queries_however_many_returns(world, quarter):
+    """Three reads (the returns, their audit events, the revisions) for any number of KPIs."""
+    from kpis.services.returns import return_for
+    from tests.kpis.conftest import make_kpi
+    from tests.querycount import assert_flat
+
+    ReportingPeriod.objects.filter(pk=quarter.pk).update(state=PeriodState.OPEN)
+    period = ReportingPeriod.objects.get(pk=quarter.pk)
+
+    def grow():
+        lead, admin = world.people["service_lead"], world.people["performance_admin"]
+        for index in range(3):
+            kpi_return = return_for(make_kpi(world, f"GROW-{index}"), period)
+            entry = ReturnEntry(value=D("50"), commentary="c", data_quality=ONE_CAVEAT)
+            saved = return_save(by=lead, kpi_return=kpi_return, revision=0, entry=entry, confirm_unusual=True)
+            submitted = return_submit(by=lead, kpi_return=kpi_return, revision=saved.kpi_return.revision)
+            return_send_back(by=admin, kpi_return=submitted.kpi_return, reason="Check it")
+
+    assert_flat(lambda: data_quality_report(period), grow, pinned=3)
+    assert len(data_quality_report(period)["sent_back"]) == 4
