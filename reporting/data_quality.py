@@ -3,13 +3,13 @@ should know about the quality of the figures it reported (the seeds' CIPPF puts 
 in each quarter's monitoring, with reports to the audit committee).
 
 Five parts, each read once from the database, with the figures written out as people read them
-so the page and the PDF (``reporting.pdf.data_quality_pdf``) show the same words:
+so the page and the PDF (``reporting.pdf.render_data_quality``) show the same words:
 
-- caveated figures: returns handed in with a dimension of the policy not met, or a data
-  quality note (``kpis.data_quality.caveat``), with the directorate lead's check;
+- caveated figures: returns handed in with a dimension of the policy not met, or a note
+  given with the attestation (``kpis.data_quality.caveat``), with the directorate lead's check;
 - late returns: first submitted after the period's return deadline, and those the deadline
-  passed without (the audit log's first ``return:submit``: a return sent back and submitted
-  again was not late the first time);
+  passed without, other than those marked not available (the audit log's first
+  ``return:submit``: a return sent back and submitted again was not late the first time);
 - returns sent back, and why (the audit log's ``return:send_back``, which keeps every one, not
   only the last reason the return holds);
 - figures revised after publication, with their reasons (``ReturnRevision``);
@@ -95,7 +95,7 @@ def data_quality_report(period: ReportingPeriod) -> dict:
         if submitted is not None and timezone.localtime(submitted).date() > deadline:
             days = (timezone.localtime(submitted).date() - deadline).days
             late.append({**_row(kpi_return), "when": _when(submitted), "days_late": days})
-        elif submitted is None and passed and kpi_return.state not in HANDED_IN:
+        elif submitted is None and passed and kpi_return.state not in {*HANDED_IN, ReturnState.NOT_AVAILABLE}:
             late.append({**_row(kpi_return), "when": "Not submitted", "days_late": None})
     sent_back = [
         {

@@ -138,6 +138,15 @@ def test_the_data_quality_report_holds_each_part_with_its_reasons(world, quarter
     assert (missing["code"], missing["reason"]) == ("S2-01", "The national release is late")
 
 
+def test_a_return_not_submitted_by_the_deadline_is_late_and_one_not_available_is_not(world, quarter):
+    from kpis.services.returns import return_for
+    from tests.kpis.conftest import make_kpi
+
+    return_for(make_kpi(world, "SILENT"), quarter)
+    late = {row["code"]: row["when"] for row in data_quality_report(quarter)["late"]}
+    assert late == {"S1-01": late["S1-01"], "SILENT": "Not submitted"}  # S2-01 is not available
+
+
 def test_a_return_submitted_by_the_deadline_is_not_late(world, quarter):
     ReportingPeriod.objects.filter(pk=quarter.pk).update(return_deadline=timezone.localdate())
     assert data_quality_report(ReportingPeriod.objects.get(pk=quarter.pk))["late"] == []
