@@ -70,6 +70,7 @@ class Capability(StrEnum):
     VIEW_DRAFT_REPORTS = "view_draft_reports"
     VIEW_PUBLISHED_REPORTS = "view_published_reports"
     MANAGE_REPORTS = "manage_reports"
+    VIEW_DATA_QUALITY_REPORT = "view_data_quality_report"
     MANAGE_ROLES = "manage_roles"
     EXPORT_PERSONAL_DATA = "export_personal_data"
 
@@ -186,6 +187,12 @@ GRANTS: tuple[Grant, ...] = (
         Capability.MANAGE_REPORTS,
         frozenset({Role.PERFORMANCE_ADMIN}),
         "Build the draft report, write priority narratives, publish",
+    ),
+    Grant(
+        Capability.VIEW_DATA_QUALITY_REPORT,
+        frozenset({Role.PERFORMANCE_ADMIN, Role.CMT}),
+        "Read a period's data quality report for the audit committee, as a page and a PDF: caveated, late, "
+        "sent back, revised and unavailable figures",
     ),
     Grant(
         Capability.MANAGE_ROLES,

@@ -46,6 +46,8 @@ class ReturnEntry:
     commentary: str | _Keep = KEEP
     actions: str | _Keep = KEEP
     data_quality_note: str | _Keep = KEEP
+    #: The data quality attestation (``kpis.data_quality.attestation``).
+    data_quality: dict | _Keep = KEEP
     months: dict[datetime.date, Month] | None = None
     cells: dict[tuple[int, str], Decimal] | None = None
 

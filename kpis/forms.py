@@ -7,6 +7,7 @@ from django import forms
 from core.forms import DATE, GovukFormMixin, ServiceErrorsMixin
 from core.number_input import NumberField
 from core.validators import today_or_later
+from kpis.data_quality import MEANING, Dimension, attestation, problem_key
 from kpis.entry import Parts, ReturnEntry, cell_key, entry_problems, month_key, quarter_months
 from kpis.models import (
     POLARITY_CHOICES,
@@ -42,7 +43,7 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
             "actions": forms.Textarea(attrs={"rows": 3}),
             "data_quality_note": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"data_quality_note": "Data quality note", "actions": "Actions being taken"}
+        labels = {"data_quality_note": "Data quality caveat (optional)", "actions": "Actions being taken"}
         field_classes = dict.fromkeys(["value", "numerator", "denominator"], NumberField)
 
     def __init__(self, *args, kpi_return: KpiReturn, **kwargs):
@@ -81,6 +82,7 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
             if kpi_return.kpi.is_council_plan_measure
             else "Required if the result is Red."
         )
+        self._add_attestation_fields(kpi_return)
         self.fields["revision"].initial = kpi_return.revision
         for name in ("value", "numerator", "denominator"):
             stored = getattr(kpi_return, name)
@@ -142,6 +144,40 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
         self.months = months
         self._prepend(new_fields)
 
+    def _add_attestation_fields(self, kpi_return: KpiReturn) -> None:
+        """The data quality attestation: a yes or no for each dimension of the policy, and why
+        for a no; then the caveat note. Saving a draft keeps what is answered so far;
+        submitting needs every answer (``submission_problems``)."""
+        note = self.fields.pop("data_quality_note")
+        note.help_text = (
+            "Anything a reader should know about this figure's quality. "
+            "It is shown with the figure on the dashboards and in the report."
+        )
+        stored = kpi_return.data_quality or {}
+        for dimension in Dimension:
+            word = dimension.label.lower()
+            answer_name, why_name = f"dq_{dimension.value}", f"dq_{dimension.value}_why"
+            self.field_for[problem_key(dimension)] = answer_name
+            self.field_for[problem_key(dimension, why=True)] = why_name
+            self.fields[answer_name] = forms.ChoiceField(
+                choices=[("yes", "Yes"), ("no", "No")],
+                widget=forms.RadioSelect,
+                required=False,
+                label=f"Data quality: is the figure {word}?",
+                help_text=MEANING[dimension] + ".",
+            )
+            self.fields[why_name] = forms.CharField(
+                required=False,
+                label=f"If not, why is it not {word}?",
+                # Added after GovukFormMixin styled the form's own fields, so styled here.
+                widget=forms.Textarea(attrs={"rows": 2, "class": "govuk-textarea"}),
+            )
+            answer = stored.get(dimension.value)
+            if answer is not None:
+                self.initial[answer_name] = "yes" if answer.get("met") else "no"
+                self.initial[why_name] = answer.get("why", "")
+        self.fields["data_quality_note"] = note
+
     def _add_breakdown_fields(self, saved: Parts) -> None:
         for breakdown in self.breakdowns:
             for index, category in enumerate(breakdown.categories):
@@ -184,7 +220,9 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
             for breakdown in self.breakdowns
             for index, category in enumerate(breakdown.categories)
         }
-        return ReturnEntry(**given, months=months, cells=cells)
+        answers = {d.value: {"yes": True, "no": False}.get(data.get(f"dq_{d.value}") or "") for d in Dimension}
+        reasons = {d.value: data.get(f"dq_{d.value}_why") or "" for d in Dimension}
+        return ReturnEntry(**given, data_quality=attestation(answers, reasons), months=months, cells=cells)
 
 
 def _plain(number) -> str:
@@ -223,6 +261,22 @@ class HandOverForm(ServiceErrorsMixin, forms.Form):
                 else "More than one person matches; give their employee number"
             )
         return found[0]
+
+
+class ApproveForm(ServiceErrorsMixin, forms.Form):
+    """The reviewer's own data quality check, recorded with the approval (``return_approve``)."""
+
+    quality_checked = forms.BooleanField(
+        required=False,
+        label="I have checked this figure's data quality",
+        help_text="Against the six dimensions the service lead attested, and the evidence behind the figure.",
+    )
+    quality_note = forms.CharField(
+        required=False,
+        label="Note on your check (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown in the data quality report for the audit committee.",
+    )
 
 
 class SendBackForm(GovukFormMixin, forms.Form):

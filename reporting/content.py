@@ -27,6 +27,7 @@ Shape::
            "target_text", "timescale", "rag", "rag_label", "direction", "direction_label",
            "direction_last_year", "direction_last_year_label", "direction_text",
            "direction_last_year_text", "commentary", "actions",
+           "data_quality_caveat", "data_quality_unmet": [dimension label],
            "benchmark_text", "neighbours": {"text", "rank_text", "national_text", "average_text",
            "average_value_text", "data_period_label", "source", "group_quartile", "national_quartile"} or {},
            "definition": {"version", "calculation_method", "unit"},
@@ -49,6 +50,7 @@ from django.utils import timezone
 from core.charts import TrendChart, chart_content, chart_from_content
 from core.numbers import exact_text, small_count_label
 from kpis.benchmarking import position_content
+from kpis.data_quality import caveat_of
 from kpis.figures import value_text
 from kpis.models import Escalation, ReportingPeriod, ReturnRevision, ReturnState, Unit
 from kpis.results import Direction, Rag
@@ -256,6 +258,7 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
         "direction_last_year_text": result.last_year_text if result else last_year.label,
         "commentary": figure.commentary if figure else "",
         "actions": figure.actions if figure else "",
+        **data_quality_content(figure),
         "benchmark_text": (
             f"{row.benchmark.comparator} {row.written(row.benchmark.value)} ({row.benchmark.data_period_label})"
             if row.benchmark
@@ -272,6 +275,17 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
             {"name": name, "cells": [[category, cell_text(v, unit, row)] for category, v in cells]}
             for name, cells in row.breakdowns
         ],
+    }
+
+
+def data_quality_content(figure) -> dict:
+    """The figure's data quality caveat (``kpis.data_quality.caveat``) as the report prints it:
+    the words, and the dimensions not met. Empty for a figure with none. A report made before
+    these keys existed has neither, and its templates show no flag."""
+    found = caveat_of(figure) if figure is not None else None
+    return {
+        "data_quality_caveat": found.text if found else "",
+        "data_quality_unmet": found.unmet_labels if found else [],
     }
 
 

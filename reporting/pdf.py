@@ -207,7 +207,25 @@ def as_at_text(as_at: str) -> str:
     return f"{moment.day} {moment:%B %Y, %H:%M}"
 
 
+def data_quality_html(report: dict) -> str:
+    """The audit committee's data quality report (``reporting.data_quality``) for WeasyPrint."""
+    context = {
+        "council": settings.COUNCIL_NAME,
+        "period_label": report["period"]["label"],
+        "status_label": "Data quality report",
+        "report": report,
+        "chart_width_px": CHART_WIDTH_PX,
+        "chart_height_px": CHART_HEIGHT_PX,
+    }
+    return render_to_string("reporting/pdf/data_quality.html", context)
+
+
 # --- PDF ------------------------------------------------------------------------------------
+
+
+def render_data_quality(report: dict) -> bytes:
+    """The data quality report as a tagged PDF, like the packs."""
+    return write_pdf(data_quality_html(report))
 
 
 def render_pack(content: dict, charts: Charts | None = None) -> bytes:

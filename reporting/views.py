@@ -35,7 +35,9 @@ from planning.models import PlanNode
 from reporting.alerts import notification_preference_set, timing_of
 from reporting.content import chart_from, exceptions, kpi_content, open_escalations
 from reporting.cycle import plan, run_step, sync_steps
+from reporting.data_quality import data_quality_report
 from reporting.models import Alert, CycleStep, Notification, ReportFile, Snapshot, SnapshotKind, StepState, Timing
+from reporting.pdf import render_data_quality
 from reporting.selectors import dashboard_rows, overview_sections, plan_for, published_over_time, rag_summary
 from reporting.services import draft_build, narrative_save, report_publish
 
@@ -317,6 +319,7 @@ def report(request, pk: int):
             "draft_files": draft.files.defer("pdf").order_by("kind", "key") if draft else [],
             "published": published,
             "can_manage": has_capability(request.user, Capability.MANAGE_REPORTS),
+            "can_read_data_quality": has_capability(request.user, Capability.VIEW_DATA_QUALITY_REPORT),
             "ready_for_report": period.state == PeriodState.DRAFT_REPORT,
         },
     )
@@ -510,6 +513,27 @@ def file_download(request, pk: int):
     response = HttpResponse(bytes(report_file.pdf), content_type=report_file.content_type)
     response["Content-Disposition"] = f'attachment; filename="{report_file.filename}"'
     response["X-Content-SHA256"] = report_file.sha256
+    return response
+
+
+# --- The data quality report ------------------------------------------------------------------
+
+
+@requires(Capability.VIEW_DATA_QUALITY_REPORT)
+def data_quality(request, pk: int):
+    """A period's data quality report for the audit committee (``reporting.data_quality``)."""
+    period = get_object_or_404(ReportingPeriod, pk=pk)
+    return render(request, "reporting/data_quality.html", {"period": period, "report": data_quality_report(period)})
+
+
+@requires(Capability.VIEW_DATA_QUALITY_REPORT)
+def data_quality_pdf(request, pk: int):
+    """The same report as a tagged PDF, made as it is asked for: it holds tables only, no
+    charts, so it takes a moment, and it is the database as it stands, not a snapshot."""
+    period = get_object_or_404(ReportingPeriod, pk=pk)
+    response = HttpResponse(render_data_quality(data_quality_report(period)), content_type="application/pdf")
+    filename = f"data-quality-{period.label.replace('/', '-').replace(' ', '-')}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

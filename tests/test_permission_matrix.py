@@ -18,6 +18,8 @@ PLAN_EDITORS = frozenset({"performance_admin", "directorate_lead", "service_lead
 REVIEWERS = frozenset({"performance_admin", "directorate_lead"})
 DASHBOARD_READERS = frozenset({"performance_admin", "cmt", "cabinet", "directorate_lead", "service_lead"})
 DRAFT_READERS = frozenset({"performance_admin", "cmt", "cabinet"})
+#: The audit committee's data quality report: the performance team and CMT.
+DATA_QUALITY_READERS = frozenset({"performance_admin", "cmt"})
 #: A draft report is not disclosed to people who read published reports only.
 DRAFT_HIDDEN = {"scrutiny": 404, "no_role": 404, "directorate_lead": 404, "service_lead": 404}
 ESCALATION_READERS = frozenset({"performance_admin", "cmt", "cabinet", "directorate_lead"})
@@ -105,6 +107,8 @@ ROUTES = (
         ok_status=404,
     ),
     Route("reporting:report", allowed=DRAFT_READERS, kwargs=lambda w: {"pk": w.kpis["period"].pk}),
+    Route("reporting:data-quality", allowed=DATA_QUALITY_READERS, kwargs=lambda w: {"pk": w.kpis["period"].pk}),
+    Route("reporting:data-quality-pdf", allowed=DATA_QUALITY_READERS, kwargs=lambda w: {"pk": w.kpis["period"].pk}),
     Route(
         "reporting:narrative-edit",
         allowed=ADMINS,

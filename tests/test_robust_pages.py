@@ -158,7 +158,11 @@ def test_a_return_is_not_approved_after_its_period_is_published(world):
     KpiReturn.objects.filter(pk=kpi_return.pk).update(state=ReturnState.SUBMITTED)
     ReportingPeriod.objects.filter(pk=kpi_return.period_id).update(state=PeriodState.PUBLISHED)
     with pytest.raises(TransitionRefused, match="published"):
-        return_approve(by=world.people["performance_admin"], kpi_return=KpiReturn.objects.get(pk=kpi_return.pk))
+        return_approve(
+            by=world.people["performance_admin"],
+            kpi_return=KpiReturn.objects.get(pk=kpi_return.pk),
+            quality_checked=True,
+        )
     assert KpiReturn.objects.get(pk=kpi_return.pk).state == ReturnState.SUBMITTED
 
 

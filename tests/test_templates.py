@@ -12,7 +12,8 @@ from accounts.models import User
 from core.errors import server_error
 from kpis.models import KpiReturn
 from reporting.content import build
-from reporting.pdf import pack_html, priority_html
+from reporting.data_quality import data_quality_report
+from reporting.pdf import data_quality_html, pack_html, priority_html
 from tests.test_permission_matrix import _published_kpi
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates"
@@ -138,6 +139,7 @@ def test_every_template_renders(world, clients):
     visit(clients["cmt"], reverse("reporting:scorecard"))
     visit(clients["cmt"], reverse("reporting:exceptions"))
     visit(admin, reverse("reporting:report", kwargs={"pk": kpis["period"].pk}))
+    visit(admin, reverse("reporting:data-quality", kwargs={"pk": kpis["period"].pk}))
     visit(
         admin,
         reverse("reporting:narrative-edit", kwargs={"pk": kpis["period"].pk, "node_pk": thread["priority"].pk}),
@@ -155,6 +157,7 @@ def test_every_template_renders(world, clients):
     kpis["s1"].council_plan_nodes.add(thread["priority"])
     content = build(kpis["period"], kind="draft", status_label="Draft for CMT")
     rendered.update(templates_rendered_by(lambda: pack_html(content)))
+    rendered.update(templates_rendered_by(lambda: data_quality_html(data_quality_report(kpis["period"]))))
     rendered.update(templates_rendered_by(lambda: priority_html(content, thread["priority"].code)))
     visit(admin, reverse("organisation:import-index"))
     visit(admin, reverse("organisation:import-upload", kwargs={"kind": "organisation"}))

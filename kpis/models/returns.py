@@ -72,7 +72,7 @@ class KpiReturnQuerySet(RestrictedQuerySet):
 
 class KpiReturn(models.Model):
     """One KPI's figure for one reporting period (labelled with its own data period), with
-    commentary, actions and a data quality note, moving through the return workflow
+    commentary, actions, a data quality note and attestation, moving through the return workflow
     (``kpis.workflow``). ``revision`` goes up on every save, so two people editing the same
     return cannot silently overwrite each other."""
 
@@ -88,6 +88,12 @@ class KpiReturn(models.Model):
     commentary = models.TextField(blank=True)
     actions = models.TextField(blank=True)
     data_quality_note = models.TextField(blank=True)
+    #: The service lead's attestation against the six dimensions of the data quality policy
+    #: (``kpis.data_quality``): ``{dimension: {"met": bool, "why": str}}``; empty: not attested.
+    data_quality = models.JSONField(default=dict, blank=True)
+    #: The directorate lead's own data quality check, recorded when approving.
+    review_quality_checked = models.BooleanField(default=False)
+    review_quality_note = models.TextField(blank=True)
     state = models.CharField(max_length=16, choices=ReturnState.choices, default=ReturnState.NOT_STARTED)
     not_available_reason = models.TextField(blank=True)
     expected_date = models.DateField(null=True, blank=True)

@@ -14,6 +14,7 @@ from audit.models import Action as AuditAction
 from audit.services import audit_record, model_snapshot
 from core import events
 from kpis.data_periods import MADE_WITH, new_return
+from kpis.data_quality import attestation_problems
 from kpis.entry import NOTHING, ReturnEntry, entry_problems
 from kpis.figures import judge, read_targets
 from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod, ReturnState
@@ -182,6 +183,9 @@ def return_save(
 
 
 def submission_problems(kpi_return: KpiReturn) -> dict[str, str]:
+    """What stops a saved return being submitted: a missing figure or month, commentary a
+    Council Plan measure or a Red figure needs, and the data quality attestation (every
+    dimension of the policy answered, with a reason for any not met)."""
     problems: dict[str, str] = return_parts.missing_months(kpi_return)
     figure_missing = kpi_return.value is None and not kpi_return.no_eligible_cases
     if figure_missing and not problems:
@@ -193,6 +197,7 @@ def submission_problems(kpi_return: KpiReturn) -> dict[str, str]:
     if needs_commentary and not kpi_return.commentary.strip():
         why = "a Council Plan measure" if kpi_return.kpi.is_council_plan_measure else "Red against its target"
         problems["commentary"] = f"Add commentary: this KPI is {why}"
+    problems.update(attestation_problems(kpi_return.data_quality))
     return problems
 
 
@@ -259,12 +264,18 @@ def _reviewable(by, kpi_return: KpiReturn) -> KpiReturn:
 
 
 @transaction.atomic
-def return_approve(*, by, kpi_return: KpiReturn) -> KpiReturn:
+def return_approve(*, by, kpi_return: KpiReturn, quality_checked: bool, quality_note: str = "") -> KpiReturn:
+    """Approve a submitted return. The reviewer confirms their own data quality check of the
+    figure (the policy's second pair of eyes), with a note if they want one; both are kept on
+    the return and in the audit record."""
+    if not quality_checked:
+        raise ValidationError({"quality_checked": "Confirm you have checked the figure's data quality"})
     current = _reviewable(by, kpi_return)
     if by.pk is not None and current.submitted_by_id == by.pk:
         raise TransitionRefused("You cannot approve a return you submitted yourself.")
     current.approved_by, current.approved_at = person_of(by), timezone.now()
-    _transition(current, Action.APPROVE, by=by)
+    current.review_quality_checked, current.review_quality_note = True, (quality_note or "").strip()
+    _transition(current, Action.APPROVE, by=by, reason=current.review_quality_note)
     _tell(events.Kind.RETURN_APPROVED, current, by)
     return current
 

@@ -13,8 +13,9 @@ from accounts.decorators import requires
 from accounts.policy import Capability, has_capability
 from core.numbers import record_id
 from core.views import submit
+from kpis.data_quality import attested, caveat_of
 from kpis.figures import judged_figures, read_figures
-from kpis.forms import NotAvailableForm, ReturnForm, RevisionForm, SendBackForm
+from kpis.forms import ApproveForm, NotAvailableForm, ReturnForm, RevisionForm, SendBackForm
 from kpis.models import KpiReturn, PeriodState, ReportingPeriod, ReturnState
 from kpis.selectors import red_two_periods_running, returns_for_person
 from kpis.services import parts as return_parts
@@ -149,6 +150,7 @@ def return_edit(request, pk: int):
             "history": figures.earlier(kpi_return, limit=5),
             "parts": return_parts.for_display(kpi_return),
             "editable": kpi_return.state in EDITABLE,
+            "caveat": caveat_of(kpi_return),
         },
         status=409 if conflict else 200,
     )
@@ -170,10 +172,13 @@ def review_queue(request):
     )
     if request.method == "POST":
         chosen = [pk for pk in map(record_id, request.POST.getlist("approve")) if pk is not None]
+        checked = request.POST.get("quality_checked") == "on"
         approved, refused = 0, []
+        if chosen and not checked:
+            chosen, refused = [], ["Confirm you have checked the data quality of the returns you ticked."]
         for kpi_return in base.filter(pk__in=chosen, state__in=AWAITING_REVIEW):
             try:
-                return_approve(by=request.user, kpi_return=kpi_return)
+                return_approve(by=request.user, kpi_return=kpi_return, quality_checked=checked)
                 approved += 1
             except (TransitionRefused, PermissionDenied) as error:
                 refused.append(f"{kpi_return.kpi.code}: {error}")
@@ -181,7 +186,7 @@ def review_queue(request):
             messages.success(request, f"{approved} return{'s' if approved != 1 else ''} approved.")
         for problem in refused:
             messages.error(request, problem)
-        if not chosen:
+        if not chosen and not refused:
             messages.error(request, "Choose at least one return to approve.")
         return redirect(f"{reverse('kpis:review-queue')}?period={period.pk}" if period else "kpis:review-queue")
     submitted_page = Paginator(base.filter(state__in=AWAITING_REVIEW), REVIEW_PAGE_SIZE).get_page(
@@ -217,11 +222,17 @@ def return_review(request, pk: int):
         pk=pk,
     )
     send_back_form = SendBackForm(request.POST if request.POST.get("action") == "send_back" else None)
+    approve_form = ApproveForm(request.POST if request.POST.get("action") == "approve" else None)
     action = request.POST.get("action")
     if request.method == "POST":
         try:
-            if action == "approve":
-                return_approve(by=request.user, kpi_return=kpi_return)
+            if action == "approve" and approve_form.is_valid():
+                return_approve(
+                    by=request.user,
+                    kpi_return=kpi_return,
+                    quality_checked=approve_form.cleaned_data["quality_checked"],
+                    quality_note=approve_form.cleaned_data["quality_note"],
+                )
                 messages.success(request, f"{kpi_return.kpi.code} approved.")
                 return redirect("kpis:review-queue")
             if action == "allow_late":
@@ -232,6 +243,8 @@ def return_review(request, pk: int):
                 return_send_back(by=request.user, kpi_return=kpi_return, reason=send_back_form.cleaned_data["reason"])
                 messages.success(request, f"{kpi_return.kpi.code} returned to the service with your reason.")
                 return redirect("kpis:review-queue")
+        except ValidationError as error:
+            approve_form.add_service_errors(error)
         except TransitionRefused as error:
             messages.error(request, str(error))
     result = judged_figures([kpi_return]).get(kpi_return.pk)
@@ -243,6 +256,9 @@ def return_review(request, pk: int):
             "kpi": kpi_return.kpi,
             "result": result,
             "send_back_form": send_back_form,
+            "approve_form": approve_form,
+            "caveat": caveat_of(kpi_return),
+            "attestation": attested(kpi_return),
             "parts": return_parts.for_display(kpi_return),
             "awaiting_review": kpi_return.state in AWAITING_REVIEW,
             # A closed period's return not yet handed in may be allowed in late (return_allow_late).
@@ -250,7 +266,7 @@ def return_review(request, pk: int):
             and not kpi_return.late_allowed
             and kpi_return.state not in HANDED_IN,
         },
-        status=400 if send_back_form.errors else 200,
+        status=400 if send_back_form.errors or approve_form.errors else 200,
     )
 
 

@@ -194,3 +194,17 @@ def checked(browser, live_server):
         wrapper.assert_no_csp_violations()
     finally:
         context.close()
+
+
+def attest_data_quality(page, not_met: dict[str, str] | None = None) -> None:
+    """Answer the return form's data quality questions as a service lead would: every
+    dimension met, except those in ``not_met`` (dimension word → why not)."""
+    from kpis.data_quality import Dimension
+
+    not_met = not_met or {}
+    for dimension in Dimension:
+        word = dimension.label.lower()
+        group = page.get_by_role("group", name=f"Data quality: is the figure {word}?")
+        group.get_by_label("No" if word in not_met else "Yes", exact=True).check()
+        if word in not_met:
+            page.get_by_label(f"If not, why is it not {word}?").fill(not_met[word])

@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from kpis.models import Escalation, KpiReturn, PeriodState, ReturnState
+from tests.browser.conftest import attest_data_quality
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -37,6 +38,7 @@ def test_a_return_from_entry_to_approval_and_an_escalation(demo, checked):
     expect(page.get_by_label("Commentary")).to_have_value("Turnover is falling after the recruitment campaign.")
     checked.check()
     page.get_by_label("Value (Percentage (0-100))").fill("24.5")
+    attest_data_quality(page)
     page.get_by_role("button", name="Submit for review").click()
     if page.get_by_label("I have checked this value and it is right").count():
         page.get_by_label("I have checked this value and it is right").check()
@@ -73,6 +75,7 @@ def test_a_return_from_entry_to_approval_and_an_escalation(demo, checked):
     checked.sign_in("priya.raman")
     checked.goto("/review/")
     page.get_by_label("Approve ASC-04").check()
+    page.get_by_label("I have checked the data quality of the returns I ticked").check()
     page.get_by_role("button", name="Approve the ones ticked").click()
     expect(page.get_by_text("1 return approved")).to_be_visible()
     checked.check()

@@ -4,9 +4,13 @@ from decimal import Decimal
 import pytest
 
 from accounts.policy import SYSTEM
+from kpis.data_quality import Dimension
 from kpis.models import KpiVersion, Unit
 from kpis.services.dictionary import kpi_create, target_set
 from kpis.services.returns import return_for
+
+#: The return form's data quality answers, every dimension met, as a browser posts them.
+ALL_MET_POSTED = {f"dq_{dimension}": "yes" for dimension in Dimension.values}
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from kpis.models import BreakdownValue, KpiVersion, MonthlyFigure, QuarterRule, 
 from kpis.monthly import Month, months_of, quarter_figure
 from kpis.services.dictionary import breakdown_set
 from kpis.services.returns import return_for, return_save, return_submit
-from tests.kpis.conftest import make_kpi
+from tests.kpis.conftest import ALL_MET_POSTED, make_kpi
 
 JUL, AUG, SEP = (datetime.date(2025, m, 1) for m in (7, 8, 9))
 
@@ -226,6 +226,7 @@ def test_the_return_form_has_a_field_per_category_and_the_review_page_shows_them
             f"breakdown_{ward.pk}_0": "75",
             f"breakdown_{ward.pk}_1": "85",
             "commentary": "On track",
+            **ALL_MET_POSTED,
             "action": "submit",
         },
     )

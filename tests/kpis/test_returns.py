@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from audit.models import AuditEvent
+from kpis.data_quality import ALL_MET
 from kpis.entry import ReturnEntry
 from kpis.models import KpiReturn, PeriodState, ReportingPeriod, ReturnState, Unit
 from kpis.results import Rag
@@ -42,6 +43,8 @@ def save(world, kpi_return, who="service_lead", confirm_unusual=False, **entry):
 
 
 def submit(world, kpi_return, who="service_lead", confirm_unusual=False, **entry):
+    """Submit with every data quality dimension attested met, unless the test says otherwise."""
+    entry.setdefault("data_quality", ALL_MET)
     kpi_return.refresh_from_db()
     return return_submit(
         by=world.people[who],
@@ -143,7 +146,7 @@ def test_the_lead_returns_it_with_a_reason_then_approves_the_resubmission(world,
     assert AuditEvent.objects.get(action="return:send_back").reason == "Check the September figure"
     again = submit(world, kpi_return, value=D("84.5"), commentary="Corrected")
     assert again.kpi_return.state == ReturnState.SUBMITTED
-    approved = return_approve(by=lead, kpi_return=kpi_return)
+    approved = return_approve(by=lead, kpi_return=kpi_return, quality_checked=True)
     assert approved.state == ReturnState.APPROVED
     actions = list(
         AuditEvent.objects.filter(object_type="kpis.kpireturn").order_by("id").values_list("action", flat=True)
@@ -160,7 +163,7 @@ def test_the_lead_returns_it_with_a_reason_then_approves_the_resubmission(world,
 
 def test_an_approved_return_cannot_be_edited(world, kpi_return):
     submit(world, kpi_return, value=D("85"), commentary="x")
-    return_approve(by=world.people["directorate_lead"], kpi_return=kpi_return)
+    return_approve(by=world.people["directorate_lead"], kpi_return=kpi_return, quality_checked=True)
     with pytest.raises(TransitionRefused, match="approved cannot be saved"):
         save(world, kpi_return, value=D("86"))
 
@@ -168,16 +171,16 @@ def test_an_approved_return_cannot_be_edited(world, kpi_return):
 def test_nobody_approves_their_own_return(world, kpi_return):
     submit(world, kpi_return, who="performance_admin", value=D("85"), commentary="x")
     with pytest.raises(TransitionRefused, match="submitted yourself"):
-        return_approve(by=world.people["performance_admin"], kpi_return=kpi_return)
+        return_approve(by=world.people["performance_admin"], kpi_return=kpi_return, quality_checked=True)
 
 
 def test_only_leads_in_scope_review(world, kpi_return):
     submit(world, kpi_return, value=D("85"), commentary="x")
     with pytest.raises(PermissionDenied):
-        return_approve(by=world.people["service_lead"], kpi_return=kpi_return)
+        return_approve(by=world.people["service_lead"], kpi_return=kpi_return, quality_checked=True)
     outsider = world.people["cmt"]
     with pytest.raises(PermissionDenied):
-        return_approve(by=outsider, kpi_return=kpi_return)
+        return_approve(by=outsider, kpi_return=kpi_return, quality_checked=True)
 
 
 def test_someone_outside_the_service_cannot_enter(world, kpi_return):

@@ -9,6 +9,7 @@ from decimal import Decimal as D
 import pytest
 
 from accounts.policy import SYSTEM
+from kpis.data_quality import ALL_MET
 from kpis.entry import ReturnEntry
 from kpis.models import PeriodState, ReportingPeriod
 from kpis.services.dictionary import breakdown_set, kpi_create, target_set
@@ -18,6 +19,8 @@ from planning.models import PlanNode
 from tests.kpis.conftest import make_kpi
 
 HISTORY = [(2024, 2, "71.0"), (2024, 3, "73.5"), (2024, 4, "76.0"), (2025, 1, "78.0")]
+#: Submitted with every dimension of the data quality policy attested met.
+ATTESTED = ReturnEntry(data_quality=ALL_MET)
 SCRIPT = "<script>alert('x')</script> Better than planned"
 
 
@@ -26,8 +29,8 @@ def _approve(world, kpi_return, **entry):
     result = return_save(
         by=by, kpi_return=kpi_return, revision=kpi_return.revision, confirm_unusual=True, entry=ReturnEntry(**entry)
     )
-    result = return_submit(by=by, kpi_return=result.kpi_return, revision=result.kpi_return.revision)
-    return_approve(by=world.people["performance_admin"], kpi_return=result.kpi_return)
+    result = return_submit(by=by, kpi_return=result.kpi_return, revision=result.kpi_return.revision, entry=ATTESTED)
+    return_approve(by=world.people["performance_admin"], kpi_return=result.kpi_return, quality_checked=True)
 
 
 @pytest.fixture
@@ -87,8 +90,8 @@ def _approve_counted(world, kpi, period, ward):
     by = world.people["service_lead"]
     entry = ReturnEntry(value=D("15"), cells={(ward.pk, "North"): D("3"), (ward.pk, "South"): D("12")})
     result = return_save(by=by, kpi_return=kpi_return, revision=0, entry=entry)
-    result = return_submit(by=by, kpi_return=result.kpi_return, revision=result.kpi_return.revision)
-    return_approve(by=world.people["performance_admin"], kpi_return=result.kpi_return)
+    result = return_submit(by=by, kpi_return=result.kpi_return, revision=result.kpi_return.revision, entry=ATTESTED)
+    return_approve(by=world.people["performance_admin"], kpi_return=result.kpi_return, quality_checked=True)
 
 
 def close_for_report(period: ReportingPeriod) -> ReportingPeriod:
