@@ -43,6 +43,9 @@ class Action(StrEnum):
     ESCALATION_UPDATE = "escalation:update"
     ESCALATION_CLOSE = "escalation:close"
     RED_RUN_NOT_ESCALATED = "red_run:not_escalated"
+    # The risk register: a risk moved one register up, or reviewed by its owner.
+    RISK_ESCALATE = "risk:escalate"
+    RISK_REVIEW = "risk:review"
 
 
 class AuditEventQuerySet(models.QuerySet):

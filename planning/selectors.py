@@ -12,12 +12,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.policy import Capability
 from core.numbers import small_count_label
 from planning.extensions import extra_gaps, measures_for
-from planning.models import CicObjective, CouncilPlan, Objective, ObjectiveStatus, PlanNode, UnitPlan
+from planning.models import CicObjective, CouncilPlan, Objective, ObjectiveStatus, PlanNode, Risk, UnitPlan
 
 
 @dataclass
@@ -275,3 +276,16 @@ def gaps(plan: CouncilPlan | None, *, year: int, today: datetime.date | None = N
 
         uncovered = [n for n in nodes if not covered(n)]
     return Gaps(unlinked, uncovered, empty_plans, overdue, extra_gaps())
+
+
+def risks_for_plan(plan, user):
+    """The open risks a plan shows: those in its unit's register (a team plan: its service's)
+    and those linked to its objectives, as far as the reader may see risks, highest first."""
+    unit_ids = [plan.unit_id] + ([plan.unit.parent_id] if plan.unit.kind == "team" else [])
+    readable = Risk.objects.restrict(user, Capability.VIEW_RISKS).open()
+    linked = readable.filter(Q(unit_id__in=unit_ids) | Q(objectives__plan=plan)).values("pk")
+    return list(
+        Risk.objects.filter(pk__in=linked)
+        .select_related("unit", "owner")
+        .order_by("-current_likelihood", "-current_impact", "id")
+    )

@@ -13,6 +13,10 @@ ORGANISATION_READERS = frozenset({"performance_admin", "cmt", "cabinet", "direct
 ADMINS = frozenset({"performance_admin"})
 STAFF = frozenset({"no_role", "performance_admin", "cmt", "cabinet", "directorate_lead", "service_lead"})
 PLAN_EDITORS = frozenset({"performance_admin", "directorate_lead", "service_lead"})
+#: Risk registers: council-wide roles read every register, leads their own units' registers.
+RISK_READERS = frozenset({"performance_admin", "cmt", "cabinet", "directorate_lead", "service_lead"})
+#: Kept by performance admins and the leads over the register (not CMT or Cabinet).
+RISK_EDITORS = frozenset({"performance_admin", "directorate_lead", "service_lead"})
 #: A CIC objective is read by the employee (no_role) and their line manager (service_lead) only.
 REVIEWERS = frozenset({"performance_admin", "directorate_lead"})
 DASHBOARD_READERS = frozenset({"performance_admin", "cmt", "cabinet", "directorate_lead", "service_lead"})
@@ -206,17 +210,30 @@ ROUTES = (
         kwargs=lambda w: {"pk": w.thread["plans"]["S1"].pk},
         out_of_scope_kwargs=lambda w: {"pk": w.thread["plans"]["S2"].pk},
     ),
+    Route("planning:risk-register", allowed=RISK_READERS, hidden_from_scoped=lambda w: [w.thread["risk_s2"].title]),
     Route(
-        "planning:risk-add",
-        allowed=PLAN_EDITORS,
-        kwargs=lambda w: {"pk": w.thread["plans"]["S1"].pk},
-        out_of_scope_kwargs=lambda w: {"pk": w.thread["plans"]["S2"].pk},
+        "planning:risk-export",
+        allowed=RISK_READERS,
+        kwargs=lambda w: {"fmt": "csv"},
+        hidden_from_scoped=lambda w: [w.thread["risk_s2"].title],
     ),
     Route(
-        "planning:risk-edit",
-        allowed=PLAN_EDITORS,
+        "planning:risk-detail",
+        allowed=RISK_READERS,
         kwargs=lambda w: {"pk": w.thread["risk_s1"].pk},
         out_of_scope_kwargs=lambda w: {"pk": w.thread["risk_s2"].pk},
+    ),
+    Route("planning:risk-add", allowed=RISK_EDITORS),
+    Route("planning:risk-import", allowed=RISK_EDITORS),
+    Route("planning:risk-import-template", allowed=RISK_EDITORS),
+    *(
+        Route(
+            name,
+            allowed=RISK_EDITORS,
+            kwargs=lambda w: {"pk": w.thread["risk_s1"].pk},
+            out_of_scope_kwargs=lambda w: {"pk": w.thread["risk_s2"].pk},
+        )
+        for name in ("planning:risk-edit", "planning:risk-review", "planning:risk-escalate", "planning:risk-action-add")
     ),
     Route("planning:objective-detail", allowed=STAFF, kwargs=lambda w: {"pk": w.thread["s2_objective"].pk}),
     Route(
