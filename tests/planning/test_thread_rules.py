@@ -155,8 +155,8 @@ def _scores(likelihood: int, impact: int) -> dict:
 
 def test_risk_scores_must_be_one_to_five(world, thread):
     lead = world.people["service_lead"]
+    too_likely = {**_scores(4, 2), "current_likelihood": 6}
     with pytest.raises(ValidationError) as excinfo:
-        too_likely = {**_scores(4, 2), "current_likelihood": 6}
         risk_create(by=lead, unit=world.s1, title="x", event="x", owner=lead, **too_likely)
     assert "current_likelihood" in errors_of(excinfo)
     risk = risk_create(by=lead, unit=world.s1, title="x", event="x", owner=lead, **_scores(4, 3))
