@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.policy import Capability
+from accounts.policy import Capability, has_capability
 from core.numbers import small_count_label
 from planning.extensions import extra_gaps, measures_for
 from planning.models import CicObjective, CouncilPlan, Objective, ObjectiveStatus, PlanNode, Risk, UnitPlan
@@ -127,6 +127,7 @@ class ObjectiveBranch:
     cic_count: int
     children: list[ObjectiveBranch] = field(default_factory=list)
     measures: list = field(default_factory=list)
+    risks: list = field(default_factory=list)
 
     @property
     def cic_total(self) -> int:
@@ -225,6 +226,28 @@ def thread_down(node: PlanNode) -> ThreadNode:
     for objective_id, items in by_objective.items():
         branches[objective_id].measures = items
     return root
+
+
+def _walk_branches(branches):
+    for branch in branches:
+        yield branch
+        yield from _walk_branches(branch.children)
+
+
+def attach_risks(root: ThreadNode, user) -> None:
+    """Put on each objective of the thread the open risks linked to it that ``user`` may see
+    (none for a person without ``view_risks``). One query."""
+    branches = {b.objective.pk: b for tn in _walk_nodes(root) for b in _walk_branches(tn.objectives)}
+    if not branches or not has_capability(user, Capability.VIEW_RISKS):
+        return
+    readable = Risk.objects.restrict(user, Capability.VIEW_RISKS).open().values("pk")
+    links = (
+        Risk.objectives.through.objects.filter(objective_id__in=list(branches), risk_id__in=readable)
+        .select_related("risk")
+        .order_by("-risk__current_likelihood", "-risk__current_impact", "risk_id")
+    )
+    for link in links:
+        branches[link.objective_id].risks.append(link.risk)
 
 
 def _walk_nodes(thread_node: ThreadNode):

@@ -25,7 +25,7 @@ from kpis.services.dictionary import (
     target_set,
 )
 from kpis.workflow import revisable
-from planning.models import PlanNode
+from planning.models import PlanNode, Risk
 
 PAGE_SIZE = 100
 
@@ -145,6 +145,12 @@ def kpi_detail(request, code: str):
             "can_manage": has_capability(request.user, Capability.MANAGE_KPIS),
             "revisable": {r.pk for r in returns if revisable(r)},
             "can_see_returns": has_capability(request.user, Capability.VIEW_RETURNS),
+            "can_see_risks": has_capability(request.user, Capability.VIEW_RISKS),
+            "risks": Risk.objects.restrict(request.user, Capability.VIEW_RISKS)
+            .open()
+            .filter(kpis=kpi)
+            .select_related("unit", "owner")
+            .order_by("-current_likelihood", "-current_impact", "id"),
         },
     )
 
