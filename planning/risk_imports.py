@@ -83,7 +83,13 @@ COLUMNS = (
         )
     ),
     Column("controls", text, required=False, help="what is in place now", example="Market position statement"),
-    Column("review_date", date, help="when the owner next reviews it, YYYY-MM-DD or DD/MM/YYYY", example="2026-03-31"),
+    Column(
+        "review_date",
+        date,
+        required=False,
+        help="when the owner next reviews it, YYYY-MM-DD or DD/MM/YYYY; empty: not set yet",
+        example="2026-03-31",
+    ),
     Column(
         "status",
         choice(list(RiskStatus.values)),
