@@ -494,7 +494,9 @@ class RiskEscalation(models.Model):
     from_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+")
     to_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
-    escalated_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    escalated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     escalated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

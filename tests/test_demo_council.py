@@ -86,3 +86,16 @@ def test_a_demo_database_with_people_added_since_is_topped_up(demo):
 
     UserFactory(username="added-while-trying")
     call_command("demo_council", verbosity=0)
+
+
+def test_the_demo_has_a_few_invented_risks_at_each_level_linked_to_kpis(demo):
+    from planning.models import Risk, RiskEscalation
+
+    risks = list(Risk.objects.select_related("unit"))
+    assert {risk.unit.kind for risk in risks} == {"council", "directorate", "service"}
+    assert all("invented for the demonstration" in risk.event for risk in risks)
+    assert Risk.objects.filter(kpis__code="ASC-04").exists()
+    escalated = RiskEscalation.objects.get()
+    assert (escalated.from_unit.code, escalated.to_unit.code) == ("ASC", "ASH")
+    assert Risk.objects.review_overdue().exists()  # the reminders have one to send
+    assert all(risk.actions.exists() for risk in risks)

@@ -187,6 +187,7 @@ class Migration(migrations.Migration):
                 (
                     "escalated_by",
                     models.ForeignKey(
+                        blank=True,
                         null=True,
                         on_delete=django.db.models.deletion.SET_NULL,
                         related_name="+",
