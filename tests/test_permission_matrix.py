@@ -219,9 +219,10 @@ ROUTES = (
     ),
     Route(
         "planning:risk-detail",
-        allowed=RISK_READERS,
+        allowed=STAFF,  # any member of staff asks; only a risk's owner reaches it without a role
         kwargs=lambda w: {"pk": w.thread["risk_s1"].pk},
         out_of_scope_kwargs=lambda w: {"pk": w.thread["risk_s2"].pk},
+        by_persona={"no_role": 404},
     ),
     Route("planning:risk-add", allowed=RISK_EDITORS),
     Route("planning:risk-import", allowed=RISK_EDITORS),

@@ -99,8 +99,10 @@ def risk_export(request, fmt: str):
     return download(fmt, "risk-register", RISK_COLUMNS, risk_rows(risks))
 
 
-@requires(Capability.VIEW_RISKS)
+@requires(Capability.VIEW_PLANS)
 def risk_detail(request, pk: int):
+    """Every member of staff may ask; the scope answers. A risk's owner without a role (the
+    person a review reminder goes to) reads their own risk; anyone else out of scope gets 404."""
     risk = get_object_or_404(_readable(request.user), pk=pk)
     return render(
         request,

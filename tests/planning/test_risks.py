@@ -235,3 +235,12 @@ def test_an_import_into_a_register_the_person_does_not_keep_is_refused_whole(wor
     problems = [(p.row, p.column) for p in response.context["checked"].problems]
     assert problems == [(3, "register")]
     assert not Risk.objects.filter(title="Care market failure").exists()
+
+
+def test_an_owner_without_a_role_opens_the_risk_their_reminder_links_to(world, clients):
+    risk = world.thread["risk_s1"]
+    url = reverse("planning:risk-detail", kwargs={"pk": risk.pk})
+    assert clients["no_role"].get(url).status_code == 404
+    Risk.objects.filter(pk=risk.pk).update(owner=world.people["no_role"])
+    assert clients["no_role"].get(url).status_code == 200
+    assert clients["no_role"].get(reverse("planning:risk-register")).status_code == 403
