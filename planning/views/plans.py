@@ -88,6 +88,7 @@ def plan_detail(request, pk: int):
         UnitPlan.objects.restrict(request.user, Capability.VIEW_PLANS).select_related("unit__head"), pk=pk
     )
     objectives = list(_objectives_for(plan))
+    register = plan.unit.parent if plan.unit.kind == "team" else plan.unit  # a team's risks are its service's
     return render(
         request,
         "planning/plan_detail.html",
@@ -96,7 +97,8 @@ def plan_detail(request, pk: int):
             "objectives": objectives,
             "risks": risks_for_plan(plan, request.user),
             "can_see_risks": has_capability(request.user, Capability.VIEW_RISKS),
-            "can_add_risk": can(request.user, Capability.EDIT_RISKS, plan.unit),
+            "register": register,
+            "can_add_risk": can(request.user, Capability.EDIT_RISKS, register),
             "can_edit": can(request.user, Capability.EDIT_PLANS, plan.unit),
             "today": timezone.localdate(),
             "status_counts": _status_counts(objectives),
