@@ -57,6 +57,8 @@ class Capability(StrEnum):
     VIEW_PLANS = "view_plans"
     EDIT_PLANS = "edit_plans"
     MANAGE_COUNCIL_PLAN = "manage_council_plan"
+    VIEW_RISKS = "view_risks"
+    EDIT_RISKS = "edit_risks"
     VIEW_KPIS = "view_kpis"
     MANAGE_KPIS = "manage_kpis"
     MANAGE_PERIODS = "manage_periods"
@@ -120,6 +122,18 @@ GRANTS: tuple[Grant, ...] = (
         frozenset({Role.PERFORMANCE_ADMIN, Role.DIRECTORATE_LEAD, Role.SERVICE_LEAD}),
         "Keep plans: objectives, progress updates, risks (heads of units: their own unit's plan)",
         heads_too=True,
+    ),
+    Grant(
+        Capability.VIEW_RISKS,
+        frozenset({Role.PERFORMANCE_ADMIN, Role.CMT, Role.CABINET, Role.DIRECTORATE_LEAD, Role.SERVICE_LEAD}),
+        "Read the risk registers: corporate (council-wide roles), their directorate's or service's "
+        "(risk owners: the risks they own)",
+    ),
+    Grant(
+        Capability.EDIT_RISKS,
+        frozenset({Role.PERFORMANCE_ADMIN, Role.DIRECTORATE_LEAD, Role.SERVICE_LEAD}),
+        "Keep risks in their registers: score, controls, actions, reviews; escalate a risk one "
+        "register up; import risks",
     ),
     Grant(
         Capability.MANAGE_COUNCIL_PLAN,

@@ -48,6 +48,9 @@ class Action(StrEnum):
     # Personal data (privacy): a retention run's counts, and who exported whose data.
     RETENTION_APPLY = "retention:apply"
     SUBJECT_ACCESS_EXPORT = "subject_access:export"
+    # The risk register: a risk moved one register up, or reviewed by its owner.
+    RISK_ESCALATE = "risk:escalate"
+    RISK_REVIEW = "risk:review"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -1,4 +1,5 @@
-"""The read-only API for Council Plans, plans and objectives (CIC objectives are not in it)."""
+"""The read-only API for Council Plans, plans, objectives and the risk registers (CIC objectives
+are not in it)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from rest_framework import serializers, viewsets
 
 from accounts.api import HasCapability
 from accounts.policy import Capability
-from planning.models import CouncilPlan, Objective, PlanNode, UnitPlan
+from planning.models import CouncilPlan, Objective, PlanNode, Risk, RiskAction, UnitPlan
 
 
 class PlanNodeSerializer(serializers.ModelSerializer):
@@ -96,4 +97,61 @@ class UnitPlanViewSet(viewsets.ReadOnlyModelViewSet):
             .select_related("unit")
             .prefetch_related("objectives")
             .order_by("-year", "unit__path")
+        )
+
+
+class RiskActionSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.display_name", read_only=True)
+
+    class Meta:
+        model = RiskAction
+        fields = ["description", "owner", "due_date", "completed_on"]
+
+
+class RiskSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    register = serializers.CharField(source="unit.code", read_only=True)
+    level = serializers.CharField(source="level.value", read_only=True, allow_null=True)
+    owner = serializers.CharField(source="owner.display_name", read_only=True, allow_null=True)
+    inherent_score = serializers.IntegerField(read_only=True)
+    current_score = serializers.IntegerField(read_only=True)
+    target_score = serializers.IntegerField(read_only=True)
+    current_text = serializers.CharField(read_only=True)
+    objectives = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    kpis = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    actions = RiskActionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Risk
+        fields = [
+            "id",
+            "reference",
+            "register",
+            "level",
+            *Risk.EDITABLE_FIELDS,
+            "last_reviewed_on",
+            "inherent_score",
+            "current_score",
+            "target_score",
+            "current_text",
+            "objectives",
+            "kpis",
+            "actions",
+        ]
+
+
+class RiskViewSet(viewsets.ReadOnlyModelViewSet):
+    """The risk registers, scoped as the pages are (``view_risks``)."""
+
+    permission_classes = [HasCapability]
+    required_capability = Capability.VIEW_RISKS
+    serializer_class = RiskSerializer
+    queryset = Risk.objects.none()
+
+    def get_queryset(self):
+        return (
+            Risk.objects.restrict(self.request.user, Capability.VIEW_RISKS)
+            .select_related("unit", "owner")
+            .prefetch_related("objectives", "kpis", "actions__owner")
+            .order_by("id")
         )

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import User
 from core.forms import DATE, ServiceErrorsMixin
 from planning.models import CicObjective, CouncilPlan, Objective, ObjectiveStatus, PlanNode, Risk, UnitPlan
+from planning.risk_scores import IMPACT_CHOICES, LIKELIHOOD_CHOICES
 from planning.selectors import cic_objective_choices
 
 
@@ -189,15 +190,74 @@ class ProgressUpdateForm(ServiceErrorsMixin, forms.Form):
 
 
 class RiskForm(ServiceErrorsMixin, forms.ModelForm):
+    """A risk in a register. The register is chosen among the units the person keeps risks
+    for; objectives and KPIs are any in the council (a risk may threaten another's)."""
+
+    kpis = forms.ModelMultipleChoiceField(queryset=None, required=False, label="KPIs it threatens")
+
     class Meta:
         model = Risk
-        fields = ["description", "likelihood", "impact", "mitigation", "owner"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "mitigation": forms.Textarea(attrs={"rows": 2})}
-        help_texts = {"likelihood": "1 (rare) to 5 (almost certain)", "impact": "1 (minimal) to 5 (severe)"}
+        fields = ["unit", *Risk.EDITABLE_FIELDS, "objectives"]
+        widgets = {
+            "cause": forms.Textarea(attrs={"rows": 2}),
+            "event": forms.Textarea(attrs={"rows": 2}),
+            "effect": forms.Textarea(attrs={"rows": 2}),
+            "controls": forms.Textarea(attrs={"rows": 3}),
+            "review_date": DATE,
+        }
+        labels = {"unit": "Register", "event": "Event", "objectives": "Objectives it threatens"}
 
-    def __init__(self, *args, plan: UnitPlan, **kwargs):
+    def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True, org_unit__path__startswith=plan.unit.path)
+        self.fields["unit"].queryset = units
+        self.fields["unit"].label_from_instance = lambda u: f"{u.name} ({u.get_kind_display().lower()})"
+        if self.instance.pk:
+            # Escalation, not editing, moves a risk between registers.
+            del self.fields["unit"]
+        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
+        self.fields["owner"].required = True
+        self.fields["review_date"].required = True
+        self.fields["objectives"].queryset = Objective.objects.select_related("plan__unit").order_by(
+            "plan__unit__path", "order"
+        )
+        self.fields["objectives"].label_from_instance = lambda o: f"{o.plan.unit.name}: {o.title}"
+        # The KPI app's model, reached through its link to risks (kpis builds on planning).
+        kpi_model = Risk._meta.get_field("kpis").related_model
+        self.fields["kpis"].queryset = kpi_model.objects.filter(is_active=True).order_by("code")
+        self.fields["kpis"].label_from_instance = lambda k: f"{k.code} {k.title}"
+        if self.instance.pk:
+            self.fields["kpis"].initial = list(self.instance.kpis.values_list("pk", flat=True))
+
+    def service_values(self) -> dict:
+        values = {name: self.cleaned_data[name] for name in Risk.EDITABLE_FIELDS}
+        values["objectives"] = list(self.cleaned_data.get("objectives") or [])
+        values["kpis"] = list(self.cleaned_data.get("kpis") or [])
+        if "unit" in self.fields:
+            values["unit"] = self.cleaned_data["unit"]
+        return values
+
+
+class RiskReviewForm(ServiceErrorsMixin, forms.Form):
+    current_likelihood = forms.TypedChoiceField(choices=LIKELIHOOD_CHOICES, coerce=int, label="Current likelihood")
+    current_impact = forms.TypedChoiceField(choices=IMPACT_CHOICES, coerce=int, label="Current impact")
+    controls = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    next_review_date = forms.DateField(widget=DATE, label="Next review date")
+
+
+class RiskEscalateForm(ServiceErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Why it needs the register above", required=False
+    )
+
+
+class RiskActionForm(ServiceErrorsMixin, forms.Form):
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Action")
+    owner = forms.ModelChoiceField(queryset=User.objects.none())
+    due_date = forms.DateField(widget=DATE, label="Due date")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
 
 
 class CicObjectiveForm(ServiceErrorsMixin, forms.ModelForm):

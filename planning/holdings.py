@@ -32,10 +32,14 @@ def plan_holdings(person_ids: list[int]) -> dict[int, list[Holding]]:
                 reverse("planning:objective-edit", args=[objective.pk]),
             ),
         )
-    for risk in Risk.objects.filter(owner_id__in=person_ids).select_related("plan"):
+    for risk in Risk.objects.open().filter(owner_id__in=person_ids).select_related("unit"):
         add(
             risk.owner_id,
-            Holding("Risk they own", f"{risk} ({risk.plan.title})", reverse("planning:risk-edit", args=[risk.pk])),
+            Holding(
+                "Risk they own",
+                f"{risk.reference} {risk} ({risk.unit.name})",
+                reverse("planning:risk-edit", args=[risk.pk]),
+            ),
         )
     plans = UnitPlan.objects.filter(unit__head_id__in=person_ids, unit__is_active=True).select_related("unit")
     for plan in plans:

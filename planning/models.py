@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.querysets import RestrictedQuerySet
+from planning.risk_scores import IMPACT_CHOICES, LIKELIHOOD_CHOICES, band, score_text
 
 MIN_LEVELS = 3
 #: Deeper than this, a tree stops being a plan people can read on a page.
@@ -302,37 +303,207 @@ class ProgressUpdate(models.Model):
         return f"{self.date:%d %b %Y}: {self.get_status_display()}"
 
 
+class RiskLevel(models.TextChoices):
+    """Which register a risk sits in; it follows the kind of unit that holds the register."""
+
+    CORPORATE = "corporate", "Corporate"
+    DIRECTORATE = "directorate", "Directorate"
+    SERVICE = "service", "Service"
+
+
+#: The register each kind of unit keeps (teams keep none: their risks are their service's).
+LEVEL_OF_KIND = {"council": RiskLevel.CORPORATE, "directorate": RiskLevel.DIRECTORATE, "service": RiskLevel.SERVICE}
+
+
+class RiskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
 class RiskQuerySet(RestrictedQuerySet):
-    scope_path = "plan__unit__path"
+    """Risks are held by the unit whose register they sit in; the risk's owner reads their own
+    risks wherever they sit (a reminder to review one must lead somewhere they can open)."""
+
+    scope_path = "unit__path"
+
+    def reached_without_role(self, user, capability) -> Q | None:
+        from accounts.policy import Capability
+
+        return Q(owner=user) if capability == Capability.VIEW_RISKS else None
+
+    def open(self) -> RiskQuerySet:
+        return self.filter(status=RiskStatus.OPEN)
+
+    def review_overdue(self, today: datetime.date | None = None) -> RiskQuerySet:
+        """Open risks whose review date has passed: the cycle reminds their owners."""
+        return self.open().filter(review_date__lt=today or timezone.localdate())
+
+
+def _score_field(verbose_name: str, choices) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(verbose_name, choices=choices)
 
 
 class Risk(models.Model):
-    """A key risk to a plan, scored likelihood × impact on the usual 5 × 5 grid."""
+    """A risk in the council's register: corporate (held by the council), directorate or
+    service, described as cause, event and effect and scored likelihood × impact on the
+    5 × 5 matrix three times: before any control (inherent), now (current) and where the
+    actions should bring it (target). A service risk can be escalated to its directorate's
+    register and on to the corporate register; it stays the same row, so its history, links
+    and actions travel with it (``RiskEscalation`` records each step)."""
 
-    plan = models.ForeignKey(UnitPlan, on_delete=models.CASCADE, related_name="risks")
-    description = models.TextField()
-    likelihood = models.PositiveSmallIntegerField(choices=[(i, str(i)) for i in range(1, 6)])
-    impact = models.PositiveSmallIntegerField(choices=[(i, str(i)) for i in range(1, 6)])
-    mitigation = models.TextField(blank=True)
+    unit = models.ForeignKey(
+        "accounts.OrgUnit", on_delete=models.PROTECT, related_name="risks", verbose_name="register"
+    )
+    title = models.CharField(max_length=200)
+    cause = models.TextField(blank=True, help_text="Because of… (what could bring it about).")
+    event = models.TextField(help_text="There is a risk that… (what might happen).")
+    effect = models.TextField(blank=True, help_text="Which would lead to… (the consequences).")
     owner = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    inherent_likelihood = _score_field("inherent likelihood", LIKELIHOOD_CHOICES)
+    inherent_impact = _score_field("inherent impact", IMPACT_CHOICES)
+    current_likelihood = _score_field("current likelihood", LIKELIHOOD_CHOICES)
+    current_impact = _score_field("current impact", IMPACT_CHOICES)
+    target_likelihood = _score_field("target likelihood", LIKELIHOOD_CHOICES)
+    target_impact = _score_field("target impact", IMPACT_CHOICES)
+    controls = models.TextField(blank=True, help_text="What is already in place that reduces the risk.")
+    review_date = models.DateField(null=True, blank=True, help_text="When the owner next reviews it.")
+    last_reviewed_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=RiskStatus.choices, default=RiskStatus.OPEN)
+    objectives = models.ManyToManyField(Objective, blank=True, related_name="risks")
+    created_at = models.DateTimeField(default=timezone.now)
 
     objects = RiskQuerySet.as_manager()
 
+    #: What a person may set on a risk (forms, services, imports and the API share this list).
+    EDITABLE_FIELDS = (
+        "title",
+        "cause",
+        "event",
+        "effect",
+        "owner",
+        "inherent_likelihood",
+        "inherent_impact",
+        "current_likelihood",
+        "current_impact",
+        "target_likelihood",
+        "target_impact",
+        "controls",
+        "review_date",
+        "status",
+    )
+
     class Meta:
-        ordering = ["plan_id", "-likelihood", "-impact", "id"]
+        ordering = ["unit__path", "-current_likelihood", "-current_impact", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(likelihood__gte=1, likelihood__lte=5, impact__gte=1, impact__lte=5),
+                condition=Q(
+                    inherent_likelihood__gte=1,
+                    inherent_likelihood__lte=5,
+                    inherent_impact__gte=1,
+                    inherent_impact__lte=5,
+                    current_likelihood__gte=1,
+                    current_likelihood__lte=5,
+                    current_impact__gte=1,
+                    current_impact__lte=5,
+                    target_likelihood__gte=1,
+                    target_likelihood__lte=5,
+                    target_impact__gte=1,
+                    target_impact__lte=5,
+                ),
                 name="risk_scores_one_to_five",
             )
         ]
+        indexes = [models.Index(fields=["status", "review_date"], name="risk_status_review_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def reference(self) -> str:
+        return f"R{self.pk}"
+
+    @property
+    def level(self) -> RiskLevel | None:
+        return LEVEL_OF_KIND.get(self.unit.kind)
+
+    @property
+    def inherent_score(self) -> int:
+        return self.inherent_likelihood * self.inherent_impact
+
+    @property
+    def current_score(self) -> int:
+        return self.current_likelihood * self.current_impact
+
+    @property
+    def target_score(self) -> int:
+        return self.target_likelihood * self.target_impact
+
+    @property
+    def score(self) -> int:
+        """The current score: what the register ranks by."""
+        return self.current_score
+
+    @property
+    def inherent_text(self) -> str:
+        return score_text(self.inherent_likelihood, self.inherent_impact)
+
+    @property
+    def current_text(self) -> str:
+        return score_text(self.current_likelihood, self.current_impact)
+
+    @property
+    def target_text(self) -> str:
+        return score_text(self.target_likelihood, self.target_impact)
+
+    @property
+    def current_band(self) -> str:
+        return band(self.current_score).value
+
+    def review_overdue(self, today: datetime.date | None = None) -> bool:
+        return (
+            self.status == RiskStatus.OPEN
+            and self.review_date is not None
+            and self.review_date < (today or timezone.localdate())
+        )
+
+
+class RiskAction(models.Model):
+    """Something someone will do, by a date, to bring a risk down towards its target."""
+
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField()
+    owner = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    due_date = models.DateField()
+    completed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
 
     def __str__(self) -> str:
         return self.description[:80]
 
-    @property
-    def score(self) -> int:
-        return self.likelihood * self.impact
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        return self.completed_on is None and self.due_date < (today or timezone.localdate())
+
+
+class RiskEscalation(models.Model):
+    """One step up the registers (service → directorate → corporate), with who and why. The
+    risk itself moves; these rows are its trail, read on the risk's page."""
+
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="escalations")
+    from_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    escalated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    escalated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["escalated_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.risk_id}: {self.from_unit_id} → {self.to_unit_id}"
 
 
 # --- Continuous Improvement Conversation objectives -------------------------------------------

@@ -12,12 +12,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.policy import Capability, has_capability
 from core.numbers import small_count_label
 from planning.extensions import extra_gaps, measures_for
-from planning.models import CicObjective, CouncilPlan, Objective, ObjectiveStatus, PlanNode, UnitPlan
+from planning.models import CicObjective, CouncilPlan, Objective, ObjectiveStatus, PlanNode, Risk, UnitPlan
 
 
 @dataclass
@@ -126,6 +127,7 @@ class ObjectiveBranch:
     cic_count: int
     children: list[ObjectiveBranch] = field(default_factory=list)
     measures: list = field(default_factory=list)
+    risks: list = field(default_factory=list)
 
     @property
     def cic_total(self) -> int:
@@ -226,6 +228,28 @@ def thread_down(node: PlanNode) -> ThreadNode:
     return root
 
 
+def _walk_branches(branches):
+    for branch in branches:
+        yield branch
+        yield from _walk_branches(branch.children)
+
+
+def attach_risks(root: ThreadNode, user) -> None:
+    """Put on each objective of the thread the open risks linked to it that ``user`` may see
+    (none for a person without ``view_risks``). One query."""
+    branches = {b.objective.pk: b for tn in _walk_nodes(root) for b in _walk_branches(tn.objectives)}
+    if not branches or not has_capability(user, Capability.VIEW_RISKS):
+        return
+    readable = Risk.objects.restrict(user, Capability.VIEW_RISKS).open().values("pk")
+    links = (
+        Risk.objectives.through.objects.filter(objective_id__in=list(branches), risk_id__in=readable)
+        .select_related("risk")
+        .order_by("-risk__current_likelihood", "-risk__current_impact", "risk_id")
+    )
+    for link in links:
+        branches[link.objective_id].risks.append(link.risk)
+
+
 def _walk_nodes(thread_node: ThreadNode):
     yield thread_node
     for child in thread_node.children:
@@ -288,3 +312,16 @@ def cic_objective_choices(employee):
 
     paths = OrgUnit.objects.get(pk=employee.org_unit_id).ancestor_paths
     return objectives.filter(plan__unit__path__in=paths).order_by("plan__unit__path", "order")
+
+
+def risks_for_plan(plan, user):
+    """The open risks a plan shows: those in its unit's register (a team plan: its service's)
+    and those linked to its objectives, as far as the reader may see risks, highest first."""
+    unit_ids = [plan.unit_id] + ([plan.unit.parent_id] if plan.unit.kind == "team" else [])
+    readable = Risk.objects.restrict(user, Capability.VIEW_RISKS).open()
+    linked = readable.filter(Q(unit_id__in=unit_ids) | Q(objectives__plan=plan)).values("pk")
+    return list(
+        Risk.objects.filter(pk__in=linked)
+        .select_related("unit", "owner")
+        .order_by("-current_likelihood", "-current_impact", "id")
+    )

@@ -1,4 +1,4 @@
-"""Council Plan structure as a table, for export to CSV and Excel. The export is also a file the
+"""Council Plan structure and the risk register as tables, for export to CSV and Excel. The export is also a file the
 imports read (``planning.imports``; the ``retired`` column is ignored there)."""
 
 from __future__ import annotations
@@ -30,4 +30,67 @@ def structure_rows(plan: CouncilPlan) -> list[list]:
             walk(node.pk)
 
     walk(None)
+    return rows
+
+
+#: The risk register's columns: the export is a file the risk import reads back (the score
+#: and band columns are ignored there; they follow from likelihood and impact).
+RISK_COLUMNS = [
+    "reference",
+    "register",
+    "level",
+    "title",
+    "cause",
+    "event",
+    "effect",
+    "owner",
+    "inherent_likelihood",
+    "inherent_impact",
+    "current_likelihood",
+    "current_impact",
+    "target_likelihood",
+    "target_impact",
+    "current_score",
+    "controls",
+    "review_date",
+    "status",
+    "objectives",
+    "kpis",
+    "actions",
+]
+
+
+def risk_rows(risks) -> list[list]:
+    """One row a risk; objectives by id and KPIs by code, each list split by semicolons."""
+    rows = []
+    for risk in risks:
+        rows.append(
+            [
+                risk.reference,
+                risk.unit.code,
+                risk.level.label if risk.level else "",
+                risk.title,
+                risk.cause,
+                risk.event,
+                risk.effect,
+                risk.owner.username if risk.owner_id else "",
+                risk.inherent_likelihood,
+                risk.inherent_impact,
+                risk.current_likelihood,
+                risk.current_impact,
+                risk.target_likelihood,
+                risk.target_impact,
+                risk.current_text,
+                risk.controls,
+                risk.review_date.isoformat() if risk.review_date else "",
+                risk.status,
+                "; ".join(str(o.pk) for o in risk.objectives.all()),
+                "; ".join(k.code for k in sorted(risk.kpis.all(), key=lambda k: k.code)),
+                "; ".join(
+                    f"{a.description} ({a.owner.display_name}, due {a.due_date.isoformat()}"
+                    + (", done)" if a.completed_on else ")")
+                    for a in risk.actions.all()
+                ),
+            ]
+        )
     return rows

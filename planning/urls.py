@@ -1,6 +1,6 @@
 from django.urls import path
 
-from planning.views import cic, council_plans, plans, thread
+from planning.views import cic, council_plans, plans, risks, thread
 
 app_name = "planning"
 
@@ -35,8 +35,16 @@ urlpatterns = [
     path("plans/<int:pk>/edit/", plans.plan_edit, name="plan-edit"),
     path("plans/<int:pk>/on-a-page/", plans.plan_on_a_page, name="plan-on-a-page"),
     path("plans/<int:pk>/objectives/new/", plans.objective_add, name="objective-add"),
-    path("plans/<int:pk>/risks/new/", plans.risk_add, name="risk-add"),
-    path("risks/<int:pk>/edit/", plans.risk_edit, name="risk-edit"),
+    path("risks/", risks.risk_register, name="risk-register"),
+    path("risks/new/", risks.risk_add, name="risk-add"),
+    path("risks/export.<str:fmt>", risks.risk_export, name="risk-export"),
+    path("risks/import/", risks.risk_import_view, name="risk-import"),
+    path("risks/import/template.csv", risks.risk_import_template, name="risk-import-template"),
+    path("risks/<int:pk>/", risks.risk_detail, name="risk-detail"),
+    path("risks/<int:pk>/edit/", risks.risk_edit, name="risk-edit"),
+    path("risks/<int:pk>/review/", risks.risk_review_view, name="risk-review"),
+    path("risks/<int:pk>/escalate/", risks.risk_escalate_view, name="risk-escalate"),
+    path("risks/<int:pk>/actions/new/", risks.risk_action_add_view, name="risk-action-add"),
     path("objectives/<int:pk>/", plans.objective_detail, name="objective-detail"),
     path("objectives/<int:pk>/edit/", plans.objective_edit, name="objective-edit"),
     path("objectives/<int:pk>/progress/new/", plans.progress_add, name="progress-add"),

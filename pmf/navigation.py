@@ -37,6 +37,7 @@ NAV_ITEMS = (
     NavItem("Golden thread", "planning:thread-index", Capability.VIEW_PLANS, "thread"),
     NavItem("Gaps", "planning:gaps", Capability.VIEW_PLANS, "gaps"),
     NavItem("CIC objectives", "planning:cic-list", Capability.VIEW_PLANS, "cic"),
+    NavItem("Risks", "planning:risk-register", Capability.VIEW_RISKS, "risks"),
     NavItem("KPIs", "kpis:kpi-list", Capability.VIEW_KPIS, "kpis"),
     NavItem("My returns", "kpis:my-returns", Capability.VIEW_KPIS, "returns", shown_to=enters_returns),
     NavItem("Review", "kpis:review-queue", Capability.REVIEW_RETURNS, "review"),

@@ -368,6 +368,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read-only access to the council's Performance Management Framework, scoped to the caller.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # A risk's three likelihoods (and three impacts) share one scale: one name each in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "RiskLikelihoodEnum": "planning.risk_scores.LIKELIHOOD_CHOICES",
+        "RiskImpactEnum": "planning.risk_scores.IMPACT_CHOICES",
+    },
 }
 
 CELERY_BROKER_URL = REDIS_URL

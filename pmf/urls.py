@@ -19,6 +19,7 @@ router.register("council-plans", planning_api.CouncilPlanViewSet, basename="coun
 router.register("org-units", accounts_api.OrgUnitViewSet, basename="org-unit")
 router.register("plans", planning_api.UnitPlanViewSet, basename="plan")
 router.register("objectives", planning_api.ObjectiveViewSet, basename="objective")
+router.register("risks", planning_api.RiskViewSet, basename="risk")
 router.register("kpis", kpis_api.KpiViewSet, basename="kpi")
 router.register("periods", kpis_api.ReportingPeriodViewSet, basename="period")
 router.register("returns", kpis_api.KpiReturnViewSet, basename="return")

@@ -16,9 +16,12 @@ Shape::
                  "changed": [{"code", "title", "from", "from_label", "to", "to_label"}],
                  "escalations": [ESCALATION + {"code", "title"}]},
      "exceptions": [{"code", "priorities": [code], "reasons": [str], "owner", "kpi": KPI,
-                     "escalation": ESCALATION or null}]}
+                     "escalation": ESCALATION or null, "risks": [RISK]}]}
 
     ESCALATION = {"owner", "due", "status", "reason", "actions"}
+
+    RISK = {"reference", "title", "register", "current_score", "current_text", "owner", "review_date"}
+    (reports built before the risk register hold no "risks"; they render without them)
 
     KPI = {"code", "title", "directorate", "portfolio", "is_council_plan_measure",
            "value", "value_text", "data_period_label", "status", "status_text",
@@ -54,6 +57,7 @@ from kpis.data_quality import caveat_of
 from kpis.figures import value_text
 from kpis.models import Escalation, ReportingPeriod, ReturnRevision, ReturnState, Unit
 from kpis.results import Direction, Rag
+from planning.models import Risk, RiskStatus
 from reporting.models import PriorityNarrative, Snapshot, SnapshotKind
 from reporting.selectors import KpiRow, Status, plan_for, rag_summary, report_rows
 
@@ -105,7 +109,7 @@ def build(period: ReportingPeriod, *, kind: str, status_label: str, as_at: datet
             if r.kpi.is_council_plan_measure and r.shown is not None and not r.shown.commentary.strip()
         ],
         "summary": summary(reported, escalations),
-        "exceptions": exceptions(reported, priorities, contents, escalations),
+        "exceptions": with_risks(exceptions(reported, priorities, contents, escalations), reported),
     }
 
 
@@ -177,6 +181,35 @@ def exceptions(rows: list[KpiRow], priorities, contents: dict, escalations: dict
     # Reds first, the longest-running first; then worsening measures; by code within each.
     order = {"Red two periods running": 0, "Red": 1, "Worsening Council Plan measure": 2}
     return sorted(found, key=lambda e: (order[e["reasons"][0]], e["code"]))
+
+
+def with_risks(found: list[dict], rows: list[KpiRow]) -> list[dict]:
+    """Each exception with the open risks linked to its KPI, from every register (the pack is
+    the council's, not one reader's), highest current score first. One query, over the
+    reported KPIs (so the count does not depend on how many are in exception)."""
+    links = (
+        Risk.kpis.through.objects.filter(kpi_id__in=[row.kpi.pk for row in rows], risk__status=RiskStatus.OPEN)
+        .select_related("kpi", "risk__unit", "risk__owner")
+        .order_by("-risk__current_likelihood", "-risk__current_impact", "risk_id")
+    )
+    by_code: dict[str, list[dict]] = {}
+    for link in links:
+        by_code.setdefault(link.kpi.code, []).append(risk_content(link.risk))
+    for exception in found:
+        exception["risks"] = by_code.get(exception["code"], [])
+    return found
+
+
+def risk_content(risk: Risk) -> dict:
+    return {
+        "reference": risk.reference,
+        "title": risk.title,
+        "register": f"{risk.level.label if risk.level else ''}: {risk.unit.name}",
+        "current_score": risk.current_score,
+        "current_text": risk.current_text,
+        "owner": risk.owner.display_name if risk.owner_id else "",
+        "review_date": f"{risk.review_date:%-d %B %Y}" if risk.review_date else "",
+    }
 
 
 def escalation_content(escalation) -> dict:

@@ -29,6 +29,7 @@ from kpis.calendar import add_working_days, quarter_bounds, working_days_before
 from kpis.models import KpiReturn, PeriodState, ReportingPeriod
 from kpis.services.periods import period_advance, period_create
 from kpis.workflow import AWAITING_REVIEW, OUTSTANDING
+from planning.models import Risk
 from reporting import notifications
 from reporting.models import CycleStep, StepState
 from reporting.services import draft_build, report_publish
@@ -147,12 +148,46 @@ def tick(now: datetime.datetime | None = None) -> dict:
         for step in sorted(due, key=lambda s: (s.due_at, ORDER.index(s.key.split(":", 1)[0]))):
             if run_step(step.pk, now=now):
                 done["steps"].append(f"{period.label} {step.key}")
+    done["risk_reviews"] = remind_overdue_risk_reviews(timezone.localdate(now))
     done["emailed"] = notifications.send_due()
     try:
         done["outbox"] = drain()
     except Exception as error:  # Redis still down: next tick
         logger.warning("outbox not drained: %s", error)
     return done
+
+
+def remind_overdue_risk_reviews(day: datetime.date) -> int:
+    """Put each open risk whose review date has passed in its owner's message for ``day``.
+
+    Runs at every tick and is idempotent: a line already in the day's message is not added
+    again, and once the day's message has been emailed nothing more is added for that day
+    (tomorrow's tick puts the still-overdue risks in tomorrow's). Returns how many owners
+    were told something new or again."""
+    from reporting.models import Notification
+
+    overdue = list(Risk.objects.review_overdue(day).filter(owner__is_active=True).select_related("owner"))
+    if not overdue:
+        return 0
+    emailed = set(Notification.objects.filter(day=day, emailed_at__isnull=False).values_list("user_id", flat=True))
+    by_owner: dict[User, list[Risk]] = defaultdict(list)
+    for risk in overdue:
+        if risk.owner_id not in emailed:
+            by_owner[risk.owner].append(risk)
+    with transaction.atomic():
+        for owner, risks in by_owner.items():
+            notifications.add(
+                owner,
+                day,
+                [
+                    (
+                        f"Risk review overdue: {risk.reference} {risk.title} (due {risk.review_date:%-d %B})",
+                        reverse("planning:risk-detail", args=[risk.pk]),
+                    )
+                    for risk in risks
+                ],
+            )
+    return len(by_owner)
 
 
 def run_step(step_id: int, *, now: datetime.datetime | None = None, by=SYSTEM, early: bool = False) -> bool:

@@ -58,6 +58,16 @@ class World:
     kpis: dict
 
 
+def _risk(unit, title: str, likelihood: int, impact: int, *, owner=None) -> Risk:
+    """A service risk scored the same at every stage (the fixture's two plain risks)."""
+    scores = {
+        f"{stage}_{part}": value
+        for stage in ("inherent", "current", "target")
+        for part, value in (("likelihood", likelihood), ("impact", impact))
+    }
+    return Risk.objects.create(unit=unit, title=title, event=title, owner=owner, **scores)
+
+
 @pytest.fixture
 def world(_world_source, db) -> World:
     """The world, built once and shared by consecutive tests (each rolled back to it), or,
@@ -223,8 +233,8 @@ def build_world() -> World:
         "d2_objective": d2_objective,
         "s1_objective": s1_objective,
         "s2_objective": s2_objective,
-        "risk_s1": Risk.objects.create(plan=plans["S1"], description="Staff turnover", likelihood=3, impact=4),
-        "risk_s2": Risk.objects.create(plan=plans["S2"], description="Budget pressure", likelihood=4, impact=4),
+        "risk_s1": _risk(s1, "Staff turnover", 3, 4, owner=people["service_lead"]),
+        "risk_s2": _risk(s2, "Budget pressure", 4, 4, owner=s2_person),
         "cic": CicObjective.objects.create(
             employee=people["no_role"], objective=s1_objective, title="Learn SQL", status="on_track"
         ),

@@ -108,3 +108,16 @@ def test_the_demo_ranks_walsall_among_its_neighbours_from_the_real_published_fig
     assert position.source == "Oflog"
     children = Kpi.objects.get(code="CSC-01")  # DfE LAIT, lower is better, 10 statistical neighbours
     assert benchmark_positions([children.pk])[children.pk].group_count == 11
+
+
+def test_the_demo_has_a_few_invented_risks_at_each_level_linked_to_kpis(demo):
+    from planning.models import Risk, RiskEscalation
+
+    risks = list(Risk.objects.select_related("unit"))
+    assert {risk.unit.kind for risk in risks} == {"council", "directorate", "service"}
+    assert all("invented for the demonstration" in risk.event for risk in risks)
+    assert Risk.objects.filter(kpis__code="ASC-04").exists()
+    escalated = RiskEscalation.objects.get()
+    assert (escalated.from_unit.code, escalated.to_unit.code) == ("ASC", "ASH")
+    assert Risk.objects.review_overdue().exists()  # the reminders have one to send
+    assert all(risk.actions.exists() for risk in risks)

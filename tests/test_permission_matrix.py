@@ -14,6 +14,10 @@ ORGANISATION_READERS = frozenset({"performance_admin", "cmt", "cabinet", "direct
 ADMINS = frozenset({"performance_admin"})
 STAFF = frozenset({"no_role", "performance_admin", "cmt", "cabinet", "directorate_lead", "service_lead"})
 PLAN_EDITORS = frozenset({"performance_admin", "directorate_lead", "service_lead"})
+#: Risk registers: council-wide roles read every register, leads their own units' registers.
+RISK_READERS = frozenset({"performance_admin", "cmt", "cabinet", "directorate_lead", "service_lead"})
+#: Kept by performance admins and the leads over the register (not CMT or Cabinet).
+RISK_EDITORS = frozenset({"performance_admin", "directorate_lead", "service_lead"})
 #: A CIC objective is read by the employee (no_role) and their line manager (service_lead) only.
 REVIEWERS = frozenset({"performance_admin", "directorate_lead"})
 DASHBOARD_READERS = frozenset({"performance_admin", "cmt", "cabinet", "directorate_lead", "service_lead"})
@@ -251,17 +255,31 @@ ROUTES = (
         kwargs=lambda w: {"pk": w.thread["plans"]["S1"].pk},
         out_of_scope_kwargs=lambda w: {"pk": w.thread["plans"]["S2"].pk},
     ),
+    Route("planning:risk-register", allowed=RISK_READERS, hidden_from_scoped=lambda w: [w.thread["risk_s2"].title]),
     Route(
-        "planning:risk-add",
-        allowed=PLAN_EDITORS,
-        kwargs=lambda w: {"pk": w.thread["plans"]["S1"].pk},
-        out_of_scope_kwargs=lambda w: {"pk": w.thread["plans"]["S2"].pk},
+        "planning:risk-export",
+        allowed=RISK_READERS,
+        kwargs=lambda w: {"fmt": "csv"},
+        hidden_from_scoped=lambda w: [w.thread["risk_s2"].title],
     ),
     Route(
-        "planning:risk-edit",
-        allowed=PLAN_EDITORS,
+        "planning:risk-detail",
+        allowed=STAFF,  # any member of staff asks; only a risk's owner reaches it without a role
         kwargs=lambda w: {"pk": w.thread["risk_s1"].pk},
         out_of_scope_kwargs=lambda w: {"pk": w.thread["risk_s2"].pk},
+        by_persona={"no_role": 404},
+    ),
+    Route("planning:risk-add", allowed=RISK_EDITORS),
+    Route("planning:risk-import", allowed=RISK_EDITORS),
+    Route("planning:risk-import-template", allowed=RISK_EDITORS),
+    *(
+        Route(
+            name,
+            allowed=RISK_EDITORS,
+            kwargs=lambda w: {"pk": w.thread["risk_s1"].pk},
+            out_of_scope_kwargs=lambda w: {"pk": w.thread["risk_s2"].pk},
+        )
+        for name in ("planning:risk-edit", "planning:risk-review", "planning:risk-escalate", "planning:risk-action-add")
     ),
     Route("planning:objective-detail", allowed=STAFF, kwargs=lambda w: {"pk": w.thread["s2_objective"].pk}),
     Route(
@@ -395,6 +413,19 @@ ROUTES = (
     Route("api:plan-detail", api=True, allowed=STAFF, kwargs=lambda w: {"pk": w.thread["plans"]["S1"].pk}),
     Route("api:objective-list", api=True, allowed=STAFF),
     Route("api:objective-detail", api=True, allowed=STAFF, kwargs=lambda w: {"pk": w.thread["s1_objective"].pk}),
+    Route(
+        "api:risk-list",
+        api=True,
+        allowed=RISK_READERS,
+        hidden_from_scoped=lambda w: [w.thread["risk_s2"].title],
+    ),
+    Route(
+        "api:risk-detail",
+        api=True,
+        allowed=RISK_READERS,
+        kwargs=lambda w: {"pk": w.thread["risk_s1"].pk},
+        out_of_scope_kwargs=lambda w: {"pk": w.thread["risk_s2"].pk},
+    ),
     Route("api:kpi-list", api=True, allowed=STAFF),
     Route("api:kpi-detail", api=True, allowed=STAFF, kwargs=lambda w: {"code": w.kpis["s1"].code}),
     Route("api:period-list", api=True, allowed=STAFF),

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import OrgUnitKind
 from accounts.policy import SYSTEM
+from tests.conftest import _risk
 from tests.factories import OrgUnitFactory, PlanNodeFactory, UserFactory
 from tests.querycount import assert_flat, count_queries
 
@@ -79,6 +80,9 @@ def grow_thread(world, n=15):
             )
             s1 = ObjectiveFactory(plan=thread["plans"]["S1"], owner=world.people["service_lead"], parent_objective=d1)
             s1.contributes_to.add(thread["d2_objective"])
+            risk = _risk(world.s1, f"Grown risk {i}", 3, 4, owner=world.people["service_lead"])
+            risk.objectives.add(d1, s1)
+            risk.kpis.add(world.kpis["s1"])
             for j in range(3):
                 employee = UserFactory(username=f"grow{i}-{j}", org_unit=world.t1)
                 CicObjective.objects.create(employee=employee, objective=s1, title="x", status="on_track")
@@ -89,7 +93,8 @@ def grow_thread(world, n=15):
 
 def test_thread_view_of_a_priority_is_flat(world, clients):
     url = reverse("planning:thread-node", kwargs={"pk": world.thread["priority"].pk})
-    assert_flat(get_ok(clients["cmt"], url), grow_thread(world), pinned=14)
+    # 15: the risks linked to the thread's objectives are one query.
+    assert_flat(get_ok(clients["cmt"], url), grow_thread(world), pinned=15)
 
 
 def test_gaps_view_is_flat(world, clients):
@@ -200,9 +205,8 @@ def test_kpi_page_is_flat_as_its_history_grows(world, clients):
     quarters = [(year, quarter) for year in range(2019, 2025) for quarter in (1, 2, 3, 4)]
     grow_history(kpi, quarters[:3])()  # 3 approved returns, then 20
     url = reverse("kpis:kpi-detail", kwargs={"code": kpi.code})
-    # + 1 query: the benchmark values
-    # + 1 query: the benchmark values
-    assert_flat(get_ok(clients["directorate_lead"], url), grow_history(kpi, quarters[3:20]), pinned=17)
+    # + 1 query: the benchmark values; + 1: the open risks linked to the KPI
+    assert_flat(get_ok(clients["directorate_lead"], url), grow_history(kpi, quarters[3:20]), pinned=18)
 
 
 def grow_reported_kpis(world, n=12):
@@ -301,7 +305,7 @@ def test_a_report_s_content_reads_history_and_targets_once(reported_world):
     assert_flat(
         lambda: build(period, kind="draft", status_label="Draft"),
         grow_reported_kpis(reported_world),
-        pinned=16,  # 16 before (history and targets read twice); + the open escalations, + benchmark values
+        pinned=17,  # 16 before (history and targets read twice); + open escalations, + benchmark values, + linked risks
     )
 
 

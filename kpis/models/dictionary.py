@@ -51,6 +51,9 @@ class Kpi(models.Model):
     is_council_plan_measure = models.BooleanField(default=False)
     council_plan_nodes = models.ManyToManyField("planning.PlanNode", blank=True, related_name="kpis")
     objectives = models.ManyToManyField("planning.Objective", blank=True, related_name="kpis")
+    #: The risks in the register that threaten this KPI (kept from the risk's side: the link
+    #: sits here only because the KPI app builds on planning, not the other way round).
+    risks = models.ManyToManyField("planning.Risk", blank=True, related_name="kpis")
     frequency = models.CharField(max_length=16, choices=Frequency.choices, default=Frequency.QUARTERLY)
     data_period_type = models.CharField(max_length=20, choices=DataPeriodType.choices, default=DataPeriodType.QUARTER)
     annual_reporting_quarter = models.PositiveSmallIntegerField(

@@ -26,7 +26,7 @@ from kpis.services.dictionary import (
     target_set,
 )
 from kpis.workflow import revisable
-from planning.models import PlanNode
+from planning.models import PlanNode, Risk
 
 PAGE_SIZE = 100
 
@@ -149,6 +149,12 @@ def kpi_detail(request, code: str):
             "revisable": {r.pk for r in returns if revisable(r)},
             "can_see_returns": has_capability(request.user, Capability.VIEW_RETURNS),
             "neighbours": _neighbours(kpi, current, history),
+            "can_see_risks": has_capability(request.user, Capability.VIEW_RISKS),
+            "risks": Risk.objects.restrict(request.user, Capability.VIEW_RISKS)
+            .open()
+            .filter(kpis=kpi)
+            .select_related("unit", "owner")
+            .order_by("-current_likelihood", "-current_impact", "id"),
         },
     )
 

@@ -16,10 +16,16 @@ from planning.services.plans import (
     objective_create,
     objective_update,
     progress_update_add,
-    risk_create,
-    risk_update,
     unit_plan_create,
     unit_plan_update,
+)
+from planning.services.risks import (
+    risk_action_add,
+    risk_action_complete,
+    risk_create,
+    risk_escalate,
+    risk_review,
+    risk_update,
 )
 
 __all__ = [
@@ -38,7 +44,11 @@ __all__ = [
     "plan_node_retire",
     "plan_node_update",
     "progress_update_add",
+    "risk_action_add",
+    "risk_action_complete",
     "risk_create",
+    "risk_escalate",
+    "risk_review",
     "risk_update",
     "unit_plan_create",
     "unit_plan_update",

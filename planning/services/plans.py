@@ -1,4 +1,4 @@
-"""Writes to directorate, service and team plans: the plan, its objectives, progress, risks.
+"""Writes to directorate, service and team plans: the plan, its objectives, progress.
 
 The rules of the golden thread live here: an objective's dates sit inside its plan's year,
 its owner works in the unit, and its one upward link goes to a current Council Plan node or
@@ -15,7 +15,7 @@ from accounts.policy import Capability, person_of
 from audit.models import Action
 from audit.services import audit_record, model_snapshot
 from core.services import apply_changes, require
-from planning.models import Objective, PlanNode, ProgressUpdate, Risk, UnitPlan
+from planning.models import Objective, PlanNode, ProgressUpdate, UnitPlan
 
 
 def directorate_path(unit: OrgUnit) -> str | None:
@@ -227,29 +227,3 @@ def progress_update_add(*, by, objective: Objective, date, note: str, status: st
         objective.save(update_fields=["status"])
         audit_record(actor=by, action=Action.UPDATE, instance=objective, before=before, after={"status": status})
     return update
-
-
-RISK_EDITABLE = {"description", "likelihood", "impact", "mitigation", "owner"}
-
-
-@transaction.atomic
-def risk_create(*, by, plan: UnitPlan, **fields) -> Risk:
-    require(by, Capability.EDIT_PLANS, plan.unit)
-    apply_changes(Risk(), fields, RISK_EDITABLE)
-    risk = Risk(plan=plan, **fields)
-    risk.full_clean()
-    risk.save()
-    audit_record(actor=by, action=Action.CREATE, instance=risk, after=model_snapshot(risk))
-    return risk
-
-
-@transaction.atomic
-def risk_update(*, by, risk: Risk, **changes) -> Risk:
-    risk = Risk.objects.select_for_update().select_related("plan__unit").get(pk=risk.pk)
-    require(by, Capability.EDIT_PLANS, risk.plan.unit)
-    before = model_snapshot(risk)
-    apply_changes(risk, changes, RISK_EDITABLE)
-    risk.full_clean()
-    risk.save()
-    audit_record(actor=by, action=Action.UPDATE, instance=risk, before=before, after=model_snapshot(risk))
-    return risk

@@ -12,15 +12,13 @@ from accounts.models import OrgUnit
 from accounts.policy import Capability, can, has_capability
 from core.numbers import small_count_label
 from core.views import redirect_after_save, render_page, submit
-from planning.forms import ObjectiveForm, ProgressUpdateForm, RiskForm, UnitPlanForm
+from planning.forms import ObjectiveForm, ProgressUpdateForm, UnitPlanForm
 from planning.models import Objective, ObjectiveStatus, UnitPlan, financial_year_of
-from planning.selectors import objective_path_up, priorities_for
+from planning.selectors import objective_path_up, priorities_for, risks_for_plan
 from planning.services import (
     objective_create,
     objective_update,
     progress_update_add,
-    risk_create,
-    risk_update,
     unit_plan_create,
     unit_plan_update,
 )
@@ -90,13 +88,17 @@ def plan_detail(request, pk: int):
         UnitPlan.objects.restrict(request.user, Capability.VIEW_PLANS).select_related("unit__head"), pk=pk
     )
     objectives = list(_objectives_for(plan))
+    register = plan.unit.parent if plan.unit.kind == "team" else plan.unit  # a team's risks are its service's
     return render(
         request,
         "planning/plan_detail.html",
         {
             "plan": plan,
             "objectives": objectives,
-            "risks": plan.risks.select_related("owner"),
+            "risks": risks_for_plan(plan, request.user),
+            "can_see_risks": has_capability(request.user, Capability.VIEW_RISKS),
+            "register": register,
+            "can_add_risk": can(request.user, Capability.EDIT_RISKS, register),
             "can_edit": can(request.user, Capability.EDIT_PLANS, plan.unit),
             "today": timezone.localdate(),
             "status_counts": _status_counts(objectives),
@@ -126,7 +128,7 @@ def plan_on_a_page(request, pk: int):
     return render(
         request,
         "planning/plan_on_a_page.html",
-        {"plan": plan, "groups": ordered, "risks": plan.risks.select_related("owner")[:5]},
+        {"plan": plan, "groups": ordered, "risks": risks_for_plan(plan, request.user)[:5]},
     )
 
 
@@ -225,31 +227,3 @@ def progress_add(request, pk: int):
         messages.success(request, "Progress update added.")
         return redirect_after_save(request, "planning:objective-detail", pk=objective.pk)
     return render_page(request, "planning/progress_form.html", {"form": form, "objective": objective}, partial="form")
-
-
-@requires(Capability.EDIT_PLANS)
-def risk_add(request, pk: int):
-    plan = get_object_or_404(
-        UnitPlan.objects.restrict(request.user, Capability.EDIT_PLANS).select_related("unit"), pk=pk
-    )
-    form = RiskForm(request.POST or None, plan=plan)
-    saved = submit(request, form, lambda form: risk_create(by=request.user, plan=plan, **form.cleaned_data))
-    if saved is not None:
-        messages.success(request, "Risk added.")
-        return redirect("planning:plan-detail", pk=plan.pk)
-    return render(request, "planning/risk_form.html", {"form": form, "plan": plan, "risk": None})
-
-
-@requires(Capability.EDIT_PLANS)
-def risk_edit(request, pk: int):
-    from planning.models import Risk
-
-    risk = get_object_or_404(
-        Risk.objects.restrict(request.user, Capability.EDIT_PLANS).select_related("plan__unit"), pk=pk
-    )
-    form = RiskForm(request.POST or None, instance=risk, plan=risk.plan)
-    saved = submit(request, form, lambda form: risk_update(by=request.user, risk=risk, **form.cleaned_data))
-    if saved is not None:
-        messages.success(request, "Risk saved.")
-        return redirect("planning:plan-detail", pk=risk.plan_id)
-    return render(request, "planning/risk_form.html", {"form": form, "plan": risk.plan, "risk": risk})

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.decorators import requires
 from accounts.policy import Capability
 from planning.models import CouncilPlan, PlanNode, financial_year_label, financial_year_of
-from planning.selectors import council_plan_tree, gaps, thread_down
+from planning.selectors import attach_risks, council_plan_tree, gaps, thread_down
 
 
 def _year(request) -> int:
@@ -32,6 +32,7 @@ def thread_index(request):
 def thread_node(request, pk: int):
     node = get_object_or_404(PlanNode.objects.select_related("plan"), pk=pk)
     root = thread_down(node)
+    attach_risks(root, request.user)
     ancestors = []
     parent_id = node.parent_id
     parents = {n.pk: n for n in PlanNode.objects.filter(plan_id=node.plan_id)} if parent_id else {}

@@ -145,16 +145,23 @@ def test_progress_update_sets_the_objective_status(world, thread):
     assert objective.status == ObjectiveStatus.AT_RISK
 
 
+def _scores(likelihood: int, impact: int) -> dict:
+    return {
+        f"{stage}_{part}": value
+        for stage in ("inherent", "current", "target")
+        for part, value in (("likelihood", likelihood), ("impact", impact))
+    }
+
+
 def test_risk_scores_must_be_one_to_five(world, thread):
+    lead = world.people["service_lead"]
+    too_likely = {**_scores(4, 2), "current_likelihood": 6}
     with pytest.raises(ValidationError) as excinfo:
-        risk_create(
-            by=world.people["service_lead"], plan=thread["plans"]["S1"], description="x", likelihood=6, impact=2
-        )
-    assert "likelihood" in errors_of(excinfo)
-    risk = risk_create(
-        by=world.people["service_lead"], plan=thread["plans"]["S1"], description="x", likelihood=4, impact=3
-    )
+        risk_create(by=lead, unit=world.s1, title="x", event="x", owner=lead, **too_likely)
+    assert "current_likelihood" in errors_of(excinfo)
+    risk = risk_create(by=lead, unit=world.s1, title="x", event="x", owner=lead, **_scores(4, 3))
     assert risk.score == 12
+    assert risk.current_text == "12 High"
 
 
 def test_one_plan_per_unit_per_year(world, thread):

@@ -229,3 +229,53 @@ def test_a_snapshot_made_before_benchmarking_still_renders(reported):
     html = priority_html(content, "P1")
     assert "Against other councils" not in html
     assert "S1-01" in html
+
+
+def _linked_risk(world, kpi, title, likelihood, impact, **extra):
+    import datetime
+
+    from planning.services import risk_create
+
+    scores = {
+        f"{stage}_{part}": value
+        for stage in ("inherent", "current", "target")
+        for part, value in (("likelihood", likelihood), ("impact", impact))
+    }
+    lead = world.people["service_lead"]
+    return risk_create(
+        by=lead,
+        unit=world.s1,
+        title=title,
+        event=title,
+        owner=lead,
+        review_date=datetime.date(2026, 1, 31),
+        kpis=[kpi],
+        **{**scores, **extra},
+    )
+
+
+def test_an_exception_carries_the_open_risks_linked_to_its_kpi(world, reported):
+    """S1-01 turns Red; the two open risks linked to it follow it into the exception report,
+    highest current score first, with their owner and review date; a closed one does not."""
+    from decimal import Decimal
+
+    from kpis.models import Target
+
+    period, s1 = reported["period"], reported["s1"]
+    Target.objects.filter(kpi=s1, for_date=period.end).update(value=Decimal("90"))
+    _linked_risk(world, s1, "Agency staff cost", 2, 3)
+    high = _linked_risk(world, s1, "Recruitment falls short", 4, 4)
+    _linked_risk(world, s1, "Old system outage", 5, 5, status="closed")
+    content = build(period, kind="draft", status_label="Draft for CMT")
+    (red,) = content["exceptions"]
+    assert [(r["title"], r["current_text"]) for r in red["risks"]] == [
+        ("Recruitment falls short", "16 Very high"),
+        ("Agency staff cost", "6 Medium"),
+    ]
+    first = red["risks"][0]
+    assert (first["reference"], first["owner"], first["review_date"]) == (
+        f"R{high.pk}",
+        world.people["service_lead"].display_name,
+        "31 January 2026",
+    )
+    assert first["current_score"] == 16

@@ -207,3 +207,31 @@ def test_the_demo_cycle_runs_the_open_periods_steps_in_the_next_minutes(world):
     assert all(s.due_fixed for s in waiting)
     assert waiting.last().due_at - timezone.now() < datetime.timedelta(minutes=5)
     assert "runs over the next 4 minutes" in out.getvalue()
+
+
+def test_an_overdue_risk_review_reaches_its_owner_once_a_day_until_reviewed(world):
+    """A risk whose review date has passed is a line in its owner's daily message, however
+    often the tick runs; once the day's message is sent nothing is added to it; after the
+    owner records a review, the next day's message does not carry it."""
+    from planning.models import Risk
+    from planning.services import risk_review
+
+    risk = world.thread["risk_s1"]
+    owner = world.people["service_lead"]
+    day = datetime.date(2026, 1, 5)
+    Risk.objects.filter(pk=risk.pk).update(review_date=datetime.date(2026, 1, 2))
+    tick(moment(day, 7))
+    tick(moment(day, 8))
+    (notification,) = Notification.objects.filter(user=owner, day=day)
+    lines = [text for text, _link in notification.items if text.startswith("Risk review overdue")]
+    assert lines == [f"Risk review overdue: {risk.reference} Staff turnover (due 2 January)"]
+    assert [link for text, link in notification.items if text in lines] == [f"/risks/{risk.pk}/"]
+    sent = [m for m in mail.outbox if m.to == [owner.email] and "Risk review overdue" in m.body]
+    assert len(sent) == 1
+    tick(moment(day, 9))
+    assert Notification.objects.filter(user=owner).count() == 1  # nothing rolled into tomorrow's
+
+    risk_review(by=owner, risk=risk, next_review_date=timezone.localdate() + datetime.timedelta(days=90))
+    tick(moment(day + datetime.timedelta(days=1), 7))
+    later = Notification.objects.filter(user=owner, day=day + datetime.timedelta(days=1)).first()
+    assert later is None or not any(text.startswith("Risk review overdue") for text, _ in later.items)

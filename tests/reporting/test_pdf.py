@@ -181,3 +181,28 @@ def test_the_pack_opens_with_the_summary_and_the_exceptions_with_their_commentar
     assert "overdue" in flat
     scorecard = next(page for page in text if page.lstrip().startswith("Scorecard"))
     assert all(code in scorecard for code in ("S1-01", "S2-01", "CNT-01", "NODATA"))
+
+
+def test_the_exceptions_list_the_risks_linked_to_each_red_kpi_and_older_packs_still_render(world, reported):
+    """Read from the PDF's text: the open risk linked to the Red KPI, with its current score
+    in words, owner and review date. A report built before the register (its exceptions
+    hold no "risks") renders as it did."""
+    from decimal import Decimal
+
+    from kpis.models import Target
+    from tests.reporting.test_content import _linked_risk
+
+    Target.objects.filter(kpi=reported["s1"], for_date=reported["period"].end).update(value=Decimal("90"))
+    risk = _linked_risk(world, reported["s1"], "Recruitment falls short", 4, 3)
+    content = build(reported["period"], kind="draft", status_label="Draft for CMT")
+    exceptions = " ".join(next(p for p in pages(render_pack(content)) if p.lstrip().startswith("Exceptions")).split())
+    assert f"{risk.reference} Recruitment falls short" in exceptions
+    assert "12 High" in exceptions
+    assert world.people["service_lead"].display_name in exceptions
+    assert "31 January 2026" in exceptions
+
+    for exception in content["exceptions"]:
+        del exception["risks"]
+    older = " ".join(next(p for p in pages(render_pack(content)) if p.lstrip().startswith("Exceptions")).split())
+    assert "S1-01" in older
+    assert "Recruitment falls short" not in older

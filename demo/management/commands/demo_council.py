@@ -42,6 +42,7 @@ from planning.models import (
     CouncilPlan,
     Objective,
     PlanNode,
+    Risk,
     UnitPlan,
     financial_year_bounds,
     financial_year_of,
@@ -52,6 +53,9 @@ from planning.services import (
     objective_create,
     objective_update,
     plan_node_create,
+    risk_action_add,
+    risk_create,
+    risk_escalate,
     unit_plan_create,
 )
 
@@ -158,6 +162,7 @@ class Command(BaseCommand):
             created += self.load_golden_thread()
             created += self.load_kpis()
             created += self.load_benchmarking()
+            created += self.load_risks()
             created += self.load_reports()
         self.write_sign_ins()
         self.stdout.write(f"Demo council ready ({created} records added).")
@@ -595,6 +600,131 @@ class Command(BaseCommand):
                 return_approve(by=lead, kpi_return=kpi_return, quality_checked=True)
             elif state == "returned" and lead:
                 return_send_back(by=lead, kpi_return=kpi_return, reason="Please add the actions you are taking.")
+
+    # --- risks --------------------------------------------------------------------------
+
+    def load_risks(self) -> int:
+        """A few realistic risks, every one invented for the demonstration and saying so: a
+        corporate one, one escalated from Adult Social Care to its directorate, service risks
+        linked to their KPIs and objectives, and one whose review is overdue (so the reminders
+        have something to say)."""
+        if Risk.objects.exists():
+            return 0
+        today = timezone.localdate()
+        units = {unit.code: unit for unit in OrgUnit.objects.select_related("head")}
+        kpis = {kpi.code: kpi for kpi in Kpi.objects.all()}
+        invented = " (Demo risk, invented for the demonstration.)"
+
+        def owner_of(code: str) -> User:
+            unit = units[code]
+            return unit.head or User.objects.filter(org_unit__path__startswith=unit.path, is_active=True).first()
+
+        def scores(inherent, current, target) -> dict:
+            values = {}
+            for stage, (likelihood, impact) in zip(
+                ("inherent", "current", "target"), (inherent, current, target), strict=True
+            ):
+                values[f"{stage}_likelihood"], values[f"{stage}_impact"] = likelihood, impact
+            return values
+
+        def objective_of(code: str) -> list:
+            found = Objective.objects.filter(plan__unit__code=code, plan__year=financial_year_of(today)).first()
+            return [found] if found else []
+
+        specs = [
+            (
+                "WMBC",
+                "Cyber attack disrupts council services",
+                "Ransomware and phishing aimed at local government; some systems past vendor support",
+                "A cyber attack takes key systems offline for days",
+                "Residents cannot reach services or be paid benefits; data may be lost or published",
+                "Backups held off site; multi-factor sign-in; annual penetration test",
+                ((4, 5), (3, 5), (2, 4)),
+                [],
+                60,
+            ),
+            (
+                "ASC",
+                "Care workforce turnover leaves packages unstaffed",
+                "Care work pays less than retail and hospitality nearby",
+                "Providers cannot staff the home care packages the council commissions",
+                "People wait in hospital or at home without the care they were assessed for",
+                "Fair cost of care uplift; joint recruitment campaign with providers",
+                ((5, 4), (4, 4), (3, 3)),
+                ["ASC-04", "ASC-01"],
+                -10,  # review overdue
+            ),
+            (
+                "ASC",
+                "Adult social care spending exceeds the budget",
+                "More older people with complex needs; care fees rising faster than inflation",
+                "Spending on care packages runs ahead of the budget during the year",
+                "Savings must be found elsewhere in the council at short notice",
+                "Monthly budget monitoring; panel approval of high-cost packages",
+                ((5, 4), (4, 4), (3, 3)),
+                ["ASC-02"],
+                45,
+            ),
+            (
+                "CSC",
+                "Repeat referrals signal unmet need in families",
+                "Cases closed before the family's underlying needs are met",
+                "Families are referred again within a year",
+                "Children stay at risk for longer and demand on social workers grows",
+                "Step-down to early help; audit of closed cases",
+                ((4, 4), (3, 4), (2, 3)),
+                ["CSC-01", "CSC-02"],
+                30,
+            ),
+            (
+                "PH",
+                "Health Check uptake falls as GP capacity tightens",
+                "GP practices prioritise urgent appointments",
+                "Fewer eligible residents are offered and take up an NHS Health Check",
+                "Cardiovascular risk goes undetected for longer",
+                "Outreach checks in community venues",
+                ((3, 3), (3, 3), (2, 3)),
+                ["PH-01"],
+                90,
+            ),
+        ]
+        made = []
+        for code, title, cause, event, effect, controls, stages, kpi_codes, review_in in specs:
+            if code not in units:
+                continue
+            made.append(
+                risk_create(
+                    by=SYSTEM,
+                    unit=units[code],
+                    title=title,
+                    cause=cause,
+                    event=event + invented,
+                    effect=effect,
+                    owner=owner_of(code),
+                    controls=controls,
+                    review_date=today + datetime.timedelta(days=review_in),
+                    status="open",
+                    objectives=objective_of(code),
+                    kpis=[kpis[k] for k in kpi_codes if k in kpis],
+                    **scores(*stages),
+                )
+            )
+        for risk in made:
+            risk_action_add(
+                by=SYSTEM,
+                risk=risk,
+                description="Report progress on the controls to the directorate leadership team (invented).",
+                owner=risk.owner,
+                due_date=today + datetime.timedelta(days=30),
+            )
+        budget = next((r for r in made if r.title.startswith("Adult social care spending")), None)
+        if budget is not None:
+            risk_escalate(
+                by=SYSTEM,
+                risk=budget,
+                reason="The pressure is beyond what the service can manage alone (invented for the demonstration).",
+            )
+        return len(made)
 
     # --- reports ------------------------------------------------------------------------
 
