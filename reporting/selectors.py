@@ -9,18 +9,19 @@ the PDFs show the same figures. It runs a fixed number of queries however many K
 from __future__ import annotations
 
 import datetime
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import F, Prefetch
 
 from core.charts import TrendChart, TrendPoint
+from kpis.breakdowns import cells_by_return
 from kpis.data_periods import is_out_of_date
 from kpis.figures import JudgedFigure, read_figures, spc_summary, trend_chart, value_text
 from kpis.models import (
     Benchmark,
-    BreakdownValue,
+    Breakdown,
     Escalation,
     Kpi,
     KpiReturn,
@@ -55,7 +56,7 @@ class KpiRow:
     provisional: bool
     trend: list[TrendPoint]
     benchmark: Benchmark | None
-    breakdowns: list[tuple[str, list[tuple[str, Decimal]]]] = field(default_factory=list)
+    breakdowns: list[tuple[Breakdown, list[tuple[str, Decimal]]]] = field(default_factory=list)
     priority_ids: set[int] = field(default_factory=set)
     #: The reporting period the row is shown for.
     period: ReportingPeriod | None = None
@@ -182,17 +183,7 @@ def report_rows(
         until=period.end,
         trend_length=TREND_LENGTH if detail else 0,
     )
-    cells: dict[int, dict[str, list[tuple[str, Decimal]]]] = defaultdict(lambda: defaultdict(list))
-    for value in (
-        BreakdownValue.objects.filter(kpi_return__in=[r.pk for r in shown.values()]).select_related("breakdown")
-        if detail
-        else []
-    ):
-        order = value.breakdown.categories
-        cells[value.kpi_return_id][value.breakdown.name].append((value.category, value.value))
-        cells[value.kpi_return_id][value.breakdown.name].sort(
-            key=lambda cell, order=order: order.index(cell[0]) if cell[0] in order else len(order)
-        )
+    cells = cells_by_return(list(shown.values())) if detail else {}
     rows = []
     for kpi in kpi_list:
         current, figure = this_period.get(kpi.pk), shown.get(kpi.pk)
@@ -207,7 +198,7 @@ def report_rows(
                 provisional=bool(figure is not None and figure.period_id == period.pk and not period.figures_published),
                 trend=figures.trends.get(kpi.pk, []),
                 benchmark=benchmarks.get(kpi.pk),
-                breakdowns=list(cells[figure.pk].items()) if figure else [],
+                breakdowns=cells.get(figure.pk, []) if figure else [],
                 priority_ids={roots[n.pk].pk for n in kpi.council_plan_nodes.all() if n.pk in roots},
                 period=period,
                 spc=spc_summary(figures, kpi.pk) if detail else None,

@@ -239,7 +239,11 @@ def kpi_breakdown_edit(request, code: str, pk: int | None = None):
     """Add a breakdown (by ward, by a protected characteristic) or change one's categories."""
     kpi = get_object_or_404(Kpi, code=code)
     breakdown = get_object_or_404(kpi.breakdowns, pk=pk) if pk is not None else None
-    initial = {"name": breakdown.name, "categories": "\n".join(breakdown.categories)} if breakdown else None
+    initial = (
+        {"name": breakdown.name, "categories": "\n".join(breakdown.categories), "holds_counts": breakdown.holds_counts}
+        if breakdown
+        else None
+    )
     form = BreakdownForm(request.POST or None, initial=initial)
     saved = submit(
         request,
@@ -250,6 +254,7 @@ def kpi_breakdown_edit(request, code: str, pk: int | None = None):
             name=form.cleaned_data["name"],
             categories=form.cleaned_categories(),
             breakdown=breakdown,
+            holds_counts=form.cleaned_data["holds_counts"],
         ),
     )
     if saved is not None:
