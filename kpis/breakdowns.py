@@ -71,6 +71,17 @@ def cells_by_return(kpi_returns: Sequence[KpiReturn]) -> dict[int, list[tuple[Br
     }
 
 
+def gap_text(kpi_return: KpiReturn, gap: Decimal, write: Callable[[KpiReturn, Decimal], str]) -> str:
+    """A category's gap to the council's figure, signed, in points for a percentage."""
+    from core.numbers import figure_text
+    from kpis.models import Unit
+
+    sign = "+" if gap > 0 else ""
+    if kpi_return.version.unit == Unit.PERCENTAGE:
+        return f"{sign}{figure_text(gap, kpi_return.kpi.decimal_places)} points"
+    return f"{sign}{write(kpi_return, gap)}"
+
+
 # --- The equalities view -------------------------------------------------------------------------
 
 
@@ -128,8 +139,52 @@ def equalities_tables(
                     column.cells[category] = write(column.kpi_return, value)
                     council = column.kpi_return.value
                     if council is not None:
-                        gap = value - council
-                        sign = "+" if gap > 0 else ""
-                        column.gaps[category] = f"{sign}{write(column.kpi_return, gap)} on the council"
+                        column.gaps[category] = gap_text(column.kpi_return, value - council, write)
         tables.append(EqualitiesTable(breakdown, counts, columns))
     return tables
+
+
+def bar_chart_uri(
+    labels: Sequence[str], values: Sequence[Decimal], texts: Sequence[str], council: Decimal | None
+) -> str:
+    """The latest period's categories side by side as labelled horizontal bars, with the
+    council's figure as a dashed line named in words: each bar carries its category and value
+    as text, so nothing is told by colour alone. An ``<img>`` data URI (the CSP allows those)."""
+    from html import escape
+    from urllib.parse import quote
+
+    from core.charts.model import ACTUAL, TARGET, TEXT_COLOUR
+
+    if not values:
+        return ""
+    label_px, bar_px, gap_px, width = 220, 22, 10, 640
+    top = 24
+    high = float(max([*values, council or 0, 0])) or 1.0
+    plot = width - label_px - 90
+
+    def x(value) -> float:
+        return label_px + max(float(value), 0) / high * plot
+
+    height = top + len(values) * (bar_px + gap_px) + 10
+    parts = []
+    for i, (label, value, text) in enumerate(zip(labels, values, texts, strict=True)):
+        y = top + i * (bar_px + gap_px)
+        parts.append(
+            f'<text x="{label_px - 8}" y="{y + 16}" text-anchor="end" font-size="14" fill="{TEXT_COLOUR}">'
+            f"{escape(label[:32])}</text>"
+            f'<rect x="{label_px}" y="{y}" width="{x(value) - label_px:.1f}" height="{bar_px}" fill="{ACTUAL.colour}"/>'
+            f'<text x="{x(value) + 6:.1f}" y="{y + 16}" font-size="14" fill="{TEXT_COLOUR}">{escape(text)}</text>'
+        )
+    if council is not None:
+        cx = x(council)
+        parts.append(
+            f'<line x1="{cx:.1f}" y1="{top - 6}" x2="{cx:.1f}" y2="{height - 4}" stroke="{TARGET.colour}" '
+            f'stroke-width="2" stroke-dasharray="6 4"/>'
+            f'<text x="{cx:.1f}" y="{top - 10}" text-anchor="middle" font-size="13" fill="{TEXT_COLOUR}">'
+            f"Council</text>"
+        )
+    drawn = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="Arial, sans-serif">{"".join(parts)}</svg>'
+    )
+    return "data:image/svg+xml," + quote(drawn)

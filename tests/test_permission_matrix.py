@@ -278,6 +278,7 @@ ROUTES = (
         kwargs=lambda w: {"code": w.kpis["s1"].code, "pk": w.kpis["breakdown_s1"].pk},
     ),
     Route("kpis:kpi-detail", allowed=STAFF, kwargs=lambda w: {"code": w.kpis["s2"].code}),
+    Route("kpis:kpi-equalities", allowed=STAFF, kwargs=lambda w: {"code": w.kpis["s1"].code}),
     Route(
         "kpis:escalation-create",
         allowed=REVIEWERS,
