@@ -480,3 +480,13 @@ BENCHMARKS = ImportKind(
 )
 
 KINDS = {kind.slug: kind for kind in (DICTIONARY, TARGETS, VALUES, BENCHMARKS)}
+
+
+def _register_more_kinds() -> None:
+    """Kinds kept in modules of their own (they import this one's shared API)."""
+    from kpis.breakdown_imports import BREAKDOWN_VALUES
+
+    KINDS[BREAKDOWN_VALUES.slug] = BREAKDOWN_VALUES
+
+
+_register_more_kinds()
