@@ -9,13 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from core.imports import Column, ImportKind, choice, number, text, whole_number
-from kpis.models import Breakdown, BreakdownValue, KpiReturn, ReturnState
+from kpis.models import Breakdown, BreakdownValue, Kpi, KpiReturn, ReturnState
 
 
 def _context() -> dict:
-    from kpis.imports import load_context
-
-    context = load_context()
+    context: dict = {"kpis": {kpi.code: kpi for kpi in Kpi.objects.all()}}
     context["breakdowns"] = {(b.kpi.code, b.name): b for b in Breakdown.objects.select_related("kpi")}
     context["returns"] = {
         (r.kpi.code, r.period.year, r.period.quarter): r
