@@ -116,3 +116,37 @@ def test_the_public_page_lists_the_published_periods_and_their_files(reported):
 def test_nothing_else_is_readable_without_signing_in(reported):
     response = Client().get(reverse("reporting:report-list"))
     assert response.status_code == 302
+
+
+def test_a_scrutiny_member_reads_the_published_reports_breakdown_suppressed_through_the_api(reported, world):
+    """The API for scrutiny gives the report's content, written through the same rule."""
+    from django.utils import timezone
+
+    from reporting.content import build, digest
+    from reporting.models import Snapshot
+    from tests.conftest import client_for
+
+    period = publish(reported["period"])
+    content = build(period, kind="published", status_label="Published")
+    snapshot = Snapshot.objects.create(
+        period=period,
+        kind="published",
+        as_at=timezone.now(),
+        status_label="Published",
+        content=content,
+        sha256=digest(content),
+    )
+    response = client_for(world, "scrutiny").get(reverse("api:report-detail", kwargs={"pk": snapshot.pk}))
+    assert response.status_code == 200
+    cards = [k for p in response.json()["content"]["priorities"] for k in p["kpis"] if k["code"] == "CNT-01"]
+    assert cards[0]["breakdowns"][0]["cells"] == [["North", "suppressed"], ["South", "suppressed"]]
+
+
+def test_a_breakdown_is_marked_as_holding_counts_on_its_form(world, clients):
+    from kpis.models import Breakdown
+
+    url = reverse("kpis:kpi-breakdown-add", kwargs={"code": "S2-01"})
+    data = {"name": "Ethnic group", "categories": "White\nAsian\nBlack\nMixed\nOther", "holds_counts": "on"}
+    response = clients["performance_admin"].post(url, data)
+    assert response.status_code == 302
+    assert Breakdown.objects.get(kpi__code="S2-01").holds_counts is True
