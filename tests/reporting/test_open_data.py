@@ -150,3 +150,30 @@ def test_a_breakdown_is_marked_as_holding_counts_on_its_form(world, clients):
     response = clients["performance_admin"].post(url, data)
     assert response.status_code == 302
     assert Breakdown.objects.get(kpi__code="S2-01").holds_counts is True
+
+
+def test_a_periods_file_reads_the_same_few_queries_however_many_figures_it_holds(reported, world):
+    from accounts.policy import SYSTEM
+    from kpis.services.dictionary import kpi_create
+    from kpis.services.returns import return_backfill
+    from tests.querycount import assert_flat
+
+    period = ReportingPeriod.objects.get(year=2025, quarter=1)
+    url = file_url(period, "csv")
+    client = Client()
+
+    def grow():
+        for n in range(3):
+            kpi = kpi_create(
+                by=SYSTEM,
+                code=f"MORE-{n}",
+                effective_from=period.start.replace(year=2020),
+                version={"calculation_method": "Count", "unit": "number", "polarity": "higher"},
+                title=f"More {n}",
+                definition="More",
+                owning_service=world.s1,
+                owner=world.people["service_lead"],
+            )
+            return_backfill(by=SYSTEM, kpi=kpi, period=period, value=D(n + 10))
+
+    assert_flat(lambda: client.get(url), grow, pinned=4)
