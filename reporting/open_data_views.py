@@ -21,8 +21,11 @@ MAX_AGE_SECONDS = 3600
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
 
 
-def _cacheable(response: HttpResponse, request) -> HttpResponse:
-    patch_cache_control(response, public=True, max_age=MAX_AGE_SECONDS)
+def _cacheable(response: HttpResponse, *, shared: bool = True) -> HttpResponse:
+    """Anyone in between may keep it for an hour, the licence travelling with it. A page drawn
+    for a signed-in person (their name and sign-out form in its header) is kept by their own
+    browser only (``shared`` False)."""
+    patch_cache_control(response, max_age=MAX_AGE_SECONDS, **({"public": True} if shared else {"private": True}))
     response["Link"] = f'<{LICENCE_URL}>; rel="license"'
     return response
 
@@ -34,7 +37,7 @@ def open_data_index(request):
     periods = published_periods()
     return _cacheable(
         render(request, "reporting/open_data/index.html", {"periods": periods, "licence_name": LICENCE_NAME}),
-        request,
+        shared=not request.user.is_authenticated,
     )
 
 
@@ -47,7 +50,7 @@ def open_data_licence(request):
             "reporting/open_data/licence.html",
             {"licence_name": LICENCE_NAME, "licence_url": LICENCE_URL},
         ),
-        request,
+        shared=not request.user.is_authenticated,
     )
 
 
@@ -70,4 +73,4 @@ def open_data_file(request, year: int, quarter: int, fmt: str):
         name = f"performance-{period.year}-{str(period.year + 1)[-2:]}-q{period.quarter}.{fmt}"
         response["Content-Disposition"] = f'inline; filename="{name}"'
     response["ETag"] = etag
-    return _cacheable(response, request)
+    return _cacheable(response)

@@ -177,3 +177,10 @@ def test_a_periods_file_reads_the_same_few_queries_however_many_figures_it_holds
             return_backfill(by=SYSTEM, kpi=kpi, period=period, value=D(n + 10))
 
     assert_flat(lambda: client.get(url), grow, pinned=4)
+
+
+def test_a_page_drawn_for_a_signed_in_person_is_not_kept_by_shared_caches(reported, clients):
+    response = clients["scrutiny"].get(reverse("reporting:open-data"))
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]
