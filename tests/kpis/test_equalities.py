@@ -54,3 +54,19 @@ def test_a_count_breakdown_shows_each_categorys_share_of_the_total(world, client
 def test_a_kpi_without_breakdowns_says_so(world, clients):
     page = clients["performance_admin"].get(reverse("kpis:kpi-equalities", kwargs={"code": "S2-01"})).content.decode()
     assert "S2-01 has no breakdowns." in page
+
+
+def test_a_count_of_people_entered_with_a_return_is_a_whole_number(world):
+    from django.core.exceptions import ValidationError
+
+    from kpis.entry import cell_key
+    from kpis.models import Breakdown
+
+    ward = world.kpis["breakdown_s1"]
+    Breakdown.objects.filter(pk=ward.pk).update(holds_counts=True)
+    entry = ReturnEntry(value=D("80"), cells={(ward.pk, "North"): D("2.5"), (ward.pk, "South"): D("130")})
+    with pytest.raises(ValidationError) as refused:
+        return_save(by=world.people["service_lead"], kpi_return=world.kpis["return_s1"], revision=0, entry=entry)
+    assert refused.value.message_dict == {
+        cell_key(ward.pk, "North"): ["A count of people is a whole number, 0 or more"]
+    }
