@@ -110,10 +110,18 @@ def entry_problems(kpi_return: KpiReturn, entry: ReturnEntry, breakdowns: list[B
         problems.update({month_key(month, name): message for name, message in found.items()})
     for breakdown in breakdowns:
         for category in breakdown.categories:
-            problem = check_value(kpi, version, parts.cells.get((breakdown.pk, category)))
+            problem = cell_problem(kpi, version, breakdown, parts.cells.get((breakdown.pk, category)))
             if problem:
                 problems[cell_key(breakdown.pk, category)] = problem
     return problems
+
+
+def cell_problem(kpi, version, breakdown, value) -> str | None:
+    """What is wrong with a breakdown cell, entered with a return or imported with history: a
+    count of people is a whole number, 0 or more; other cells are checked as the figure is."""
+    if value is not None and breakdown.holds_counts and (value < 0 or value != int(value)):
+        return "A count of people is a whole number, 0 or more"
+    return check_value(kpi, version, value) if not breakdown.holds_counts else None
 
 
 #: An entry that changes nothing: submitting what was saved before.

@@ -487,6 +487,12 @@ class BreakdownForm(ServiceErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="One per line, in the order they should be shown.",
     )
+    holds_counts = forms.BooleanField(
+        required=False,
+        label="Each category holds a count of people",
+        help_text="For example checks received in each ward, beside a percentage. Counts below 5 are suppressed "
+        "wherever they are published.",
+    )
 
     def cleaned_categories(self) -> list[str]:
         return self.cleaned_data["categories"].splitlines()

@@ -484,3 +484,13 @@ KINDS = {kind.slug: kind for kind in (DICTIONARY, TARGETS, VALUES, BENCHMARKS)}
 from kpis.imports_benchmarks import BENCHMARK_KINDS  # noqa: E402 - benchmarking kinds, in their own module
 
 KINDS.update(BENCHMARK_KINDS)
+
+
+def _register_more_kinds() -> None:
+    """Kinds kept in modules of their own (they import this one's shared API)."""
+    from kpis.breakdown_imports import BREAKDOWN_VALUES
+
+    KINDS[BREAKDOWN_VALUES.slug] = BREAKDOWN_VALUES
+
+
+_register_more_kinds()

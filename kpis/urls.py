@@ -14,6 +14,7 @@ urlpatterns = [
     path("kpis/new/", dictionary.kpi_create_view, name="kpi-create"),
     path("kpis/hand-over/<int:pk>/", dictionary.kpis_hand_over_view, name="kpi-hand-over"),
     path("kpis/<str:code>/", dictionary.kpi_detail, name="kpi-detail"),
+    path("kpis/<str:code>/equalities/", dictionary.kpi_equalities, name="kpi-equalities"),
     path("kpis/<str:code>/edit/", dictionary.kpi_edit, name="kpi-edit"),
     path("kpis/<str:code>/versions/new/", dictionary.kpi_version_add, name="kpi-version-add"),
     path("kpis/<str:code>/targets/new/", dictionary.kpi_target_add, name="kpi-target-add"),

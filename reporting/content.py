@@ -36,7 +36,7 @@ Shape::
            "definition": {"version", "calculation_method", "unit"},
            "chart": {"title", "decimal_places", "prefix", "suffix", "axis_title",
                      "points": [[label, actual, target]]},
-           "breakdowns": [{"name", "cells": [[category, text]]}]}
+           "breakdowns": [{"name", "cells": [[category, text]], "note"}]}
 """
 
 from __future__ import annotations
@@ -51,11 +51,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.charts import TrendChart, chart_content, chart_from_content
-from core.numbers import exact_text, small_count_label
+from core.numbers import exact_text
+from core.suppression import SUPPRESSION_NOTE
 from kpis.benchmarking import position_content
+from kpis.breakdowns import published_cells
 from kpis.data_quality import caveat_of
 from kpis.figures import value_text
-from kpis.models import Escalation, ReportingPeriod, ReturnRevision, ReturnState, Unit
+from kpis.models import Escalation, ReportingPeriod, ReturnRevision, ReturnState
 from kpis.results import Direction, Rag
 from planning.models import Risk, RiskStatus
 from reporting.models import PriorityNarrative, Snapshot, SnapshotKind
@@ -304,10 +306,7 @@ def kpi_content(row: KpiRow, *, published: bool = False) -> dict:
             "unit": version.get_unit_display() if version else "",
         },
         "chart": chart_content(row.chart()),
-        "breakdowns": [
-            {"name": name, "cells": [[category, cell_text(v, unit, row)] for category, v in cells]}
-            for name, cells in row.breakdowns
-        ],
+        "breakdowns": [breakdown_content(breakdown, cells, unit, row) for breakdown, cells in row.breakdowns],
     }
 
 
@@ -388,8 +387,13 @@ def timescale(row: KpiRow) -> str:
     return "; ".join(parts)
 
 
-def cell_text(value: Decimal, unit: str, row: KpiRow) -> str:
-    """A breakdown cell as published: a count below 5 shows as "fewer than 5" (DESIGN §4)."""
-    if unit == Unit.NUMBER and value == value.to_integral_value():
-        return small_count_label(int(value))
-    return row.written(value)
+def breakdown_content(breakdown, cells, unit: str, row: KpiRow) -> dict:
+    """A breakdown as the report publishes it, through the one suppression rule (ADR 0022):
+    a report leaves the council's staff, so its small counts, and any cell that would give
+    one back from the total, are suppressed, with a note saying so."""
+    published = published_cells(breakdown, unit, cells, row.written)
+    return {
+        "name": breakdown.name,
+        "cells": [[cell.category, cell.text] for cell in published],
+        "note": SUPPRESSION_NOTE if any(cell.suppressed for cell in published) else "",
+    }

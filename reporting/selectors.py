@@ -9,7 +9,7 @@ the PDFs show the same figures. It runs a fixed number of queries however many K
 from __future__ import annotations
 
 import datetime
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -17,11 +17,12 @@ from django.db.models import F, Prefetch
 
 from core.charts import TrendChart, TrendPoint
 from kpis.benchmarking import Position, benchmark_history, neighbour_averages
+from kpis.breakdowns import cells_by_return
 from kpis.data_periods import is_out_of_date
 from kpis.figures import JudgedFigure, read_figures, spc_summary, trend_chart, value_text
 from kpis.models import (
     Benchmark,
-    BreakdownValue,
+    Breakdown,
     Escalation,
     Kpi,
     KpiReturn,
@@ -60,7 +61,7 @@ class KpiRow:
     #: and its neighbours' average in each data period, by the period's label, for the chart.
     position: Position | None = None
     neighbour_averages: dict[str, Decimal] = field(default_factory=dict)
-    breakdowns: list[tuple[str, list[tuple[str, Decimal]]]] = field(default_factory=list)
+    breakdowns: list[tuple[Breakdown, list[tuple[str, Decimal]]]] = field(default_factory=list)
     priority_ids: set[int] = field(default_factory=set)
     #: The reporting period the row is shown for.
     period: ReportingPeriod | None = None
@@ -197,17 +198,7 @@ def report_rows(
         until=period.end,
         trend_length=TREND_LENGTH if detail else 0,
     )
-    cells: dict[int, dict[str, list[tuple[str, Decimal]]]] = defaultdict(lambda: defaultdict(list))
-    for value in (
-        BreakdownValue.objects.filter(kpi_return__in=[r.pk for r in shown.values()]).select_related("breakdown")
-        if detail
-        else []
-    ):
-        order = value.breakdown.categories
-        cells[value.kpi_return_id][value.breakdown.name].append((value.category, value.value))
-        cells[value.kpi_return_id][value.breakdown.name].sort(
-            key=lambda cell, order=order: order.index(cell[0]) if cell[0] in order else len(order)
-        )
+    cells = cells_by_return(list(shown.values())) if detail else {}
     rows = []
     for kpi in kpi_list:
         current, figure = this_period.get(kpi.pk), shown.get(kpi.pk)
@@ -224,7 +215,7 @@ def report_rows(
                 benchmark=benchmarks.get(kpi.pk),
                 position=positions[kpi.pk][-1] if kpi.pk in positions else None,
                 neighbour_averages=neighbour_averages(positions.get(kpi.pk, [])),
-                breakdowns=list(cells[figure.pk].items()) if figure else [],
+                breakdowns=cells.get(figure.pk, []) if figure else [],
                 priority_ids={roots[n.pk].pk for n in kpi.council_plan_nodes.all() if n.pk in roots},
                 period=period,
                 spc=spc_summary(figures, kpi.pk) if detail else None,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import views
+from reporting import open_data_views, views
 
 app_name = "reporting"
 
@@ -25,4 +25,7 @@ urlpatterns = [
     path("reports/<int:pk>/", views.snapshot_detail, name="snapshot"),
     path("reports/<int:pk>/progress/", views.snapshot_progress, name="snapshot-progress"),
     path("reports/files/<int:pk>/", views.file_download, name="file-download"),
+    path("open-data/", open_data_views.open_data_index, name="open-data"),
+    path("open-data/licence/", open_data_views.open_data_licence, name="open-data-licence"),
+    path("open-data/<int:year>/q<int:quarter>.<str:fmt>", open_data_views.open_data_file, name="open-data-file"),
 ]

@@ -121,3 +121,19 @@ def test_the_demo_has_a_few_invented_risks_at_each_level_linked_to_kpis(demo):
     assert (escalated.from_unit.code, escalated.to_unit.code) == ("ASC", "ASH")
     assert Risk.objects.review_overdue().exists()  # the reminders have one to send
     assert all(risk.actions.exists() for risk in risks)
+
+
+def test_two_demo_kpis_have_invented_breakdowns_published_with_small_counts_suppressed(demo):
+    """A count by ward and a percentage by age band, named as invented; the published report
+    suppresses the ward's small counts and the next smallest with them."""
+    from kpis.models import Breakdown
+    from reporting.models import Snapshot
+
+    breakdowns = list(Breakdown.objects.order_by("name"))
+    assert [b.name for b in breakdowns] == ["Age band (invented for the demo)", "Ward (invented for the demo)"]
+    assert all(b.values.count() >= 9 for b in breakdowns)
+    published = Snapshot.objects.get(kind="published")
+    cards = [k for p in published.content["priorities"] for k in p["kpis"] if k["breakdowns"]]
+    ward = next(b for k in cards for b in k["breakdowns"] if b["name"].startswith("Ward"))
+    assert [text for _, text in ward["cells"]] == ["41", "suppressed", "26", "suppressed", "33"]
+    assert ward["note"]

@@ -43,6 +43,11 @@ CIC_READERS_ONLY = {
 TOKEN_OWNER_OR_ADMIN = dict.fromkeys(("cmt", "cabinet", "scrutiny", "directorate_lead", "service_lead"), 404)
 
 
+def _open_data(world, fmt: str) -> dict:
+    period = world.kpis["published_snapshot"].period
+    return {"year": period.year, "quarter": period.quarter, "fmt": fmt}
+
+
 def _no_role_token(world):
     """A token of the person with no role, made through the service as they would make it."""
     from organisation.api_tokens import api_token_create
@@ -161,6 +166,17 @@ ROUTES = (
     Route("accounts:sso-callback", public=True, ok_status=302, settings=SINGLE_SIGN_ON),
     Route("accounts:sso-refused", public=True),
     Route("api-schema", public=True),
+    # Open data: published figures for anyone; a period not published is not there for anyone.
+    Route("reporting:open-data", public=True),
+    Route("reporting:open-data-licence", public=True),
+    Route("reporting:open-data-file", public=True, kwargs=lambda w: _open_data(w, "csv")),
+    Route("reporting:open-data-file", public=True, kwargs=lambda w: _open_data(w, "json")),
+    Route(
+        "reporting:open-data-file",
+        public=True,
+        ok_status=404,
+        kwargs=lambda w: {"year": w.kpis["period"].year, "quarter": w.kpis["period"].quarter, "fmt": "csv"},
+    ),
     Route("planning:council-plan-list"),
     Route("planning:council-plan-detail", kwargs=lambda w: {"pk": w.plan.pk}),
     Route(
@@ -325,6 +341,7 @@ ROUTES = (
         kwargs=lambda w: {"code": w.kpis["s1"].code, "pk": w.kpis["breakdown_s1"].pk},
     ),
     Route("kpis:kpi-detail", allowed=STAFF, kwargs=lambda w: {"code": w.kpis["s2"].code}),
+    Route("kpis:kpi-equalities", allowed=STAFF, kwargs=lambda w: {"code": w.kpis["s1"].code}),
     Route(
         "kpis:escalation-create",
         allowed=REVIEWERS,

@@ -51,6 +51,8 @@ def test_every_template_renders(world, clients):
     visit(anonymous, reverse("accounts:sign-in"))
     visit(anonymous, reverse("accounts:sign-in"), "post", {"username": "nobody", "password": "wrong"})
     visit(anonymous, reverse("accessibility"))
+    visit(anonymous, reverse("reporting:open-data"))
+    visit(anonymous, reverse("reporting:open-data-licence"))
     for persona in ("performance_admin", "cmt", "cabinet", "scrutiny", "directorate_lead", "service_lead", "no_role"):
         visit(clients[persona], reverse("home"))
     admin = clients["performance_admin"]
@@ -116,6 +118,7 @@ def test_every_template_renders(world, clients):
     kpis = world.kpis
     visit(lead, reverse("kpis:kpi-list"))
     visit(lead, reverse("kpis:kpi-detail", kwargs={"code": kpis["s1"].code}))
+    visit(lead, reverse("kpis:kpi-equalities", kwargs={"code": kpis["s1"].code}))
     visit(lead, reverse("kpis:my-returns"))
     visit(
         lead,

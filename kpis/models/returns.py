@@ -150,6 +150,11 @@ class Breakdown(models.Model):
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="breakdowns")
     name = models.CharField(max_length=100, help_text="For example Ward, or Ethnic group.")
     categories = ArrayField(models.CharField(max_length=120), help_text="The categories, in the order shown.")
+    holds_counts = models.BooleanField(
+        default=False,
+        help_text="Each category holds a count of people (such as checks received in the ward), not the KPI's "
+        "own measure. Counts are suppressed below 5 wherever they are published (ADR 0022).",
+    )
 
     class Meta:
         ordering = ["kpi_id", "name"]
@@ -158,9 +163,18 @@ class Breakdown(models.Model):
     def __str__(self) -> str:
         return f"{self.kpi.code} by {self.name.lower()}"
 
+    def counts_people(self, unit: str, values) -> bool:
+        """Are this breakdown's values counts of people, to be suppressed when published? Those
+        it says are, and a count KPI's cells that are whole numbers (ADR 0022)."""
+        from core.suppression import is_count
+        from kpis.models.choices import Unit
+
+        return self.holds_counts or (unit == Unit.NUMBER and is_count(values))
+
 
 class BreakdownValue(models.Model):
-    """One category's value in a return. Published, a count below 5 shows as "fewer than 5"."""
+    """One category's value in a return. Published, counts are suppressed below 5, with the
+    secondary suppression that keeps a total from giving one back (``kpis.breakdowns``)."""
 
     kpi_return = models.ForeignKey(KpiReturn, on_delete=models.CASCADE, related_name="breakdown_values")
     breakdown = models.ForeignKey(Breakdown, on_delete=models.PROTECT, related_name="values")

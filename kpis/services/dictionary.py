@@ -182,7 +182,15 @@ def benchmark_set(*, by, kpi: Kpi, period_end, comparator: str, data_period_labe
 
 
 @transaction.atomic
-def breakdown_set(*, by, kpi: Kpi, name: str, categories: list[str], breakdown: Breakdown | None = None) -> Breakdown:
+def breakdown_set(
+    *,
+    by,
+    kpi: Kpi,
+    name: str,
+    categories: list[str],
+    breakdown: Breakdown | None = None,
+    holds_counts: bool | None = None,
+) -> Breakdown:
     """Add a breakdown to a KPI, or rename it and change its categories. A category that
     already holds values in a return cannot be removed: the values would lose their meaning."""
     require(by, Capability.MANAGE_KPIS)
@@ -204,6 +212,8 @@ def breakdown_set(*, by, kpi: Kpi, name: str, categories: list[str], breakdown: 
     before = model_snapshot(breakdown) if breakdown else None
     breakdown = breakdown or Breakdown(kpi=kpi)
     breakdown.name, breakdown.categories = name.strip(), cleaned
+    if holds_counts is not None:
+        breakdown.holds_counts = holds_counts
     breakdown.full_clean()
     breakdown.save()
     audit_saved(actor=by, instance=breakdown, before=before)

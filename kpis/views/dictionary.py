@@ -13,6 +13,7 @@ from accounts.models import OrgUnit, User
 from accounts.policy import Capability, can, has_capability
 from core.views import submit
 from kpis.benchmarking import benchmark_history, neighbour_averages, position_content
+from kpis.breakdowns import bar_chart_uri, equalities_tables
 from kpis.figures import judged_figures, kpi_trend, read_figures, spc_shown, spc_summary, value_text
 from kpis.forms import BreakdownForm, HandOverForm, KpiFilterForm, KpiForm, KpiVersionForm, TargetForm
 from kpis.models import Frequency, Kpi, KpiReturn, ReturnState
@@ -258,7 +259,11 @@ def kpi_breakdown_edit(request, code: str, pk: int | None = None):
     """Add a breakdown (by ward, by a protected characteristic) or change one's categories."""
     kpi = get_object_or_404(Kpi, code=code)
     breakdown = get_object_or_404(kpi.breakdowns, pk=pk) if pk is not None else None
-    initial = {"name": breakdown.name, "categories": "\n".join(breakdown.categories)} if breakdown else None
+    initial = (
+        {"name": breakdown.name, "categories": "\n".join(breakdown.categories), "holds_counts": breakdown.holds_counts}
+        if breakdown
+        else None
+    )
     form = BreakdownForm(request.POST or None, initial=initial)
     saved = submit(
         request,
@@ -269,6 +274,7 @@ def kpi_breakdown_edit(request, code: str, pk: int | None = None):
             name=form.cleaned_data["name"],
             categories=form.cleaned_categories(),
             breakdown=breakdown,
+            holds_counts=form.cleaned_data["holds_counts"],
         ),
     )
     if saved is not None:
@@ -313,4 +319,50 @@ def kpis_hand_over_view(request, pk: int):
             "submit_label": "Hand over",
             "cancel_url": reverse("kpis:kpi-list"),
         },
+    )
+
+
+#: How many data periods the equalities view sets side by side.
+EQUALITIES_PERIODS = 8
+
+
+@requires(Capability.VIEW_KPIS)
+def kpi_equalities(request, code: str):
+    """A KPI's breakdowns (by ward, by protected characteristic) over time, each category beside
+    the council's figure: the view the equality duty asks for. Staff read the values as entered;
+    published outputs suppress small counts (ADR 0022)."""
+    kpi = get_object_or_404(Kpi.objects.restrict(request.user, Capability.VIEW_KPIS), code=code)
+    readable = KpiReturn.objects.restrict(request.user, Capability.VIEW_RETURNS)
+    returns = list(
+        readable.filter(kpi=kpi, state=ReturnState.APPROVED, breakdown_values__isnull=False)
+        .distinct()
+        .select_related("version", "period")
+        .order_by("-data_period_end")[:EQUALITIES_PERIODS]
+    )[::-1]
+    for kpi_return in returns:
+        kpi_return.kpi = kpi
+
+    def write(kpi_return, value):
+        return value_text(value, kpi_return.version, kpi.decimal_places)
+
+    tables = equalities_tables(list(kpi.breakdowns.all()), returns, write)
+    charts = []
+    for table in tables:
+        if not table.columns:
+            charts.append("")
+            continue
+        latest = table.columns[-1]
+        labels = [c for c in table.breakdown.categories if c in latest.values]
+        charts.append(
+            bar_chart_uri(
+                labels,
+                [latest.values[c] for c in labels],
+                [latest.cells[c] for c in labels],
+                None if table.counts else latest.kpi_return.value,
+            )
+        )
+    return render(
+        request,
+        "kpis/kpi_equalities.html",
+        {"kpi": kpi, "tables": list(zip(tables, charts, strict=True))},
     )

@@ -118,7 +118,7 @@ def crawl_as_scrutiny(checked) -> None:
                 continue
             if not target.path.startswith("/") or target.path.startswith(("/reports/files/", "/accounts/sign-out")):
                 continue
-            if target.path.startswith("/api/"):
-                continue
+            if target.path.startswith("/api/") or target.path.endswith((".csv", ".json")):
+                continue  # the API, and open data's files (downloads, not pages)
             queue.append(target.path)
     assert any(p.startswith("/reports/") for p in seen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.suppression import SUPPRESSION_NOTE
 from reporting.content import build, chart_from, digest
 
 
@@ -38,9 +39,13 @@ def test_a_kpi_with_no_data_says_so(reported):
     assert row["chart"]["points"] == []
 
 
-def test_breakdown_counts_below_five_are_published_as_fewer_than_5(reported):
+def test_a_small_count_is_suppressed_with_the_cell_that_would_give_it_back_from_the_total(reported):
+    """North 3 and South 12 of 15: showing South would give North back (15 - 12)."""
     row = kpi(build(reported["period"], kind="draft", status_label="Draft for CMT"), "CNT-01")
-    assert row["breakdowns"] == [{"name": "Ward", "cells": [["North", "fewer than 5"], ["South", "12"]]}]
+    assert row["value_text"] == "15"
+    assert row["breakdowns"] == [
+        {"name": "Ward", "cells": [["North", "suppressed"], ["South", "suppressed"]], "note": SUPPRESSION_NOTE}
+    ]
 
 
 def test_the_content_and_its_digest_are_the_same_when_built_again_at_the_same_moment(reported):

@@ -141,10 +141,13 @@ def test_a_kpi_with_no_data_says_no_data_yet_instead_of_a_chart(draft):
     assert "No data yet" in text
 
 
-def test_small_counts_in_a_breakdown_show_as_fewer_than_5(draft):
+def test_small_counts_in_a_breakdown_are_suppressed_with_the_cell_the_total_would_give_them_back_by(draft):
     text = "\n".join(pages(render_priority(draft, "P2")))
-    # One row of categories, then one row of their values, in the same order.
-    assert re.search(r"North\s+South\s+fewer than 5\s+12", text)
+    # One row of categories, then one row of their values, in the same order: North's 3 is
+    # below 5 and South's 12 would give it away from the total, so both are suppressed.
+    assert re.search(r"North\s+South\s+suppressed\s+suppressed", text)
+    assert "12" not in text[text.index("By ward") :][:80]
+    assert "fewer than 5 people are suppressed" in " ".join(text.split())
 
 
 def test_the_same_content_renders_to_the_same_bytes_with_or_without_shared_charts(draft):

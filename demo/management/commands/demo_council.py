@@ -28,7 +28,7 @@ from kpis.data_periods import DataPeriod
 from kpis.entry import ReturnEntry
 from kpis.models import Kpi, KpiReturn, PeriodState, ReportingPeriod
 from kpis.results import round_half_up
-from kpis.services.dictionary import benchmark_set, kpi_create, target_set
+from kpis.services.dictionary import benchmark_set, breakdown_set, kpi_create, target_set
 from kpis.services.periods import period_advance, period_create, period_update_dates
 from kpis.services.returns import return_backfill
 from organisation.services import (
@@ -751,6 +751,7 @@ class Command(BaseCommand):
         if period is None:
             return 0
         plan = plan_for(period)
+        self.load_breakdowns(period)
         period_advance(by=SYSTEM, period=period, to=PeriodState.DRAFT_REPORT)
         for priority in plan.nodes.active().priorities():
             narrative_save(
@@ -763,6 +764,66 @@ class Command(BaseCommand):
         draft_build(by=SYSTEM, period=period)
         report_publish(by=SYSTEM, period=period)
         return 1
+
+    #: Invented breakdowns (ADR 0022): a count of people by ward, with small counts that the
+    #: published report and open data suppress, and a percentage by age band.
+    DEMO_WARDS = ("Bloxwich East", "Darlaston South", "Paddock", "Pheasey Park Farm", "Willenhall North")
+    DEMO_WARD_COUNTS = ((41, 3, 26, 17, 33), (38, 6, 24, 2, 30), (44, 4, 29, 15, 36), (40, 7, 27, 12, 31))
+    DEMO_AGE_BANDS = (("18 to 34", Decimal("-4.2")), ("35 to 64", Decimal("1.1")), ("65 and over", Decimal("3.6")))
+
+    def load_breakdowns(self, period: ReportingPeriod) -> None:
+        """Breakdowns for two KPIs, with their last four figures' values per category, all
+        invented and named so: a count by ward for a Council Plan measure reported in the period
+        to be published (its report shows it suppressed), and a percentage by age band."""
+        from kpis.services.breakdowns import breakdown_history_set
+
+        in_period = KpiReturn.objects.filter(period=period, state="approved", value__isnull=False)
+        in_plan = set(in_period.filter(kpi__council_plan_nodes__isnull=False).values_list("pk", flat=True))
+        # Council Plan measures first: the published report shows those.
+        reported = sorted(in_period.select_related("kpi", "version"), key=lambda r: (r.pk not in in_plan, r.kpi.code))[
+            :1
+        ]
+        # A second KPI (one the first is not) by its latest approved figure in any earlier period.
+        other = (
+            KpiReturn.objects.filter(state="approved", value__isnull=False, period__historic=True)
+            .exclude(kpi__in=[r.kpi_id for r in reported])
+            .select_related("kpi", "version")
+            .order_by("kpi__code", "-data_period_end")
+            .first()
+        )
+        reported += [other] if other else []
+        for index, shown in enumerate(reported):
+            kpi = shown.kpi
+            history = list(
+                KpiReturn.objects.filter(
+                    kpi=kpi, state="approved", value__isnull=False, data_period_end__lte=shown.data_period_end
+                ).order_by("-data_period_end")[:4]
+            )
+            if index == 0:
+                breakdown = breakdown_set(
+                    by=SYSTEM,
+                    kpi=kpi,
+                    name="Ward (invented for the demo)",
+                    categories=list(self.DEMO_WARDS),
+                    holds_counts=True,
+                )
+                for kpi_return, counts in zip(history, self.DEMO_WARD_COUNTS, strict=False):
+                    cells = {ward: Decimal(count) for ward, count in zip(self.DEMO_WARDS, counts, strict=True)}
+                    breakdown_history_set(by=SYSTEM, kpi_return=kpi_return, breakdown=breakdown, cells=cells)
+            else:
+                breakdown = breakdown_set(
+                    by=SYSTEM,
+                    kpi=kpi,
+                    name="Age band (invented for the demo)",
+                    categories=[band for band, _ in self.DEMO_AGE_BANDS],
+                )
+                upper = Decimal(100) if shown.version.unit == "percentage" else None
+                for step, kpi_return in enumerate(history):
+                    cells = {}
+                    for band, offset in self.DEMO_AGE_BANDS:
+                        value = max(kpi_return.value + offset + Decimal(step) / 2, Decimal(0))
+                        cells[band] = round_half_up(min(value, upper) if upper else value, kpi.decimal_places)
+                    breakdown_history_set(by=SYSTEM, kpi_return=kpi_return, breakdown=breakdown, cells=cells)
 
     # --- sign-ins -----------------------------------------------------------------------
 
