@@ -170,7 +170,9 @@ def risk_import(by) -> ImportKind:
         columns=COLUMNS,
         check_row=_check_row,
         apply=apply,
-        key=lambda row: (row["reference"],) if row["reference"] is not None else (row["_row"],),
+        # A new risk (no reference) repeats nothing; kept apart from references, whose numbers
+        # may equal a row number.
+        key=lambda row: ("risk", row["reference"]) if row["reference"] is not None else ("new", row["_row"]),
         context=context,
         capability=Capability.EDIT_RISKS,
         repeat_message="Risk R{reference} is on this file twice (first on row {first})",

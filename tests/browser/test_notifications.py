@@ -13,6 +13,7 @@ from django.db import transaction
 from playwright.sync_api import expect
 
 from accounts.models import User
+from kpis.data_quality import ALL_MET
 from kpis.entry import ReturnEntry
 from kpis.models import KpiReturn, PeriodState
 from kpis.services.returns import return_submit
@@ -30,7 +31,7 @@ def _submitted(code: str) -> KpiReturn:
             by=User.objects.get(username="bernadette.quinn"),
             kpi_return=kpi_return,
             revision=kpi_return.revision,
-            entry=ReturnEntry(value=D("24.5"), commentary="Turnover is falling."),
+            entry=ReturnEntry(value=D("24.5"), commentary="Turnover is falling.", data_quality=ALL_MET),
             confirm_unusual=True,
         )
     return kpi_return

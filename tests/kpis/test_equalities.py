@@ -7,6 +7,7 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
+from kpis.data_quality import ALL_MET
 from kpis.entry import ReturnEntry
 from kpis.services.returns import return_approve, return_save, return_submit
 
@@ -17,10 +18,11 @@ def approve_with_cells(world, value, cells):
     kpi_return = world.kpis["return_s1"]
     ward = world.kpis["breakdown_s1"]
     by = world.people["service_lead"]
-    entry = ReturnEntry(value=value, cells={(ward.pk, category): v for category, v in cells.items()})
+    cells = {(ward.pk, category): v for category, v in cells.items()}
+    entry = ReturnEntry(value=value, cells=cells, data_quality=ALL_MET)
     result = return_save(by=by, kpi_return=kpi_return, revision=0, entry=entry, confirm_unusual=True)
     result = return_submit(by=by, kpi_return=result.kpi_return, revision=result.kpi_return.revision)
-    return_approve(by=world.people["performance_admin"], kpi_return=result.kpi_return)
+    return_approve(by=world.people["performance_admin"], kpi_return=result.kpi_return, quality_checked=True)
 
 
 def test_each_category_shows_beside_the_council_figure_with_its_gap(world, clients):

@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("planning", "0002_golden_thread"), ("kpis", "0004_historic_periods")]
-AFTER = [("planning", "0003_risk_register"), ("kpis", "0005_kpi_risks")]
+AFTER = [("planning", "0003_risk_register"), ("kpis", "0008_kpi_risks")]
 
 
 @pytest.mark.django_db(transaction=True)

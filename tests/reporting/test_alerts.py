@@ -10,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.policy import SYSTEM
+from kpis.data_quality import ALL_MET
 from kpis.entry import ReturnEntry
 from kpis.services.periods import period_create
 from kpis.services.returns import (
@@ -31,7 +32,7 @@ def _submitted(world):
         by=world.people["service_lead"],
         kpi_return=kpi_return,
         revision=kpi_return.revision,
-        entry=ReturnEntry(value=D("85"), commentary="On track"),
+        entry=ReturnEntry(value=D("85"), commentary="On track", data_quality=ALL_MET),
         confirm_unusual=True,
     )
     return kpi_return
@@ -96,7 +97,7 @@ def test_someone_who_chose_daily_hears_only_in_the_daily_message(world):
 
 def test_an_approval_tells_the_person_who_submitted_it(world):
     kpi_return = _submitted(world)
-    return_approve(by=world.people["directorate_lead"], kpi_return=kpi_return)
+    return_approve(by=world.people["directorate_lead"], kpi_return=kpi_return, quality_checked=True)
     deliver(**_event("return_approved"))
     assert Alert.objects.get(user=world.people["service_lead"]).text.startswith("Approved: S1-01")
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 
 from devtools.ports import free_port
+from kpis.data_quality import ALL_MET
 from kpis.entry import ReturnEntry
 from kpis.services.returns import return_approve, return_send_back, return_submit
 from reporting.alerts import TASK
@@ -27,7 +28,7 @@ def _submit(world, kpi_return):
         by=world.people["service_lead"],
         kpi_return=kpi_return,
         revision=kpi_return.revision,
-        entry=ReturnEntry(value=D("85"), commentary="On track"),
+        entry=ReturnEntry(value=D("85"), commentary="On track", data_quality=ALL_MET),
         confirm_unusual=True,
     )
 
@@ -64,7 +65,7 @@ def test_a_lead_s_send_back_reaches_the_service_lead_within_one_tick(world, tmp_
         # The same message again (a redelivery), then something new to know it has been read.
         app.send_task(message.task, kwargs=message.kwargs)
         _submit(world, kpi_return)
-        return_approve(by=lead, kpi_return=kpi_return)
+        return_approve(by=lead, kpi_return=kpi_return, quality_checked=True)
         wait_for(
             lambda: Alert.objects.filter(user=service_lead, text__startswith="Approved").exists(),
             worker=worker,
