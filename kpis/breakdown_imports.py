@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from core.imports import Column, ImportKind, choice, number, text, whole_number
+from core.imports import Column, ImportKind, number, text
+from kpis.import_columns import FIGURE_COLUMNS
 from kpis.models import Breakdown, BreakdownValue, Kpi, KpiReturn, ReturnState
 
 
@@ -70,14 +71,7 @@ BREAKDOWN_VALUES = ImportKind(
     description="Loads the values per category (by ward, by a protected characteristic) of figures already "
     "approved, for the equalities view and the published breakdowns. Import the figures first.",
     columns=(
-        Column("kpi_code", text, help="the KPI's code", example="ASC-01"),
-        Column(
-            "year",
-            whole_number,
-            help="the financial year of the reporting period, e.g. 2024 for 2024/25",
-            example="2023",
-        ),
-        Column("quarter", choice(["1", "2", "3", "4"]), help="1 to 4, the reporting quarter", example="2"),
+        *FIGURE_COLUMNS,
         Column("breakdown", text, help="the breakdown's name on the KPI, exactly", example="Age band"),
         Column("category", text, help="one of the breakdown's categories, exactly", example="65 to 74"),
         Column("value", number, help="the category's value: in the KPI's unit, or a count of people", example="80.5"),

@@ -30,6 +30,7 @@ from core.imports import (  # noqa: F401 - the shared import API is reached from
     yes_no,
 )
 from core.number_input import MAX_DECIMAL_PLACES
+from kpis.import_columns import FIGURE_COLUMNS
 from kpis.models import (
     CumulativeBasis,
     DataPeriodType,
@@ -392,14 +393,7 @@ VALUES = ImportKind(
     description="Loads published figures as approved returns in closed periods, for history and trends, making "
     "the historic reporting periods it needs for quarters before those the cycle runs.",
     columns=(
-        Column("kpi_code", text, help="the KPI's code", example="ASC-01"),
-        Column(
-            "year",
-            whole_number,
-            help="the financial year of the reporting period, e.g. 2024 for 2024/25",
-            example="2023",
-        ),
-        Column("quarter", choice(["1", "2", "3", "4"]), help="1 to 4, the reporting quarter", example="2"),
+        *FIGURE_COLUMNS,
         Column("data_period_label", text, help="the source's own label for the figure", example="2023/24 Q2"),
         Column("data_period_end", date, help="the last day of the period the figure measures", example="2023-09-30"),
         Column("value", number, required=False, help="the figure in the KPI's unit", example="82.5"),
