@@ -14,11 +14,13 @@ from planning.models import CouncilPlan
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 STAFF_NAV = ["Home", "Council Plans", "Plans", "Golden thread", "Gaps", "CIC objectives", "KPIs"]
+#: With a role that reads the risk registers, "Risks" comes after "CIC objectives".
+RISK_NAV = [*STAFF_NAV[:6], "Risks", "KPIs"]
 DEMO_ROLES = {
     "imogen.hart": (
         "Performance admin",
         [
-            *STAFF_NAV,
+            *RISK_NAV,
             "My returns",
             "Review",
             "Dashboards",
@@ -32,11 +34,11 @@ DEMO_ROLES = {
     ),
     "gareth.pryce": (
         "Directorate performance lead",
-        [*STAFF_NAV, "Review", "Dashboards", "Reports", "Escalations", "Organisation"],
+        [*RISK_NAV, "Review", "Dashboards", "Reports", "Escalations", "Organisation"],
     ),
-    "bernadette.quinn": ("Service lead", [*STAFF_NAV, "My returns", "Dashboards", "Reports", "Organisation"]),
-    "rosalind.adeyemi": ("CMT member", [*STAFF_NAV, "Dashboards", "Reports", "Escalations", "Organisation"]),
-    "patricia.holloway": ("Cabinet member", [*STAFF_NAV, "Dashboards", "Reports", "Escalations", "Organisation"]),
+    "bernadette.quinn": ("Service lead", [*RISK_NAV, "My returns", "Dashboards", "Reports", "Organisation"]),
+    "rosalind.adeyemi": ("CMT member", [*RISK_NAV, "Dashboards", "Reports", "Escalations", "Organisation"]),
+    "patricia.holloway": ("Cabinet member", [*RISK_NAV, "Dashboards", "Reports", "Escalations", "Organisation"]),
     "ibrahim.rahman": ("Scrutiny member", ["Home", "Council Plans", "Reports"]),
     "aaliyah.campbell": (None, [*STAFF_NAV, "Reports"]),
     # No role, but the deputy for four KPIs: their returns are in the menu.
