@@ -3,11 +3,11 @@ joiners, movers and leavers; refusals that leave everything as it was."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import OrgUnit, OrgUnitKind, Role, User
@@ -53,61 +53,50 @@ def test_a_small_council_loads_with_heads_and_line_managers(admin):
     assert AuditEvent.objects.filter(object_type="accounts.user", action="create").count() == 60
 
 
-def test_two_thousand_people_check_and_apply_in_seconds(admin):
+def test_two_thousand_people_check_and_apply_in_a_fixed_number_of_queries(admin):
+    """The whole realistic council, then next month's changes: the check reads what it needs
+    once, and the apply writes in bulk, so neither grows with the file (the times are in
+    benchmarks/hr_import.py and docs/performance.md, not asserted here)."""
     files = hr_files.council()
     assert (len(files.people), sum(u["unit_type"] == "team" for u in files.units)) == (2000, 200)
     checked = check_file(UNITS, upload(files.units_csv()))
     apply_import(by=admin, kind=UNITS, checked=checked)
-    started = time.perf_counter()
-    checked = check_file(PEOPLE, upload(files.people_csv()))
-    plan = plan_people(checked.rows)
-    checked_in = time.perf_counter() - started
+    with CaptureQueriesContext(connection) as checking:
+        checked = check_file(PEOPLE, upload(files.people_csv()))
+        plan = plan_people(checked.rows)
     assert not checked.problems
     assert not plan.problems
     assert len(plan.joiners) == 2000
-    started = time.perf_counter()
-    apply_import(by=admin, kind=PEOPLE, checked=checked)
-    applied_in = time.perf_counter() - started
-    print(f"2,000 people: check and plan {checked_in:.2f}s, apply {applied_in:.2f}s")
-    assert checked_in < 5
-    assert applied_in < 10
+    with CaptureQueriesContext(connection) as applying:
+        apply_import(by=admin, kind=PEOPLE, checked=checked)
+    assert len(checking.captured_queries) <= 10, len(checking.captured_queries)
+    assert len(applying.captured_queries) <= 60, len(applying.captured_queries)  # not a query a person
     assert User.objects.filter(is_active=True).exclude(employee_number="").count() == 2000
     assert AuditEvent.objects.filter(object_type="accounts.user").count() == 2000
-    # Next month: planned and applied as fast.
     later, change = hr_files.next_month(files, joiners=40, movers=30, leavers=25)
-    started = time.perf_counter()
     checked = check_file(PEOPLE, upload(later.people_csv()))
     plan = plan_people(checked.rows)
     apply_import(by=admin, kind=PEOPLE, checked=checked)
-    print(f"next month (40 joiners, 30 movers, 25 leavers): {time.perf_counter() - started:.2f}s")
     assert (len(plan.joiners), len(plan.movers), len(plan.leavers)) == (40, 30, 25)
+    assert User.objects.filter(employee_number__in=change.leavers, is_active=False).count() == 25
 
 
-def test_the_preview_and_apply_pages_take_two_thousand_people_in_seconds(admin):
-    files = hr_files.council()
+def test_the_preview_and_apply_pages_take_an_excel_file_of_people(admin):
+    files = hr_files.council(directorates=2, services=6, teams=20, people=200)
     apply_import(by=admin, kind=UNITS, checked=check_file(UNITS, upload(files.units_csv())))
     client = Client()
     client.force_login(admin)
-    started = time.perf_counter()
     preview = client.post(
         reverse("organisation:import-upload", args=["people"]), {"file": upload(files.people_xlsx(), "people.xlsx")}
     )
-    previewed_in = time.perf_counter() - started
     assert preview.status_code == 200
-    assert len(preview.context["plan"].joiners) == 2000
-    started = time.perf_counter()
+    assert len(preview.context["plan"].joiners) == 200
     result = client.post(
         reverse("organisation:import-apply", args=["people"]),
         {"token": preview.context["token"], "digest": preview.context["digest"]},
     )
-    applied_in = time.perf_counter() - started
-    print(
-        f"2,000 people (Excel) in the browser's terms: preview page {previewed_in:.2f}s, apply page {applied_in:.2f}s"
-    )
     assert result.status_code == 200
-    assert User.objects.exclude(employee_number="").count() == 2000
-    assert previewed_in < 10
-    assert applied_in < 15
+    assert User.objects.exclude(employee_number="").count() == 200
 
 
 def rows_csv(header: list[str], rows: list[list[str]]) -> bytes:
