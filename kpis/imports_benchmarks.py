@@ -434,13 +434,21 @@ LAIT = value_kind(
 )
 
 
-def _fingertips_area(row: dict, context: dict):
-    kind = (row.get("area_type") or "").strip().lower()
-    if kind in {"country", "england"} or row["area_code"] == "E92000001":
-        return "england", None
-    if kind.startswith("region") or row["area_code"].startswith("E12"):
-        return "region", row.get("area_name") or row["area_code"]
-    return _council_by_code("area_code")(row, context)
+def _area_by_gss(code: str, name: str, kind: str = ""):
+    """Where a row's value is for, in the files that name areas by GSS code: England
+    (E92000001, or an area type of country), a region (E12…, or an area type of region) by its
+    name, else a council."""
+    council = _council_by_code(code)
+
+    def area(row: dict, context: dict):
+        area_type = (row.get(kind) or "").strip().lower() if kind else ""
+        if area_type in {"country", "england"} or row[code] == "E92000001":
+            return "england", None
+        if area_type.startswith("region") or row[code].startswith("E12"):
+            return "region", row.get(name) or row[code]
+        return council(row, context)
+
+    return area
 
 
 FINGERTIPS = value_kind(
@@ -468,17 +476,9 @@ FINGERTIPS = value_kind(
     indicator="indicator",
     period="period",
     value="value",
-    area=_fingertips_area,
+    area=_area_by_gss("area_code", "area_name", kind="area_type"),
     place=("area_code", "inequality"),
 )
-
-
-def _lg_inform_area(row: dict, context: dict):
-    if row["area code"] == "E92000001":
-        return "england", None
-    if row["area code"].startswith("E12"):
-        return "region", row.get("area") or row["area code"]
-    return _council_by_code("area code")(row, context)
 
 
 LG_INFORM = value_kind(
@@ -497,7 +497,7 @@ LG_INFORM = value_kind(
     indicator="metric id",
     period="period",
     value="value",
-    area=_lg_inform_area,
+    area=_area_by_gss("area code", "area"),
     place=("area code",),
 )
 

@@ -44,7 +44,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections import Counter
 from decimal import Decimal
 
 from django.conf import settings
@@ -61,7 +60,7 @@ from kpis.models import Escalation, ReportingPeriod, ReturnRevision, ReturnState
 from kpis.results import Direction, Rag
 from planning.models import Risk, RiskStatus
 from reporting.models import PriorityNarrative, Snapshot, SnapshotKind
-from reporting.selectors import KpiRow, Status, plan_for, rag_summary, report_rows
+from reporting.selectors import KpiRow, Status, direction_counts, plan_for, rag_summary, report_rows
 
 
 def digest(content: dict) -> str:
@@ -118,13 +117,10 @@ def build(period: ReportingPeriod, *, kind: str, status_label: str, as_at: datet
 def summary(rows: list[KpiRow], escalations: dict) -> dict:
     """The council at a glance: every reported KPI once, by RAG and direction, the KPIs whose
     RAG changed since the previous data period, and the open escalations."""
-    directions = Counter(row.result.direction for row in rows if row.result)
     return {
         "kpis": len(rows),
         "rag": rag_summary(rows),
-        "improving": directions.get(Direction.IMPROVING, 0),
-        "no_change": directions.get(Direction.NO_CHANGE, 0),
-        "worsening": directions.get(Direction.WORSENING, 0),
+        **direction_counts(rows),
         "changed": [
             {
                 "code": row.kpi.code,

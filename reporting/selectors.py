@@ -246,6 +246,16 @@ def rag_summary(rows: list[KpiRow]) -> list[list]:
     return summary
 
 
+def direction_counts(rows: list[KpiRow]) -> dict[str, int]:
+    """How many of the rows' figures improved, did not change and worsened on the previous period."""
+    directions = Counter(row.result.direction for row in rows if row.result)
+    return {
+        "improving": directions.get(Direction.IMPROVING, 0),
+        "no_change": directions.get(Direction.NO_CHANGE, 0),
+        "worsening": directions.get(Direction.WORSENING, 0),
+    }
+
+
 def dashboard_rows(period: ReportingPeriod, plan: CouncilPlan | None, kpis, chosen: dict) -> list[KpiRow]:
     """The rows a dashboard shows for its filters (priority, directorate, portfolio, Council
     Plan measures only, RAG). ``kpis`` is the person's scope."""
@@ -273,13 +283,10 @@ def overview_sections(period: ReportingPeriod, plan: CouncilPlan | None, kpis) -
     escalated = set(Escalation.objects.open().values_list("kpi_id", flat=True))
 
     def section(members: list[KpiRow]) -> dict:
-        directions = Counter(r.result.direction for r in members if r.result)
         return {
             "kpis": len(members),
             "summary": rag_summary(members),
-            "improving": directions.get(Direction.IMPROVING, 0),
-            "worsening": directions.get(Direction.WORSENING, 0),
-            "no_change": directions.get(Direction.NO_CHANGE, 0),
+            **direction_counts(members),
             "escalations": sum(1 for r in members if r.kpi.pk in escalated),
             "outstanding": sum(
                 1 for r in members if r.period_return is not None and r.period_return.state not in SETTLED

@@ -68,36 +68,48 @@ def _open_for_cmt(by, escalation: Escalation) -> Escalation:
     return current
 
 
+def _cmt_note(*, by, escalation: Escalation, kind, note: str, field: str, missing: str, action, event):
+    """A note CMT writes into the escalation's story (a decision, a request for an update),
+    audited and told to the people it concerns."""
+    if not note.strip():
+        raise ValidationError({field: missing})
+    current = _open_for_cmt(by, escalation)
+    update = EscalationUpdate(escalation=current, kind=kind, note=note, recorded_by=person_of(by))
+    update.full_clean()
+    update.save()
+    audit_record(actor=by, action=action, instance=current, after={field: note})
+    _tell(event, current, by, note)
+    return update
+
+
 @transaction.atomic
 def escalation_decide(*, by, escalation: Escalation, decision: str) -> EscalationUpdate:
     """CMT's decision, written into the escalation's story and told to its owner and raiser."""
-    if not decision.strip():
-        raise ValidationError({"decision": "Enter CMT's decision"})
-    current = _open_for_cmt(by, escalation)
-    update = EscalationUpdate(
-        escalation=current, kind=EscalationUpdateKind.DECISION, note=decision, recorded_by=person_of(by)
+    return _cmt_note(
+        by=by,
+        escalation=escalation,
+        kind=EscalationUpdateKind.DECISION,
+        note=decision,
+        field="decision",
+        missing="Enter CMT's decision",
+        action=Action.ESCALATION_DECIDE,
+        event=events.Kind.ESCALATION_DECIDED,
     )
-    update.full_clean()
-    update.save()
-    audit_record(actor=by, action=Action.ESCALATION_DECIDE, instance=current, after={"decision": decision})
-    _tell(events.Kind.ESCALATION_DECIDED, current, by, decision)
-    return update
 
 
 @transaction.atomic
 def escalation_ask_update(*, by, escalation: Escalation, request: str) -> EscalationUpdate:
     """CMT asks the owner and the directorate lead for an update, saying what it wants to know."""
-    if not request.strip():
-        raise ValidationError({"request": "Say what CMT wants to know"})
-    current = _open_for_cmt(by, escalation)
-    update = EscalationUpdate(
-        escalation=current, kind=EscalationUpdateKind.REQUEST, note=request, recorded_by=person_of(by)
+    return _cmt_note(
+        by=by,
+        escalation=escalation,
+        kind=EscalationUpdateKind.REQUEST,
+        note=request,
+        field="request",
+        missing="Say what CMT wants to know",
+        action=Action.ESCALATION_ASK_UPDATE,
+        event=events.Kind.ESCALATION_UPDATE_ASKED,
     )
-    update.full_clean()
-    update.save()
-    audit_record(actor=by, action=Action.ESCALATION_ASK_UPDATE, instance=current, after={"request": request})
-    _tell(events.Kind.ESCALATION_UPDATE_ASKED, current, by, request)
-    return update
 
 
 @transaction.atomic
