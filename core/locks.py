@@ -20,7 +20,8 @@ def held(kind: int, key: int = 0, *, wait: bool = True) -> Iterator[bool]:
     With ``wait`` the block waits for whoever holds it; without, it runs at once, told False
     if another holds it. A session lock, not a row lock, because the work commits as it goes
     (a row lock would last only one transaction); a lost worker's connection closes, and
-    PostgreSQL releases its locks with it, so nothing is left locked."""
+    PostgreSQL releases its locks with it, so nothing is left locked. It needs a connection
+    of its own for the whole block: through a pooler, session mode, not transaction mode."""
     with connection.cursor() as cursor:
         if wait:
             cursor.execute("SELECT pg_advisory_lock(%s, %s)", [kind, key])
