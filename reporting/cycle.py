@@ -8,7 +8,8 @@ next four quarters' periods exist, performs every step that is due (so a missed 
 up), emails the day's notifications and drains the outbox.
 
 Each step is a row (``CycleStep``) locked while it runs; a step done is never done again, so
-two ticks or two workers at once do the work once.
+two ticks or two workers at once do the work once. A tick itself runs one at a time (an
+advisory lock), so a second beat or a slow tick does no harm.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
 from accounts.policy import SYSTEM
+from core import locks
 from kpis.calendar import add_working_days, quarter_bounds, working_days_before
 from kpis.models import KpiReturn, PeriodState, ReportingPeriod
 from kpis.services.periods import period_advance, period_create
@@ -136,7 +138,19 @@ def _financial_quarter(day: datetime.date) -> tuple[int, int]:
 
 
 def tick(now: datetime.datetime | None = None) -> dict:
-    """Everything due, once. Returns what it did, for the log."""
+    """Everything due, once. Returns what it did, for the log.
+
+    One tick runs at a time across every worker: a tick that finds another running (a second
+    beat's, or the next one sent while a slow one works) leaves the work to it, and the tick
+    after catches up whatever has fallen due since. Without this, two ticks at once would both
+    find next year's periods missing and both try to make them."""
+    with locks.held(locks.CYCLE_TICK, wait=False) as alone:
+        if not alone:
+            return {"skipped": "another tick is running"}
+        return _tick(now)
+
+
+def _tick(now: datetime.datetime | None) -> dict:
     from reporting.outbox import drain
 
     now = now or timezone.now()

@@ -2,7 +2,9 @@
 then the committee report (a Word document).
 
 Each file is stored as soon as it is rendered, so a build that stops part-way (a failure, a
-lost worker) resumes where it stopped when it runs again, and never stores a file twice.
+lost worker) resumes where it stopped when it runs again, and never stores a file twice. One
+worker builds a snapshot at a time, so a build sent twice (a redelivery, a message the outbox
+sent again) renders each file once.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core import locks
 from reporting import pdf
 from reporting.committee_report import render_committee_report
 from reporting.models import BuildState, FileAlreadyStored, FileKind, PdfBuild, ReportFile, Snapshot, planned_files
@@ -25,6 +28,14 @@ logger = logging.getLogger(__name__)
 def build_files(snapshot_id: int) -> PdfBuild | None:
     """Render whatever the snapshot still lacks. None if the snapshot has gone (a draft
     replaced by a newer one while it waited)."""
+    # One worker at a time: a second delivery of the same build waits here, then finds the
+    # files stored, instead of rendering every file again beside the first (the unique key
+    # would keep one copy, but the work would be done twice).
+    with locks.held(locks.PDF_BUILD, snapshot_id):
+        return _build_files(snapshot_id)
+
+
+def _build_files(snapshot_id: int) -> PdfBuild | None:
     snapshot = Snapshot.objects.filter(pk=snapshot_id).select_related("period").first()
     if snapshot is None:
         return None

@@ -11,6 +11,7 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from core import locks
 from kpis.models import PeriodState, ReportingPeriod
 from reporting.cycle import at_step_hour, ensure_periods, plan, run_step, sync_steps, tick
 from reporting.models import CycleStep, Notification, OutboxMessage, Snapshot, SnapshotKind, StepState
@@ -139,6 +140,35 @@ def test_two_workers_running_one_step_do_it_once(world, scheduled):
     assert sorted(results) == [False, True]
     step.refresh_from_db()
     assert (step.state, step.attempts) == (StepState.DONE, 1)
+
+
+def test_a_tick_while_another_runs_leaves_the_work_to_it(world, scheduled):
+    """Two beats, or a tick sent while a slow one works: the second does nothing (not even
+    make next year's periods, which two at once would both try to make), and the next tick
+    after the first catches up."""
+    day = next(s.due for s in plan(scheduled) if s.key == "open")
+    holding, release = threading.Event(), threading.Event()
+
+    def running_tick():
+        try:
+            with locks.held(locks.CYCLE_TICK):
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=running_tick)
+    other.start()
+    try:
+        assert holding.wait(timeout=30)
+        periods = ReportingPeriod.objects.count()
+        assert tick(moment(day)) == {"skipped": "another tick is running"}
+        assert ReportingPeriod.objects.count() == periods
+        assert not CycleStep.objects.filter(period=scheduled, state=StepState.DONE).exists()
+    finally:
+        release.set()
+        other.join()
+    assert "open" in [s.removeprefix(f"{scheduled.label} ") for s in tick(moment(day))["steps"]]
 
 
 def test_a_step_that_cannot_run_yet_waits_with_its_reason(world, scheduled):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -17,7 +19,7 @@ from kpis.models import KpiReturn, PeriodState
 from kpis.services.periods import period_advance
 from kpis.workflow import TransitionRefused
 from reporting.content import digest
-from reporting.models import BuildState, Frozen, ReportFile, Snapshot, SnapshotKind
+from reporting.models import BuildState, Frozen, PdfBuild, ReportFile, Snapshot, SnapshotKind
 from reporting.rendering import build_files
 from reporting.services import draft_build, narrative_save, report_publish
 from tests.reporting.conftest import SCRIPT, close_for_report
@@ -62,6 +64,45 @@ def test_the_worker_renders_every_pdf_once_even_when_run_twice(admin, ready):
     assert sorted(files) == ["P1", "P2", "committee-report", "pack"]
     assert "DRAFT" in pdf_text(bytes(files["P1"].pdf))
     assert "82.5%" in pdf_text(bytes(files["P1"].pdf))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_build_sent_twice_waits_for_the_one_running_and_renders_nothing(admin, ready):
+    """Two workers given the same build at once (a redelivery, a message the outbox sent
+    again): the second waits until the first has finished, then finds the files stored."""
+    from core import locks
+
+    snapshot = draft_build(by=admin, period=ready["period"])
+    holding, outcome = threading.Event(), []
+
+    def first_worker():
+        try:
+            with locks.held(locks.PDF_BUILD, snapshot.pk):
+                holding.set()
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline and not someone_waits_for_a_lock():
+                    time.sleep(0.05)
+                outcome.append(someone_waits_for_a_lock())
+                PdfBuild.objects.filter(snapshot=snapshot).update(state=BuildState.DONE)  # its work, done
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=first_worker)
+    first.start()
+    try:
+        assert holding.wait(timeout=20)
+        build = build_files(snapshot.pk)
+    finally:
+        first.join()
+    assert outcome == [True], "the second delivery did not wait for the first"
+    assert (build.state, build.attempts) == (BuildState.DONE, 0)
+    assert not snapshot.files.exists()
+
+
+def someone_waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        return cursor.fetchone()[0] > 0
 
 
 def test_a_narrative_with_markup_is_kept_as_text_and_is_audited(client, admin, ready):
