@@ -26,12 +26,12 @@ from core.charts import TrendChart, describe, drawing, limits_text, sparkline_ur
 from reporting import svg_text
 from reporting.content import chart_from
 
-#: The chart's drawing size in CSS pixels (103 mm by 37 mm, beside the KPI's title, figures and
+#: The chart's drawing size in CSS pixels (103 mm by 34 mm, beside the KPI's title, figures and
 #: commentary, so four KPIs fit on a landscape page); the template shows it at this size, so
 #: matplotlib's text comes out at the size it was laid out for. Compact: the legend in a column
 #: on its right and no period axis title, so the plot keeps its height (``core.charts.svg``).
 CHART_WIDTH_PX = 390
-CHART_HEIGHT_PX = 140
+CHART_HEIGHT_PX = 130
 #: Room kept beside the chart for the figures and commentary flowing down the left.
 CHART_GAP_PX = 16
 PDF_VARIANT = "pdf/ua-1"
