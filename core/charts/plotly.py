@@ -111,8 +111,8 @@ def _plotly_trace(chart: TrendChart, style: SeriesStyle, values: list[Decimal | 
 
 def _plotly_spc_lines(chart: TrendChart, spc: SpcLines) -> list[dict]:
     """Each segment's mean and process limits as flat lines across its points (half a period
-    past each end, as the PDF draws them), drawn under the values; null between pieces lifts
-    the pen. The numbers are the chart's SPC (``kpis.spc``'s), not worked out here."""
+    past each end, as the PDF draws them); null between pieces lifts the pen. The numbers are
+    the chart's SPC (``kpis.spc``'s), not worked out here."""
     places = positions(chart)
     number = f"{chart.prefix}%{{y:,.{chart.decimal_places}f}}{chart.suffix}"
 
@@ -175,7 +175,9 @@ def plotly_spec(chart: TrendChart, height_px: int = 360) -> dict:
     if chart.has_neighbours:
         data.append(_plotly_trace(chart, NEIGHBOURS, [point.neighbours for point in chart.points]))
     if chart.spc is not None:
-        data = _plotly_spc_lines(chart, chart.spc) + data + _plotly_spc_marks(chart, chart.spc)
+        # After the figures' own lines, so the first is always the actual values and the legend
+        # reads as the PDF's does: actual, target, neighbours, mean, limits, special causes.
+        data += _plotly_spc_lines(chart, chart.spc) + _plotly_spc_marks(chart, chart.spc)
     x_axis, years, rules = _plotly_x_axis(chart, along)
     axis = {"color": TEXT_COLOUR, "linecolor": AXIS_COLOUR, "showline": True, "fixedrange": True, "automargin": True}
     layout = {

@@ -45,10 +45,11 @@ def spc_words(chart: TrendChart) -> str:
     if len(spc.segments) > 1:
         words += " since the definition last changed"
     words += "."
-    if spc.marked:
-        points = [f"{chart.points[place].label} ({tone})" for place, tone in spc.marked]
-        shown = _and_list(points, "and") if len(points) <= 3 else f"{len(points)} points"
-        words += f" Special cause: {shown}."
+    points = [f"{chart.points[place].label} ({tone})" for place, tone in spc.marked]
+    if 0 < len(points) <= 3:
+        words += f" Special cause at {_and_list(points, 'and')}."
+    elif points:
+        words += f" {len(points)} points marked as special causes, the latest {points[-1]}."
     return words
 
 
