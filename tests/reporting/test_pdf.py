@@ -237,3 +237,18 @@ def test_the_pack_draws_spc_into_the_trend_chart_and_says_the_limits(world, repo
     drawn = base64.b64decode(chart.src.split(",", 1)[1]).decode()
     for words in ("Mean", "Process limits", "Concerning"):
         assert f">{words}<" in drawn
+
+
+def test_a_priority_follows_on_the_page_where_the_one_before_ends(draft):
+    """In the detail a priority starts where the one before ends when the page has room (here
+    both fit on one page), rather than each forcing a page; the contents still gives each
+    priority's page (see the contents test)."""
+    text = pages(render_pack(draft))
+    scorecard = next(n for n, page in enumerate(text) if page.lstrip().startswith("Scorecard"))
+    detail = text[scorecard + 1 :]
+    first, second = draft["priorities"][:2]
+    on = [
+        next(n for n, page in enumerate(detail) if f"{p['code']} {p['title']}" in " ".join(page.split()))
+        for p in (first, second)
+    ]
+    assert on == [0, 0]
