@@ -1,5 +1,6 @@
 """The PDF pack at the size of a full quarterly report: 4 priorities of 25 KPIs, each with a
-12-quarter trend, commentary and actions. Prints, in one run:
+12-quarter trend (with its SPC drawn in, as ``kpis.spc`` finds it), commentary and actions.
+Prints, in one run:
 
 1. seconds for the whole pack (charts + HTML + WeasyPrint), for WeasyPrint alone on the same
    final HTML, and their ratio, so a change can be put down to the charts or to the layout;
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import replace
 
 from common import configure
 
@@ -94,6 +96,8 @@ def synthetic_content() -> dict:
             }
         )
     every = [kpi for priority in priorities for kpi in priority["kpis"]]
+    for kpi in every:
+        kpi.update(_with_spc(kpi))
     totals = {rag: sum(1 for kpi in every if kpi["rag"] == rag) for rag in RAG_ORDER}
     labels = {"green": "Green", "amber": "Amber", "red": "Red", "data_only": "Data only", "no_value": "No value"}
     escalation = {
@@ -153,6 +157,37 @@ def synthetic_content() -> dict:
 def _trend(p: int, k: int) -> list[list]:
     quarters = [f"{2022 + (q + 2) // 4}/{23 + (q + 2) // 4} Q{(q + 2) % 4 + 1}" for q in range(POINTS)]
     return [[label, f"{60 + (p * 7 + k * 3 + q * 1.7) % 30:.1f}", "75"] for q, label in enumerate(quarters)]
+
+
+def _with_spc(kpi: dict) -> dict:
+    """The KPI's chart with its SPC drawn in and the icons in words, as ``reporting.content``
+    stores them, worked out by the KPIs' own rules from the trend's points."""
+    from decimal import Decimal
+
+    from core.charts import chart_content, chart_from_content
+    from kpis import spc
+    from kpis.figures import spc_lines
+    from kpis.results import Polarity
+
+    points = kpi["chart"]["points"]
+    if not points:
+        return {}
+    found = spc.analyse(
+        [spc.SpcPoint(label, Decimal(value), target=Decimal(target)) for label, value, target in points],
+        polarity=Polarity.HIGHER_IS_BETTER,
+        target=Decimal(points[-1][2]),
+    )
+    chart = chart_from_content(kpi["chart"])
+    lines = spc_lines(found, [point.label for point in chart.points], chart.decimal_places)
+    if lines is None:
+        return {}
+    return {
+        "chart": chart_content(replace(chart, spc=lines)),
+        "spc_variation": found.variation.label,
+        "spc_variation_text": found.variation_text,
+        "spc_assurance": found.assurance.label if found.assurance else "",
+        "spc_assurance_text": found.assurance_text,
+    }
 
 
 def best(run, runs: int = RUNS) -> tuple[float, float, object]:

@@ -15,13 +15,13 @@ Whatever else a page says about a figure (a benchmark, control limits) belongs h
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import F
 
-from core.charts import TrendChart, TrendPoint, XmrChart, XmrSegment
+from core.charts import SpcLines, TrendChart, TrendPoint, XmrChart, XmrSegment
 from core.numbers import figure_text
 from kpis import spc
 from kpis.data_periods import data_period_ending, months_before, previous_period_end
@@ -97,9 +97,16 @@ def axis_title(version: KpiVersion | None) -> str:
     return version.get_unit_display()
 
 
-def trend_chart(kpi: Kpi, version: KpiVersion | None, points: Iterable[TrendPoint], *, title: str) -> TrendChart:
+def trend_chart(
+    kpi: Kpi,
+    version: KpiVersion | None,
+    points: Iterable[TrendPoint],
+    *,
+    title: str,
+    spc: SpcLines | None = None,
+) -> TrendChart:
     """A KPI's trend as a chart, its values written in ``version``'s unit: how every page and
-    report builds one."""
+    report builds one (with ``spc_lines`` drawn into it where SPC applies)."""
     prefix, suffix = unit_affixes(version.unit, version.rate_per) if version else ("", "")
     return TrendChart(
         title=title,
@@ -108,6 +115,7 @@ def trend_chart(kpi: Kpi, version: KpiVersion | None, points: Iterable[TrendPoin
         prefix=prefix,
         suffix=suffix,
         axis_title=axis_title(version),
+        spc=spc,
     )
 
 
@@ -351,19 +359,7 @@ def spc_shown(kpi: Kpi, version: KpiVersion | None, result: spc.SpcResult) -> Sp
         title=f"{kpi.code}: XmR chart (statistical process control)",
     )
 
-    def shown(value) -> Decimal:
-        return spc.as_decimal(value, kpi.decimal_places + 3)
-
-    segments = tuple(
-        XmrSegment(
-            seg.start,
-            seg.end,
-            shown(seg.mean),
-            None if seg.lower is None else shown(seg.lower),
-            None if seg.upper is None else shown(seg.upper),
-        )
-        for seg in result.segments
-    )
+    segments = drawn_segments(result, kpi.decimal_places)
     marked = result.marked
     chart = XmrChart(trend, segments, tuple(sorted(marked.items())))
     reasons: dict[int, list[str]] = {}
@@ -379,6 +375,45 @@ def spc_shown(kpi: Kpi, version: KpiVersion | None, result: spc.SpcResult) -> Sp
             cause = "; ".join(dict.fromkeys(reasons.get(i, []))) or "no"
             rows.append((point.label, trend.format(point.value), trend.format(drawn.mean), limits, cause))
     return SpcShown(result, chart, _spc_description(kpi, result, trend, segments), rows)
+
+
+def drawn_segments(result: spc.SpcResult, decimal_places: int) -> tuple[XmrSegment, ...]:
+    """Each segment's mean and process limits from ``kpis.spc``, as decimals to draw: the one
+    place the XmR chart and the SPC drawn into a trend chart take their lines from."""
+
+    def shown(value) -> Decimal:
+        return spc.as_decimal(value, decimal_places + 3)
+
+    return tuple(
+        XmrSegment(
+            seg.start,
+            seg.end,
+            shown(seg.mean),
+            None if seg.lower is None else shown(seg.lower),
+            None if seg.upper is None else shown(seg.upper),
+        )
+        for seg in result.segments
+    )
+
+
+def spc_lines(result: spc.SpcResult | None, labels: Sequence[str], decimal_places: int) -> SpcLines | None:
+    """A KPI's SPC placed on its trend chart, whose points are ``labels`` (the latest few of the
+    figures SPC ran over, in time order): each segment's mean and limits across the chart's
+    points that belong to it, and the special causes among them. None where SPC does not apply
+    (too few figures for limits, or a cumulative figure), so the chart stays a plain trend."""
+    if result is None or not result.has_limits:
+        return None
+    index = {point.label: i for i, point in enumerate(result.points)}
+    at = [index.get(label) for label in labels]
+    segments = []
+    for seg, drawn in zip(result.segments, drawn_segments(result, decimal_places), strict=True):
+        places = [place for place, i in enumerate(at) if i is not None and seg.start <= i < seg.end]
+        if places:
+            segments.append(replace(drawn, start=places[0], end=places[-1] + 1))
+    if not segments:
+        return None
+    marked = result.marked
+    return SpcLines(tuple(segments), tuple((place, marked[i]) for place, i in enumerate(at) if i in marked))
 
 
 def _spc_description(kpi: Kpi, result: spc.SpcResult, trend: TrendChart, segments) -> str:

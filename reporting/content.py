@@ -35,7 +35,9 @@ Shape::
            "average_value_text", "data_period_label", "source", "group_quartile", "national_quartile"} or {},
            "definition": {"version", "calculation_method", "unit"},
            "chart": {"title", "decimal_places", "prefix", "suffix", "axis_title",
-                     "points": [[label, actual, target]]},
+                     "points": [[label, actual, target]],
+                     "spc": {"segments": [[start, end, mean, lower, upper]], "marked": [[place, tone]]}},
+           (a chart has "spc" only where SPC applies, ADR 0017; older reports have none and draw without)
            "breakdowns": [{"name", "cells": [[category, text]], "note"}]}
 """
 

@@ -22,17 +22,18 @@ from typing import NamedTuple
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from core.charts import describe, drawing, sparkline_uri, svg_data_uri
+from core.charts import TrendChart, describe, drawing, limits_text, sparkline_uri, svg_data_uri
 from reporting import svg_text
 from reporting.content import chart_from
 
-#: The chart's drawing size in CSS pixels (106 mm by 44 mm, beside the commentary under the
-#: figures, so three KPIs fit on a landscape page); the template shows it at this size, so
-#: matplotlib's text comes out at the size it was laid out for.
-CHART_WIDTH_PX = 400
-CHART_HEIGHT_PX = 165
+#: The chart's drawing size in CSS pixels (103 mm by 34 mm, beside the KPI's title, figures and
+#: commentary, so four KPIs fit on a landscape page); the template shows it at this size, so
+#: matplotlib's text comes out at the size it was laid out for. Compact: the legend in a column
+#: on its right and no period axis title, so the plot keeps its height (``core.charts.svg``).
+CHART_WIDTH_PX = 390
+CHART_HEIGHT_PX = 130
 #: Room kept beside the chart for the figures and commentary flowing down the left.
-CHART_GAP_PX = 24
+CHART_GAP_PX = 16
 PDF_VARIANT = "pdf/ua-1"
 #: Said instead of a chart that has nothing to draw.
 NO_CHART = "No data yet"
@@ -70,7 +71,7 @@ def chart_image(kpi: dict) -> ChartImage:
     chart = chart_from(kpi)
     if not chart.has_data:
         return ChartImage(None, describe(chart))
-    return ChartImage(svg_data_uri(chart, CHART_WIDTH_PX, CHART_HEIGHT_PX), describe(chart))
+    return ChartImage(svg_data_uri(chart, CHART_WIDTH_PX, CHART_HEIGHT_PX, compact=True), describe(chart))
 
 
 def chart_images(content: dict, priority_code: str | None = None) -> Charts:
@@ -186,18 +187,37 @@ def _section(priority: dict, index: int, charts: Charts) -> dict:
             {"rag": rag, "label": label, "count": count, "symbol": RAG_SYMBOLS.get(rag, "")}
             for rag, label, count in priority["summary"]
         ],
-        "kpis": [
-            {
-                "kpi": kpi,
-                "chart": charts[kpi["code"]] if kpi["code"] in charts else chart_image(kpi),
-                "rag_symbol": RAG_SYMBOLS.get(kpi["rag"], ""),
-                "direction_symbol": DIRECTION_SYMBOLS.get(kpi["direction"], ""),
-                "direction_last_year_symbol": DIRECTION_SYMBOLS.get(kpi["direction_last_year"], ""),
-                "sparkline": sparkline_uri(chart_from(kpi)),
-            }
-            for kpi in priority["kpis"]
-        ],
+        "kpis": [_kpi(kpi, charts) for kpi in priority["kpis"]],
     }
+
+
+def _kpi(kpi: dict, charts: Charts) -> dict:
+    trend = chart_from(kpi)
+    return {
+        "kpi": kpi,
+        "chart": charts[kpi["code"]] if kpi["code"] in charts else chart_image(kpi),
+        "rag_symbol": RAG_SYMBOLS.get(kpi["rag"], ""),
+        "direction_symbol": DIRECTION_SYMBOLS.get(kpi["direction"], ""),
+        "direction_last_year_symbol": DIRECTION_SYMBOLS.get(kpi["direction_last_year"], ""),
+        "sparkline": sparkline_uri(trend),
+        "spc_limits": spc_limits(trend),
+        "spc_variation_short": variation_short(kpi.get("spc_variation", "")),
+    }
+
+
+def variation_short(label: str) -> str:
+    """The variation icon's words as a scorecard's narrow column holds them: "Concerning" for
+    "Special cause: concerning", "Common cause" for "Common cause: no significant change"."""
+    kind, _, detail = label.partition(": ")
+    return kind if kind == "Common cause" or not detail else detail.capitalize()
+
+
+def spc_limits(chart: TrendChart) -> str:
+    """The latest process limits drawn into the chart, written beside it ("62.1% to 80.3%");
+    empty where the chart has none."""
+    if chart.spc is None or chart.spc.latest.upper is None:
+        return ""
+    return limits_text(chart, chart.spc.latest)
 
 
 def as_at_text(as_at: str) -> str:

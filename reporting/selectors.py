@@ -19,7 +19,7 @@ from core.charts import TrendChart, TrendPoint
 from kpis.benchmarking import Position, benchmark_history, neighbour_averages
 from kpis.breakdowns import cells_by_return
 from kpis.data_periods import is_out_of_date
-from kpis.figures import JudgedFigure, read_figures, spc_summary, trend_chart, value_text
+from kpis.figures import JudgedFigure, read_figures, spc_lines, spc_summary, trend_chart, value_text
 from kpis.models import (
     Benchmark,
     Breakdown,
@@ -99,8 +99,12 @@ class KpiRow:
         return value_text(value, self.version, self.kpi.decimal_places)
 
     def chart(self) -> TrendChart:
+        """The KPI's trend with its neighbours' average and, where SPC applies, the mean, process
+        limits and special causes drawn into it (ADR 0017): the card and the PDF show SPC in
+        the one chart, from figures already read."""
         points = [replace(p, neighbours=self.neighbour_averages.get(p.label)) for p in self.trend]
-        return trend_chart(self.kpi, self.version, points, title=f"{self.kpi.code} {self.kpi.title}")
+        lines = spc_lines(self.spc, [p.label for p in points], self.kpi.decimal_places)
+        return trend_chart(self.kpi, self.version, points, title=f"{self.kpi.code} {self.kpi.title}", spc=lines)
 
 
 def plan_for(period: ReportingPeriod) -> CouncilPlan | None:

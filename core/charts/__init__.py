@@ -30,20 +30,29 @@ from core.charts.model import (
     FONT_FAMILY,
     FONT_SIZE_PX,
     GRID_COLOUR,
+    LIMITS,
     MATPLOTLIB_MARKERS,
+    MEAN,
     NEIGHBOURS,
     NO_DATA,
     POINTS_PER_PX,
     PRINT_FONTS,
     PX_PER_INCH,
+    SPECIAL,
+    SPECIAL_SHORT,
     TARGET,
     TEXT_COLOUR,
     SeriesStyle,
+    SpcLines,
     TableRow,
     TrendChart,
     TrendPoint,
+    XmrSegment,
     chart_content,
     chart_from_content,
+    limits_text,
+    spc_cells,
+    spc_from_content,
     table_rows,
 )
 from core.charts.plotly import YEAR_ROW_PX, YEAR_RULE_PX, plotly_spec
@@ -66,8 +75,8 @@ from core.charts.svg import (
     svg,
     svg_data_uri,
 )
-from core.charts.words import describe
-from core.charts.xmr import XmrChart, XmrSegment, xmr_data_uri, xmr_svg
+from core.charts.words import describe, spc_words
+from core.charts.xmr import XmrChart, xmr_data_uri, xmr_svg
 
 __all__ = [
     "FONT_FAMILY",
@@ -123,6 +132,15 @@ __all__ = [
     "CIRCLE_KAPPA",
     "XmrChart",
     "XmrSegment",
+    "SpcLines",
+    "MEAN",
+    "LIMITS",
+    "SPECIAL",
+    "SPECIAL_SHORT",
+    "spc_from_content",
+    "spc_cells",
+    "limits_text",
+    "spc_words",
     "xmr_svg",
     "xmr_data_uri",
 ]

@@ -85,12 +85,14 @@ Y_TICKS = 4
 
 
 def value_axis(chart: TrendChart) -> ValueAxis:
-    """The values' span with 5% to spare each side (a flat line gets a span of two of its
-    smallest steps), and the closest round values on it that number no more than
+    """The values' span (any process limits too) with 5% to spare each side (a flat line gets
+    a span of two of its smallest steps), and the closest round values on it that number no more than
     ``Y_TICKS + 1``, at least one shown decimal place apart."""
     values = [
         value for point in chart.points for value in (point.actual, point.target, point.neighbours) if value is not None
     ]
+    if chart.spc is not None:  # the process limits drawn into the chart stay on it
+        values += [v for seg in chart.spc.segments for v in (seg.mean, seg.lower, seg.upper) if v is not None]
     unit = Decimal(1).scaleb(-chart.decimal_places)
     low, high = (min(values), max(values)) if values else (Decimal(0), Decimal(0))
     if high - low < 2 * unit:

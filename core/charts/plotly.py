@@ -16,10 +16,14 @@ from core.charts.model import (
     FONT_FAMILY,
     FONT_SIZE_PX,
     GRID_COLOUR,
+    LIMITS,
+    MEAN,
     NEIGHBOURS,
+    SPECIAL,
     TARGET,
     TEXT_COLOUR,
     SeriesStyle,
+    SpcLines,
     TrendChart,
 )
 
@@ -105,6 +109,61 @@ def _plotly_trace(chart: TrendChart, style: SeriesStyle, values: list[Decimal | 
     }
 
 
+def _plotly_spc_lines(chart: TrendChart, spc: SpcLines) -> list[dict]:
+    """Each segment's mean and process limits as flat lines across its points (half a period
+    past each end, as the PDF draws them); null between pieces lifts the pen. The numbers are
+    the chart's SPC (``kpis.spc``'s), not worked out here."""
+    places = positions(chart)
+    number = f"{chart.prefix}%{{y:,.{chart.decimal_places}f}}{chart.suffix}"
+
+    def trace(style: SeriesStyle, pieces: list[tuple[int, int, Decimal]]) -> dict:
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for start, end, value in pieces:
+            xs += [places[start] - 0.5, places[end - 1] + 0.5, None]
+            ys += [float(value), float(value), None]
+        return {
+            "type": "scatter",
+            "mode": "lines",
+            "name": style.name,
+            "x": xs[:-1],
+            "y": ys[:-1],
+            "connectgaps": False,
+            "line": {
+                "color": style.colour,
+                "width": style.line_width_px,
+                "dash": ",".join(f"{length:g}px" for length in style.dash_px) or "solid",
+            },
+            "hovertemplate": f"{style.name}: {number}<extra></extra>",
+        }
+
+    traces = [trace(MEAN, [(seg.start, seg.end, seg.mean) for seg in spc.segments])]
+    limits = [
+        (seg.start, seg.end, bound) for seg in spc.segments if seg.upper is not None for bound in (seg.lower, seg.upper)
+    ]
+    if limits:
+        traces.append(trace(LIMITS, limits))
+    return traces
+
+
+def _plotly_spc_marks(chart: TrendChart, spc: SpcLines) -> list[dict]:
+    """The special-cause points, over the values: each tone its own marker shape and colour."""
+    places = positions(chart)
+    traces = []
+    for tone, style in SPECIAL.items():
+        marked = [place for place, found in spc.marked if found == tone and chart.points[place].actual is not None]
+        if not marked:
+            continue
+        trace = _plotly_trace(chart, style, [chart.points[place].actual for place in marked])
+        trace.update(
+            mode="markers",
+            x=[places[place] for place in marked],
+            customdata=[chart.points[place].label for place in marked],
+        )
+        traces.append(trace)
+    return traces
+
+
 def plotly_spec(chart: TrendChart, height_px: int = 360) -> dict:
     """Arguments for ``Plotly.newPlot``, plain JSON for ``json_script``. The chart fills the width
     of its container; it has no mode bar and cannot be zoomed or dragged, because it is read, not
@@ -115,6 +174,10 @@ def plotly_spec(chart: TrendChart, height_px: int = 360) -> dict:
         data.append(_plotly_trace(chart, TARGET, [point.target for point in chart.points]))
     if chart.has_neighbours:
         data.append(_plotly_trace(chart, NEIGHBOURS, [point.neighbours for point in chart.points]))
+    if chart.spc is not None:
+        # After the figures' own lines, so the first is always the actual values and the legend
+        # reads as the PDF's does: actual, target, neighbours, mean, limits, special causes.
+        data += _plotly_spc_lines(chart, chart.spc) + _plotly_spc_marks(chart, chart.spc)
     x_axis, years, rules = _plotly_x_axis(chart, along)
     axis = {"color": TEXT_COLOUR, "linecolor": AXIS_COLOUR, "showline": True, "fixedrange": True, "automargin": True}
     layout = {

@@ -23,15 +23,20 @@ from core.charts.model import (
     AXIS_COLOUR,
     FONT_SIZE_PX,
     GRID_COLOUR,
+    LIMITS,
     MATPLOTLIB_MARKERS,
+    MEAN,
     NEIGHBOURS,
     POINTS_PER_PX,
     PRINT_FONTS,
     PX_PER_INCH,
+    SPECIAL,
+    SPECIAL_SHORT,
     TARGET,
     TEXT_COLOUR,
     SeriesStyle,
     TrendChart,
+    XmrSegment,
 )
 
 # --- In PDFs: matplotlib SVG ----------------------------------------------------------------
@@ -82,17 +87,19 @@ def drawing():
             _DRAWING.active = False
 
 
-def svg(chart: TrendChart, width_px: int = 640, height_px: int = 360) -> str:
+def svg(chart: TrendChart, width_px: int = 640, height_px: int = 360, *, compact: bool = False) -> str:
     """The chart as an SVG element to embed in a PDF's HTML, drawn like ``plotly_spec`` draws it.
     Uses matplotlib's object API, not pyplot, so it needs no display and keeps no global figures.
-    Not for pages under the site's CSP: matplotlib writes ``style`` attributes."""
+    Not for pages under the site's CSP: matplotlib writes ``style`` attributes. ``compact`` (a
+    chart beside a PDF's figures) puts the legend in a column on the right and leaves out the
+    period axis's title, so a short chart keeps its height for the plot."""
     # Imported here: matplotlib takes a second or two to import and only PDF building needs it.
     from matplotlib.figure import Figure
 
     with drawing():
         figure = Figure(figsize=(width_px / PX_PER_INCH, height_px / PX_PER_INCH))
         if chart.has_data:
-            _draw_trend(figure, chart, width_px, height_px)
+            _draw_trend(figure, chart, width_px, height_px, compact)
         else:
             _write(figure, 0.5, 0.5, "No data yet", ha="center", va="center")
         buffer = io.StringIO()
@@ -112,9 +119,9 @@ def _lean(drawn: str) -> str:
     return _LABEL_GROUP.sub(r"\1", _NO_TURN.sub("", drawn))
 
 
-def svg_data_uri(chart: TrendChart, width_px: int = 640, height_px: int = 360) -> str:
+def svg_data_uri(chart: TrendChart, width_px: int = 640, height_px: int = 360, *, compact: bool = False) -> str:
     """The SVG as an ``<img src>`` for WeasyPrint, which keeps it as vectors in the PDF."""
-    encoded = base64.b64encode(svg(chart, width_px, height_px).encode()).decode()
+    encoded = base64.b64encode(svg(chart, width_px, height_px, compact=compact).encode()).decode()
     return f"data:image/svg+xml;base64,{encoded}"
 
 
@@ -146,23 +153,35 @@ class _Layout:
     slanted: bool
 
     @classmethod
-    def work_out(cls, along: Categories, value_labels: list[str], width_px: int, height_px: int) -> _Layout:
+    def work_out(
+        cls,
+        along: Categories,
+        value_labels: list[str],
+        width_px: int,
+        height_px: int,
+        *,
+        legend_px: float = 0,
+        x_title: bool = True,
+    ) -> _Layout:
+        """``legend_px`` keeps a column on the right for the legend (a compact chart), instead of
+        a row above the plot; without ``x_title`` the period axis has no title under it."""
         left = EDGE_PX / 2 + LINE_PX + LABEL_GAP_PX + max(map(_width_px, value_labels))
         count = len(along.items)
-        per_point = (width_px - left - EDGE_PX) / count
+        per_point = (width_px - left - EDGE_PX - legend_px) / count
         widest = max(map(_width_px, along.items))
         step = max(1, math.ceil(count / MAX_X_LABELS))
         slanted = not along.groups and widest + CHARACTER_PX > per_point * step
         angle = math.radians(SLANT_DEGREES)
-        right, drop = EDGE_PX, LINE_PX * (2 if along.groups else 1)
+        right, drop = EDGE_PX + legend_px, LINE_PX * (2 if along.groups else 1)
         if slanted:  # the last label runs on past its point, so the plot narrows to make room
-            right = max(EDGE_PX, widest * math.cos(angle) - per_point / 2)
+            right = max(EDGE_PX, widest * math.cos(angle) - per_point / 2) + legend_px
             per_point = (width_px - left - right) / count
             drop = widest * math.sin(angle) + FONT_SIZE_PX * math.cos(angle)
         while per_point * step < (SLANTED_SPACING_PX if slanted else widest + CHARACTER_PX):
             step += 1
-        bottom = EDGE_PX / 2 + LINE_PX + LABEL_GAP_PX + drop
-        return cls(width_px, height_px, left, right, EDGE_PX + LINE_PX, bottom, step, slanted)
+        bottom = EDGE_PX / 2 + (LINE_PX if x_title else 0) + LABEL_GAP_PX + drop
+        top = EDGE_PX if legend_px else EDGE_PX + LINE_PX
+        return cls(width_px, height_px, left, right, top, bottom, step, slanted)
 
     @property
     def plot_width_px(self) -> float:
@@ -200,8 +219,9 @@ class _Scale:
         return bottom + (value - self.low) / (self.high - self.low) * height
 
 
-def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> None:
-    """Lines, gridlines, labels and legend, each placed by ``_Layout`` straight on the figure.
+def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int, compact: bool = False) -> None:
+    """Lines, gridlines, labels and legend, each placed by ``_Layout`` straight on the figure;
+    with SPC, the mean and process limits under the lines and the special causes over them.
 
     Drawn for WeasyPrint to paint quickly, since painting is most of a pack's time: no
     matplotlib axes (their ticks are five artists each, copied from a template, and were four
@@ -212,10 +232,51 @@ def _draw_trend(figure, chart: TrendChart, width_px: int, height_px: int) -> Non
         series.append((TARGET, [point.target for point in chart.points]))
     if chart.has_neighbours:
         series.append((NEIGHBOURS, [point.neighbours for point in chart.points]))
-    frame = _Frame.draw(figure, chart, value_axis(chart), width_px, height_px, [style for style, _ in series])
+    legend = [style for style, _ in series]
+    tones = spc_tones(chart.spc.marked) if chart.spc else []
+    if chart.spc:
+        legend += [MEAN, LIMITS] if any(seg.upper is not None for seg in chart.spc.segments) else [MEAN]
+        legend += [(SPECIAL_SHORT if compact else SPECIAL)[tone] for tone in tones]
+    frame = _Frame.draw(figure, chart, value_axis(chart), width_px, height_px, legend, compact=compact)
+    if chart.spc:
+        spc_rules(figure, frame, chart.spc.segments)
     for style, values in series:
         _series(figure, style, frame.xs, [math.nan if value is None else frame.y(value) for value in values])
+    if chart.spc:
+        actuals = [math.nan if point.actual is None else frame.y(point.actual) for point in chart.points]
+        spc_marks(figure, frame, actuals, chart.spc.marked)
     frame.finish(figure)
+
+
+def spc_tones(marked) -> list[str]:
+    """The tones of special cause marked, in the legend's order."""
+    return [tone for tone in SPECIAL if any(found == tone for _, found in marked)]
+
+
+def spc_rules(figure, frame: _Frame, segments: tuple[XmrSegment, ...]) -> None:
+    """Each segment's process limits and mean as rules across its points (half a period past
+    each end), the trend chart and the XmR chart alike."""
+    xs = frame.xs
+    half = (xs[1] - xs[0]) / 2 if len(xs) > 1 else 0.02
+
+    def across(segment: XmrSegment, value) -> tuple[list[float], list[float]]:
+        return [xs[segment.start] - half, xs[segment.end - 1] + half], [frame.y(value)] * 2
+
+    limits = [
+        across(segment, bound)
+        for segment in segments
+        if segment.upper is not None
+        for bound in (segment.lower, segment.upper)
+    ]
+    _rules(figure, limits, **_line_style(LIMITS))
+    _rules(figure, [across(segment, segment.mean) for segment in segments], **_line_style(MEAN))
+
+
+def spc_marks(figure, frame: _Frame, values: list[float], marked) -> None:
+    """The special-cause points over the line, each tone its own shape and colour."""
+    for tone in spc_tones(marked):
+        places = [place for place, found in marked if found == tone]
+        _series(figure, SPECIAL[tone], frame.xs, values, markers_at=places)
 
 
 @dataclass(frozen=True)
@@ -230,15 +291,23 @@ class _Frame:
     along: Categories
     xs: list[float]
     legend: list[list[SeriesStyle]]
+    compact: bool = False
 
     @classmethod
-    def draw(cls, figure, chart: TrendChart, axis, width_px: int, height_px: int, legend: list[SeriesStyle]) -> _Frame:
+    def draw(
+        cls, figure, chart: TrendChart, axis, width_px: int, height_px: int, legend: list[SeriesStyle], *, compact=False
+    ) -> _Frame:
         """Gridlines, axis lines, the rules between years and the value labels, under room for
-        the legend's rows."""
+        the legend's rows (beside room for its column, when ``compact``)."""
         along = categories(chart)
-        layout = _Layout.work_out(along, axis.labels, width_px, height_px)
-        rows = _legend_rows(legend, layout)
-        layout = replace(layout, top_px=layout.top_px + LINE_PX * (len(rows) - 1))
+        if compact:
+            column_px = max(map(_legend_entry_px, legend)) + LABEL_GAP_PX
+            layout = _Layout.work_out(along, axis.labels, width_px, height_px, legend_px=column_px, x_title=False)
+            rows = [[style] for style in legend]
+        else:
+            layout = _Layout.work_out(along, axis.labels, width_px, height_px)
+            rows = _legend_rows(legend, layout)
+            layout = replace(layout, top_px=layout.top_px + LINE_PX * (len(rows) - 1))
         scale = _Scale(layout, len(chart.points), float(axis.low), float(axis.high))
         left, bottom, width, height = layout.rect()
         px_x, px_y = 1 / width_px, 1 / height_px
@@ -255,7 +324,8 @@ class _Frame:
         _rules(figure, [axis_lines, *year_rules], color=AXIS_COLOUR, linewidth=0.8)
         for tick, label in zip(axis.ticks, axis.labels, strict=True):
             _write(figure, left - LABEL_GAP_PX * px_x, scale.y(float(tick)), label, ha="right", va="center")
-        return cls(chart, layout, scale, along, [scale.x(position) for position in positions(chart)], rows)
+        xs = [scale.x(position) for position in positions(chart)]
+        return cls(chart, layout, scale, along, xs, rows, compact)
 
     def y(self, value) -> float:
         return self.scale.y(float(value))
@@ -279,13 +349,15 @@ class _Frame:
                 _write(figure, middle, under - LINE_PX * px_y, group.label, ha="center", va="top")
 
         figure.text(EDGE_PX / 2 * px_x, bottom + height / 2, self.chart.axis_title, rotation=90, ha="left", va="center")
-        _write(figure, left + width / 2, EDGE_PX / 2 * px_y, along.title, ha="center", va="bottom")
+        if not self.compact:
+            _write(figure, left + width / 2, EDGE_PX / 2 * px_y, along.title, ha="center", va="bottom")
 
         # The legend, above the plot from its left edge: a stretch of each line with its marker,
-        # in as many rows as it needs.
+        # in as many rows as it needs; or, compact, one entry a row in the column on the right.
         y = 1 - (EDGE_PX / 2 + LINE_PX / 2) * px_y
+        start_px = layout.width_px - layout.right_px + LABEL_GAP_PX if self.compact else layout.left_px
         for row in self.legend:
-            x_px = layout.left_px
+            x_px = start_px
             for style in row:
                 sample = [x_px * px_x, (x_px + LEGEND_SAMPLE_PX / 2) * px_x, (x_px + LEGEND_SAMPLE_PX) * px_x]
                 _series(figure, style, sample, [y] * 3, markers_at=[1])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.charts.model import (
     TrendChart,
     TrendPoint,
+    limits_text,
 )
 from core.numbers import round_half_up
 
@@ -28,7 +29,28 @@ def describe(chart: TrendChart) -> str:
         sentences.append(_against_target(chart, last))
     if chart.has_neighbours:
         sentences.append(_neighbours(chart))
+    if chart.spc is not None:
+        sentences.append(spc_words(chart))
     return " ".join(sentences)
+
+
+def spc_words(chart: TrendChart) -> str:
+    """The SPC drawn into the chart, in words: the latest mean and process limits and the points
+    marked as special causes, for the alt text and the caption."""
+    spc = chart.spc
+    latest = spc.latest
+    words = f"Statistical process control: mean {chart.format(latest.mean)}"
+    if latest.upper is not None:
+        words += f", process limits {limits_text(chart, latest)}"
+    if len(spc.segments) > 1:
+        words += " since the definition last changed"
+    words += "."
+    points = [f"{chart.points[place].label} ({tone})" for place, tone in spc.marked]
+    if 0 < len(points) <= 3:
+        words += f" Special cause at {_and_list(points, 'and')}."
+    elif points:
+        words += f" {len(points)} points marked as special causes, the latest {points[-1]}."
+    return words
 
 
 def _neighbours(chart: TrendChart) -> str:
@@ -57,8 +79,8 @@ def _gaps(labels: list[str]) -> str:
     return f"No value for {_and_list(labels)}."
 
 
-def _and_list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+def _and_list(items: list[str], joining: str = "or") -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {joining} " + items[-1]
 
 
 def _against_target(chart: TrendChart, latest: TrendPoint) -> str:

@@ -13,36 +13,24 @@ import base64
 import io
 import math
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
 from core.charts.axes import value_axis
-from core.charts.model import AXIS_COLOUR, TARGET, TEXT_COLOUR, SeriesStyle, TrendChart, TrendPoint
-from core.charts.svg import SVG_METADATA, _Frame, _lean, _line_style, _rules, _series, _write, drawing
+from core.charts.model import (
+    AXIS_COLOUR,
+    LIMITS,
+    MEAN,
+    SPECIAL,
+    TARGET,
+    SeriesStyle,
+    TrendChart,
+    TrendPoint,
+    XmrSegment,
+)
+from core.charts.svg import SVG_METADATA, _Frame, _lean, _series, _write, drawing, spc_marks, spc_rules, spc_tones
 
 VALUE = SeriesStyle("Value", AXIS_COLOUR, 2, (), "circle", 7)  # GOV.UK secondary grey, 7:1
-MEAN = SeriesStyle("Mean", TEXT_COLOUR, 1.5, (), "", 0)
-LIMITS = SeriesStyle("Process limits", AXIS_COLOUR, 1.5, (2, 3), "", 0)
 #: The target without markers: one per point would crowd the special-cause marks.
 XMR_TARGET = replace(TARGET, marker="")
-#: Special causes by tone: colours as Making Data Count uses them (blue improving, orange
-#: concerning, purple neither), each at least 3:1 against white, and each its own shape.
-SPECIAL = {
-    "improving": SeriesStyle("Special cause: improving", "#1d70b8", 0, (), "triangle-up", 12),  # 5.2:1
-    "concerning": SeriesStyle("Special cause: concerning", "#c35b00", 0, (), "square", 10),  # 4.4:1
-    "neither": SeriesStyle("Special cause", "#4c2c92", 0, (), "hexagon", 11),  # 10:1
-}
-
-
-@dataclass(frozen=True)
-class XmrSegment:
-    """A stretch between recorded changes: places in the chart's points (end exclusive), its mean,
-    and its process limits when it has enough points for them."""
-
-    start: int
-    end: int
-    mean: Decimal
-    lower: Decimal | None = None
-    upper: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +80,7 @@ def xmr_data_uri(chart: XmrChart, width_px: int = 640, height_px: int = 360) -> 
 
 def _draw_xmr(figure, chart: XmrChart, axis, width_px: int, height_px: int) -> None:
     trend = chart.trend
-    tones = [tone for tone in SPECIAL if any(marked == tone for _, marked in chart.marked)]
+    tones = spc_tones(chart.marked)
     legend = [VALUE, MEAN]
     if chart.has_limits:
         legend.append(LIMITS)
@@ -100,26 +88,11 @@ def _draw_xmr(figure, chart: XmrChart, axis, width_px: int, height_px: int) -> N
         legend.append(XMR_TARGET)
     legend += [SPECIAL[tone] for tone in tones]
     frame = _Frame.draw(figure, trend, axis, width_px, height_px, legend)
-    xs = frame.xs
-    half = (xs[1] - xs[0]) / 2 if len(xs) > 1 else 0.02
-
-    def across(segment: XmrSegment, value: Decimal) -> tuple[list[float], list[float]]:
-        return [xs[segment.start] - half, xs[segment.end - 1] + half], [frame.y(value)] * 2
-
-    limits = [
-        across(segment, bound)
-        for segment in chart.segments
-        if segment.upper is not None
-        for bound in (segment.lower, segment.upper)
-    ]
-    _rules(figure, limits, **_line_style(LIMITS))
-    _rules(figure, [across(segment, segment.mean) for segment in chart.segments], **_line_style(MEAN))
+    spc_rules(figure, frame, chart.segments)
     if trend.has_targets:
         targets = [math.nan if point.target is None else frame.y(point.target) for point in trend.points]
-        _series(figure, XMR_TARGET, xs, targets)
+        _series(figure, XMR_TARGET, frame.xs, targets)
     values = [math.nan if point.actual is None else frame.y(point.actual) for point in trend.points]
-    _series(figure, VALUE, xs, values)
-    for tone in tones:
-        places = [place for place, marked in chart.marked if marked == tone]
-        _series(figure, SPECIAL[tone], xs, values, markers_at=places)
+    _series(figure, VALUE, frame.xs, values)
+    spc_marks(figure, frame, values, chart.marked)
     frame.finish(figure)

@@ -159,3 +159,58 @@ def test_two_approved_figures_for_one_period_count_once(world):
     figures.history[kpi.pk].insert(0, (*figures.history[kpi.pk][0][:3], Decimal(0), *figures.history[kpi.pk][0][4:]))
     result = spc_summary(figures, kpi.pk)
     assert [p.value for p in result.points] == [Decimal(v) for v in DROP[:12]]
+
+
+def test_the_trend_chart_draws_the_limits_spc_found_over_its_own_points():
+    """SPC drawn into a trend chart (``spc_lines``) takes its mean and limits from ``kpis.spc``,
+    through the same ``drawn_segments`` as the XmR chart, placed on the chart's points (the last
+    twelve of twenty-one): the plotly lines, the table and the words all carry those numbers."""
+    from core.charts import TrendChart, TrendPoint, describe, plotly_spec, table_rows
+    from kpis import spc
+    from kpis.figures import drawn_segments, spc_lines
+    from kpis.results import Polarity
+
+    labels = [f"{2019 + (i + 3) // 4}/{20 + (i + 3) // 4} Q{(i + 3) % 4 + 1}" for i in range(len(DROP))]
+    result = spc.analyse(
+        [spc.SpcPoint(label, Decimal(v)) for label, v in zip(labels, DROP, strict=True)],
+        polarity=Polarity.HIGHER_IS_BETTER,
+    )
+    shown = labels[-12:]
+    lines = spc_lines(result, shown, 1)
+    lower, upper = spc.process_limits([spc.exact(v) for v in DROP])
+    (segment,) = lines.segments
+    assert (segment.start, segment.end) == (0, 12)
+    assert (segment.lower, segment.upper) == (spc.as_decimal(lower, 4), spc.as_decimal(upper, 4))
+    assert (segment.mean, segment.lower, segment.upper) == (
+        drawn_segments(result, 1)[0].mean,
+        drawn_segments(result, 1)[0].lower,
+        drawn_segments(result, 1)[0].upper,
+    )
+    # The special causes among the twelve shown, by their place in the chart, oldest first.
+    assert lines.marked == tuple((labels.index(label) - 9, "concerning") for label in labels[13:])
+    chart = TrendChart(
+        "S1-01",
+        tuple(TrendPoint(label, Decimal(v)) for label, v in zip(shown, DROP[-12:], strict=True)),
+        decimal_places=1,
+        suffix="%",
+        spc=lines,
+    )
+    traces = {trace["name"]: trace for trace in plotly_spec(chart)["data"]}
+    assert traces["Process limits"]["y"] == [float(segment.lower)] * 2 + [None] + [float(segment.upper)] * 2
+    assert traces["Process limits"]["x"] == [-0.5, 11.5, None, -0.5, 11.5]
+    assert plotly_spec(chart)["layout"]["yaxis"]["range"][0] < float(segment.lower)  # the limits stay on the chart
+    assert traces["Special cause: concerning"]["marker"]["symbol"] == "square"
+    limits = f"{spc.as_decimal(lower, 1)}% to {spc.as_decimal(upper, 1)}%"
+    assert f"process limits {limits}" in describe(chart)
+    assert table_rows(chart)[-1].limits == limits
+    assert table_rows(chart)[-1].special_cause == "concerning"
+    assert table_rows(chart)[0].special_cause == "no"
+
+
+def test_too_few_points_for_limits_draw_no_spc_into_the_trend_chart():
+    from kpis import spc
+    from kpis.figures import spc_lines
+    from kpis.results import Polarity
+
+    result = spc.analyse([spc.SpcPoint(f"P{i}", Decimal(v)) for i, v in enumerate(DROP[:8])], polarity=Polarity.NONE)
+    assert spc_lines(result, [f"P{i}" for i in range(8)], 1) is None

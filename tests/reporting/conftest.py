@@ -99,3 +99,21 @@ def close_for_report(period: ReportingPeriod) -> ReportingPeriod:
     ReportingPeriod.objects.filter(pk=period.pk).update(state=PeriodState.DRAFT_REPORT)
     period.refresh_from_db()
     return period
+
+
+#: Fourteen quarters of a higher-is-better measure, the last seven below the mean: SPC finds a
+#: concerning shift (ADR 0017).
+SPC_VALUES = [80, 82, 81, 83, 80, 82, 81, 74, 73, 75, 72, 74, 73, 72]
+
+
+def spc_measure(world, reported):
+    """A Council Plan measure under P1 with ``SPC_VALUES`` approved from 2021/22 Q4 onwards."""
+    measure = make_kpi(world, "SPC-01")
+    measure.council_plan_nodes.add(reported["p1"])
+    quarters = [(2021 + (i + 3) // 4, (i + 3) % 4 + 1) for i in range(len(SPC_VALUES))]
+    for (year, quarter), value in zip(quarters, SPC_VALUES, strict=True):
+        period = ReportingPeriod.objects.filter(year=year, quarter=quarter).first() or period_create(
+            by=SYSTEM, year=year, quarter=quarter, historic=True
+        )
+        return_backfill(by=SYSTEM, kpi=measure, period=period, value=D(value))
+    return measure

@@ -133,31 +133,18 @@ def test_a_worsening_council_plan_measure_is_an_exception_and_a_worsening_other_
 def test_a_kpi_with_enough_points_carries_its_spc_icons_in_words_to_the_card_and_the_pdf(world, reported):
     """Fourteen quarters, the last seven below the mean, higher is better: "Special cause:
     concerning" on the card's content, the pack's scorecard and the detail."""
-    from decimal import Decimal
-
-    from accounts.policy import SYSTEM
-    from kpis.models import ReportingPeriod
-    from kpis.services.periods import period_create
-    from kpis.services.returns import return_backfill
     from reporting.pdf import pack_html
-    from tests.kpis.conftest import make_kpi
+    from tests.reporting.conftest import spc_measure
 
-    measure = make_kpi(world, "SPC-01")
-    measure.council_plan_nodes.add(reported["p1"])
-    values = [80, 82, 81, 83, 80, 82, 81, 74, 73, 75, 72, 74, 73, 72]
-    quarters = [(2021 + (i + 3) // 4, (i + 3) % 4 + 1) for i in range(len(values))]  # 2021/22 Q4 onwards
-    for (year, quarter), value in zip(quarters, values, strict=True):
-        period = ReportingPeriod.objects.filter(year=year, quarter=quarter).first() or period_create(
-            by=SYSTEM, year=year, quarter=quarter, historic=True
-        )
-        return_backfill(by=SYSTEM, kpi=measure, period=period, value=Decimal(value))
+    spc_measure(world, reported)
     content = build(reported["period"], kind="draft", status_label="Draft for CMT")
     row = next(k for p in content["priorities"] for k in p["kpis"] if k["code"] == "SPC-01")
     assert row["spc_variation"] == "Special cause: concerning"
     assert "below the mean" in row["spc_variation_text"]
     assert row["spc_assurance"] == ""  # no target, so no assurance icon
     html = pack_html(content)
-    assert html.count("Special cause: concerning") >= 2  # the scorecard and the detail
+    assert "<td>Concerning</td>" in html  # the scorecard's narrow column
+    assert "<strong>SPC:</strong> Special cause: concerning" in html  # the detail
     # Five points are too few for limits: the card says nothing rather than guess.
     s1 = next(k for p in content["priorities"] for k in p["kpis"] if k["code"] == "S1-01")
     assert s1["spc_variation"] == ""
@@ -284,3 +271,34 @@ def test_an_exception_carries_the_open_risks_linked_to_its_kpi(world, reported):
         "31 January 2026",
     )
     assert first["current_score"] == 16
+
+
+def test_the_dashboard_card_draws_spc_into_the_kpi_s_trend_chart(world, reported, clients):
+    """The mean, the process limits and the special causes are lines and marks of the card's one
+    chart (plotly under the CSP), from the SPC the row already has; its table and caption say
+    the limits."""
+    import json
+    import re
+
+    from django.urls import reverse
+
+    from kpis import spc
+    from tests.reporting.conftest import SPC_VALUES, spc_measure
+
+    measure = spc_measure(world, reported)
+    page = clients["cmt"].get(reverse("reporting:dashboard")).content.decode()
+    spec = json.loads(re.search(r'<script id="chart-SPC-01" type="application/json">(.*?)</script>', page, re.S)[1])
+    traces = {trace["name"]: trace for trace in spec["data"]}
+    lower, upper = spc.process_limits([spc.exact(v) for v in SPC_VALUES])
+    places = measure.decimal_places + 3  # as drawn: the KPI's places and three more
+    shown = [float(spc.as_decimal(lower, places)), float(spc.as_decimal(upper, places))]
+    assert traces["Process limits"]["y"] == [shown[0], shown[0], None, shown[1], shown[1]]
+    assert traces["Mean"]["y"][0] == float(spc.as_decimal(spc.mean([spc.exact(v) for v in SPC_VALUES]), places))
+    concerning = traces["Special cause: concerning"]
+    assert concerning["mode"] == "markers"
+    assert concerning["marker"]["symbol"] == "square"  # a shape, not colour alone
+    assert concerning["x"] == sorted(concerning["x"])  # in time order
+    limits = f"{spc.as_decimal(lower, 1)}% to {spc.as_decimal(upper, 1)}%"
+    assert f"process limits {limits}" in page  # the caption
+    assert f'<td class="govuk-table__cell">{limits}</td>' in page  # the table
+    assert "Special cause: concerning" in page  # the icon in words on the card

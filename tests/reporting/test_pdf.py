@@ -209,3 +209,46 @@ def test_the_exceptions_list_the_risks_linked_to_each_red_kpi_and_older_packs_st
     older = " ".join(next(p for p in pages(render_pack(content)) if p.lstrip().startswith("Exceptions")).split())
     assert "S1-01" in older
     assert "Recruitment falls short" not in older
+
+
+def test_the_pack_draws_spc_into_the_trend_chart_and_says_the_limits(world, reported):
+    """Where SPC applies the PDF's trend chart carries the mean, the process limits and the
+    special causes, the chart's alt text says the limits, and the detail says the variation,
+    the assurance and the limits in words beside it, all from ``kpis.spc``'s numbers."""
+    from kpis import spc
+    from tests.reporting.conftest import SPC_VALUES, spc_measure
+
+    spc_measure(world, reported)
+    content = build(reported["period"], kind="draft", status_label="Draft for CMT")
+    data = render_pack(content)
+    text = re.sub(r"\s+", " ", " ".join(pages(data)))
+    lower, upper = spc.process_limits([spc.exact(v) for v in SPC_VALUES])
+    limits = f"{spc.as_decimal(lower, 1)}% to {spc.as_decimal(upper, 1)}%"
+    assert "SPC: Special cause: concerning" in text
+    assert f"Process limits {limits}" in text
+    alts = [str(e["/Alt"]) for e in structure_elements(data) if e["/S"] == "/Figure"]
+    spc_alt = next(alt for alt in alts if "Statistical process control" in alt)
+    assert f"process limits {limits}" in spc_alt
+    assert "marked as special causes, the latest 2025/26 Q1 (concerning)" in spc_alt
+    # The chart itself draws them: the legend names each line and mark, with short names beside the figures.
+    chart = chart_images(content)["SPC-01"]
+    import base64
+
+    drawn = base64.b64decode(chart.src.split(",", 1)[1]).decode()
+    for words in ("Mean", "Process limits", "Concerning"):
+        assert f">{words}<" in drawn
+
+
+def test_a_priority_follows_on_the_page_where_the_one_before_ends(draft):
+    """In the detail a priority starts where the one before ends when the page has room (here
+    both fit on one page), rather than each forcing a page; the contents still gives each
+    priority's page (see the contents test)."""
+    text = pages(render_pack(draft))
+    scorecard = next(n for n, page in enumerate(text) if page.lstrip().startswith("Scorecard"))
+    detail = text[scorecard + 1 :]
+    first, second = draft["priorities"][:2]
+    on = [
+        next(n for n, page in enumerate(detail) if f"{p['code']} {p['title']}" in " ".join(page.split()))
+        for p in (first, second)
+    ]
+    assert on == [0, 0]
