@@ -453,7 +453,7 @@ def report(*, alone, saturated, checked_closed, half, open_checked, workers, cli
         ("half rate: p95", f"{half['p95']:.0f}", f"{half['p95'] / alone_page:.1f}"),
         ("half rate: p99", f"{half['p99']:.0f}", f"{half['p99'] / alone_page:.1f}"),
         ("half rate: p95 to the redirect alone", f"{half['post_p95']:.0f}", f"{half['post_p95'] / alone_post:.1f}"),
-        ("half rate: latest send behind the timetable (ms)", f"{half['late']:.0f}", ""),
+        ("half rate: latest start behind the timetable (ms)", f"{half['late']:.0f}", ""),
         ("half rate: errors", f"{len(errors)}", ""),
         ("half rate: accepted writes / missing or different in the database", f"{writes} / {missing}", ""),
         (
