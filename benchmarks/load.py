@@ -196,4 +196,4 @@ def postmaster_pid(connection) -> int | None:
         return None
 
 
-__all__ = ["ROOT", "Server", "Session", "own_cpu", "percentile", "postmaster_pid", "process_cpu"]
+__all__ = ["Server", "Session", "own_cpu", "percentile", "postmaster_pid", "process_cpu"]
