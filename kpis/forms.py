@@ -65,7 +65,7 @@ class ReturnForm(ServiceErrorsMixin, forms.ModelForm):
         self.months: list = []
         #: Problem key (``kpis.entry``) → the field that shows it.
         self.field_for: dict[str, str] = {}
-        saved = return_parts.stored(kpi_return) if kpi_return.kpi.is_monthly or self.breakdowns else Parts()
+        saved = return_parts.stored(kpi_return, self.breakdowns)
         if kpi_return.kpi.is_monthly:
             self._add_month_fields(kpi_return, saved)
         self._add_breakdown_fields(saved)

@@ -99,7 +99,9 @@ def database_from_url(url: str) -> dict:
         "HOST": unquote(parts.hostname or ""),
         "PORT": str(parts.port or ""),
         "OPTIONS": options,
-        "CONN_MAX_AGE": int(os.environ.get("CONN_MAX_AGE", "0")),
+        # Kept between requests (checked before reuse): a new connection a request is a new
+        # PostgreSQL backend each time, with its start-up and cold caches (docs/performance.md).
+        "CONN_MAX_AGE": int(os.environ.get("CONN_MAX_AGE", "60")),
         "CONN_HEALTH_CHECKS": True,
     }
 

@@ -52,6 +52,17 @@ def test_debug_must_be_a_clear_yes_or_no():
     assert "DEBUG must be" in result.stderr
 
 
+def test_a_web_process_keeps_its_database_connection_between_requests():
+    """A connection opened for every request means a new PostgreSQL backend, its sign-in and
+    cold caches each time (docs/performance.md, quarter end); a connection is kept a minute,
+    checked before reuse, unless CONN_MAX_AGE says otherwise."""
+    script = "from django.db import connection; print(connection.settings_dict['CONN_MAX_AGE'])"
+    kept = run_manage("shell", "--no-imports", "-c", script, env_overrides=PRODUCTION, drop=("CONN_MAX_AGE",))
+    assert kept.stdout.split() == ["60"], kept.stderr
+    never = run_manage("shell", "--no-imports", "-c", script, env_overrides={**PRODUCTION, "CONN_MAX_AGE": "0"})
+    assert never.stdout.split() == ["0"], never.stderr
+
+
 @pytest.fixture
 def test_database_url(db, settings) -> str:
     """The test database, so that a subprocess reaches a database that exists."""

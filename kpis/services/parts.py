@@ -13,14 +13,24 @@ from kpis.models import Breakdown, BreakdownValue, KpiReturn, MonthlyFigure
 from kpis.monthly import Month, Quarter, needed, quarter_figure
 
 
-def stored(kpi_return: KpiReturn) -> Parts:
-    return Parts(
-        months={
+def stored(kpi_return: KpiReturn, breakdowns: list[Breakdown]) -> Parts:
+    """The months and cells saved with the return. Only a monthly KPI has months and only a
+    KPI with breakdowns (``breakdowns``, already read by the caller) has cells, so the return of
+    a plain KPI, most of them at quarter end, is read with no query at all."""
+    months = (
+        {
             m.month: Month(m.month, m.value, m.numerator, m.denominator)
             for m in MonthlyFigure.objects.filter(kpi_return=kpi_return)
-        },
-        cells={(v.breakdown_id, v.category): v.value for v in BreakdownValue.objects.filter(kpi_return=kpi_return)},
+        }
+        if kpi_return.kpi.is_monthly
+        else {}
     )
+    cells = (
+        {(v.breakdown_id, v.category): v.value for v in BreakdownValue.objects.filter(kpi_return=kpi_return)}
+        if breakdowns
+        else {}
+    )
+    return Parts(months=months, cells=cells)
 
 
 def quarter(kpi_return: KpiReturn, months: dict[datetime.date, Month]) -> Quarter:
@@ -32,7 +42,7 @@ def missing_months(kpi_return: KpiReturn) -> dict[str, str]:
     if not kpi_return.kpi.is_monthly:
         return {}
     months = quarter_months(kpi_return)
-    entered = stored(kpi_return).months
+    entered = stored(kpi_return, []).months
     name = "numerator" if kpi_return.version.is_ratio else "value"
     return {
         month_key(month, name): f"Enter {month:%B %Y} before submitting"
@@ -103,12 +113,11 @@ class PartsView:
     breakdowns: list[tuple[Breakdown, list[tuple[str, Decimal | None]]]]
 
 
-def for_display(kpi_return: KpiReturn) -> PartsView:
+def for_display(kpi_return: KpiReturn, breakdowns: list[Breakdown] | None = None) -> PartsView:
+    """``breakdowns`` when the caller has read them already (the return form has)."""
     kpi = kpi_return.kpi
-    breakdowns = list(kpi.breakdowns.all())
-    if not (kpi.is_monthly or breakdowns):
-        return PartsView([], [])
-    saved = stored(kpi_return)
+    breakdowns = list(kpi.breakdowns.all()) if breakdowns is None else breakdowns
+    saved = stored(kpi_return, breakdowns)
     months = [(m, saved.months.get(m)) for m in quarter_months(kpi_return)] if kpi.is_monthly else []
     return PartsView(
         months,

@@ -145,11 +145,17 @@ def return_save(
     """Save an entry as a draft. Refused, with what changed, if someone saved since. A
     monthly return's own figure is made from its months by the quarter rule; a ratio's from
     its numerator and denominator."""
+    return _save_entry(by=by, kpi_return=kpi_return, revision=revision, entry=entry, confirm_unusual=confirm_unusual)
+
+
+def _save_entry(*, by, kpi_return: KpiReturn, revision: int, entry: ReturnEntry, confirm_unusual: bool) -> EntryResult:
+    """``return_save`` inside the caller's transaction: a submission saves and submits in
+    one transaction without a savepoint between (two round trips fewer at quarter end)."""
     current = _lock(kpi_return)
     if not may_enter(by, current.kpi):
         raise PermissionDenied("You do not enter returns for this KPI.")
     breakdowns = list(current.kpi.breakdowns.all())
-    saved_parts = return_parts.stored(current)
+    saved_parts = return_parts.stored(current, breakdowns)
     changes, parts = entry.changes(), entry.parts
     if current.revision != revision:
         differences = [
@@ -177,7 +183,7 @@ def return_save(
     after_parts = {}
     if parts is not None:
         return_parts.record(current, parts, monthly=monthly, breakdowns=breakdowns)
-        after_parts = return_parts.snapshot(current, return_parts.stored(current), breakdowns)
+        after_parts = return_parts.snapshot(current, return_parts.stored(current, breakdowns), breakdowns)
     _transition(current, Action.SAVE, by=by, before=before, after_extra=after_parts)
     return EntryResult(current, warning)
 
@@ -206,7 +212,7 @@ def return_submit(
     *, by, kpi_return: KpiReturn, revision: int, entry: ReturnEntry = NOTHING, confirm_unusual: bool = False
 ) -> EntryResult:
     """Save (as a draft), then submit for review, in one transaction: all or nothing."""
-    result = return_save(by=by, kpi_return=kpi_return, revision=revision, entry=entry, confirm_unusual=confirm_unusual)
+    result = _save_entry(by=by, kpi_return=kpi_return, revision=revision, entry=entry, confirm_unusual=confirm_unusual)
     current = result.kpi_return
     problems = submission_problems(current)
     if problems:

@@ -148,7 +148,7 @@ def return_edit(request, pk: int):
             "conflict": conflict,
             "result": figures.judged.get(kpi_return.pk),
             "history": figures.earlier(kpi_return, limit=5),
-            "parts": return_parts.for_display(kpi_return),
+            "parts": return_parts.for_display(kpi_return, form.breakdowns),
             "editable": kpi_return.state in EDITABLE,
             "caveat": caveat_of(kpi_return),
         },
