@@ -94,7 +94,7 @@ def grow_thread(world, n=15):
 def test_thread_view_of_a_priority_is_flat(world, clients):
     url = reverse("planning:thread-node", kwargs={"pk": world.thread["priority"].pk})
     # 15: the risks linked to the thread's objectives are one query.
-    assert_flat(get_ok(clients["cmt"], url), grow_thread(world), pinned=19)
+    assert_flat(get_ok(clients["cmt"], url), grow_thread(world), pinned=15)
 
 
 def test_gaps_view_is_flat(world, clients):
