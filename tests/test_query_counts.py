@@ -317,3 +317,37 @@ def test_the_return_page_is_flat_as_its_history_grows(world, clients):
     grow_history(kpi, quarters[:3])()
     url = reverse("kpis:return-edit", kwargs={"pk": world.kpis["return_s1"].pk})
     assert_flat(get_ok(clients["service_lead"], url), grow_history(kpi, quarters[3:20]), pinned=15)  # 16 before
+
+
+@pytest.mark.parametrize(
+    ("page", "persona", "pinned", "cold"),
+    [
+        ("overview", "cmt", 11, 20),
+        ("overview", "directorate_lead", 11, 20),
+        ("priority", "cmt", 8, 25),
+        ("dashboard", "cmt", 8, 24),
+    ],
+)
+def test_a_page_the_worker_warmed_after_a_change_is_served_from_the_cache(
+    reported_world, clients, page, persona, pinned, cold
+):
+    """After a change the worker computes these pages (``reporting.warming.warm``, run here as
+    the worker runs it); the next visit reads them from the shared cache: the version, the
+    page around the results, no figures. Flat as the council grows, and fewer than the visit
+    that computes the page itself (``cold``, pinned above)."""
+    from reporting.warming import warm
+
+    urls = {
+        "overview": reverse("reporting:overview"),
+        "priority": reverse("reporting:dashboard") + f"?priority={reported_world.thread['priority'].pk}",
+        "dashboard": reverse("reporting:dashboard"),
+    }
+    grow = grow_reported_kpis(reported_world)
+    warm()
+
+    def grow_and_warm():
+        grow()
+        warm()
+
+    warmed = assert_flat(get_ok(clients[persona], urls[page]), grow_and_warm, pinned=pinned)
+    assert warmed < cold
