@@ -70,6 +70,45 @@ def test_a_change_committed_under_an_earlier_audit_id_still_moves_the_version(db
     assert figures_version() != version
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_change_that_commits_after_a_later_one_is_not_hidden_by_the_cache(reported, clients):
+    """Two changes at once: the first takes the lower audit id but commits last. A page cached
+    between the commits must not be served after the first commits (it was, while the cache
+    was keyed by the newest audit id alone: that did not move)."""
+    import threading
+
+    from django.db import connection
+
+    written, commit = threading.Event(), threading.Event()
+    failure = []
+
+    def slow_change():
+        try:
+            with transaction.atomic():
+                s1_made_red(reported)
+                written.set()
+                commit.wait(timeout=60)
+        except Exception as error:  # pragma: no cover - reported below
+            failure.append(error)
+        finally:
+            connection.close()
+
+    overview = reverse("reporting:overview")
+    before = council_counts(clients["cmt"].get(overview).content.decode())
+    slow = threading.Thread(target=slow_change)
+    slow.start()
+    assert written.wait(timeout=60)
+    # A later change (a target for another KPI, years ahead) commits first, with a higher id.
+    target_set(by=SYSTEM, kpi=reported["s2"], for_date=reported["period"].end.replace(year=2040), value=D("1"))
+    between = council_counts(clients["cmt"].get(overview).content.decode())  # cached now
+    commit.set()
+    slow.join(timeout=60)
+    assert not failure, failure
+    after = council_counts(clients["cmt"].get(overview).content.decode())
+    assert between == before
+    assert after.get("Red", 0) == before.get("Red", 0) + 1
+
+
 def dead_redis_url() -> str:
     """A Redis URL on a loopback port nobody listens on."""
     with socket.socket() as sock:
