@@ -42,12 +42,12 @@ def period_asked(params: QueryDict) -> ReportingPeriod | None:
     return ReportingPeriod.objects.current_or_latest()
 
 
-def overview_results(period: ReportingPeriod | None, plan, scope: Scope | None) -> dict:
+def overview_results(period: ReportingPeriod | None, plan, scope: Scope | None, *, judged=None) -> dict:
     """The overview's council total and priority sections for the KPIs in ``scope``; ``plan``
-    is the period's (``plan_for``)."""
+    is the period's (``plan_for``); ``judged`` as ``reporting.selectors.judged_rows``."""
     if period is None:
         return {}
-    return overview_sections(period, plan, kpis_within(scope))
+    return overview_sections(period, plan, kpis_within(scope), judged=judged)
 
 
 class DashboardFilters(GovukFormMixin, forms.Form):
@@ -70,16 +70,17 @@ class DashboardFilters(GovukFormMixin, forms.Form):
         self.fields["portfolio"].choices = [("", "All portfolios"), *[(p, p) for p in sorted(portfolios)]]
 
 
-def dashboard_page(params: QueryDict, scope: Scope | None, portfolios: list[str]) -> dict:
+def dashboard_page(params: QueryDict, scope: Scope | None, portfolios: list[str], *, judged=None) -> dict:
     """The dashboard's filters and results as HTML, with what the page around them shows,
     for the query ``params``, the KPIs in ``scope`` and a Cabinet member's ``portfolios``
-    (shown first). Rendered without a request: nothing in it is the person's own."""
+    (shown first). Rendered without a request: nothing in it is the person's own. ``judged``
+    as ``reporting.selectors.judged_rows``, for the period the query asks for."""
     period = period_asked(params)
     plan = plan_for(period) if period else None
     priorities = list(plan.nodes.active().priorities()) if plan else []
     filters = DashboardFilters(params or None, priorities=priorities)
     chosen = filters.cleaned_data if filters.is_valid() else {}
-    results = _dashboard_results(params, scope, portfolios, period, plan, priorities, chosen)
+    results = _dashboard_results(params, scope, portfolios, period, plan, priorities, chosen, judged)
     return {
         "period_label": period.label if period else "",
         "provisional": bool(period and not period.figures_published),
@@ -89,8 +90,8 @@ def dashboard_page(params: QueryDict, scope: Scope | None, portfolios: list[str]
     }
 
 
-def _dashboard_results(params, scope, portfolios, period, plan, priorities, chosen: dict) -> dict:
-    rows = dashboard_rows(period, plan, kpis_within(scope), chosen) if period else []
+def _dashboard_results(params, scope, portfolios, period, plan, priorities, chosen: dict, judged) -> dict:
+    rows = dashboard_rows(period, plan, kpis_within(scope), chosen, judged=judged) if period else []
     portfolios = [] if chosen.get("portfolio") else portfolios
     if portfolios:  # a Cabinet member's own portfolio first, as their home page promises
         rows.sort(key=lambda row: row.kpi.portfolio not in portfolios)

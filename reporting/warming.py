@@ -27,7 +27,7 @@ from accounts.models import OrgUnit, OrgUnitKind
 from accounts.policy import COUNCIL, Scope
 from kpis.models import ReportingPeriod
 from reporting.pages import dashboard_page, overview_results
-from reporting.selectors import plan_for
+from reporting.selectors import plan_for, report_rows
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +38,9 @@ RESULTS_SECONDS = 24 * 3600
 #: queue (Redis restarted, the queue purged) holds back the next one for a minute at most.
 WARM_PENDING_KEY = "results:warm-pending"
 WARM_PENDING_SECONDS = 60
-#: How long a queued warm waits, so the rest of a burst of changes joins it.
-WARM_DELAY_SECONDS = 1
+#: How long a queued warm waits, so the rest of a burst of changes joins it (and, at quarter
+#: end, the worker is not warming all the time).
+WARM_DELAY_SECONDS = 5
 #: How far back (in audit record ids) the version also counts records, so that a transaction
 #: that took an earlier id but committed after a later one still moves the version.
 LATE_COMMIT_WINDOW = 10_000
@@ -89,14 +90,18 @@ def dashboard_key(params: QueryDict, scope: Scope | None, portfolios: list[str])
     return results_key("dashboard", scope, portfolios, query)
 
 
-def cached_overview(period: ReportingPeriod | None, plan, scope: Scope | None, **options) -> dict:
+def cached_overview(period: ReportingPeriod | None, plan, scope: Scope | None, *, judged=None, **options) -> dict:
     """The overview's sections for ``scope`` in ``period`` (whose Council Plan is ``plan``)."""
-    return cached_results(overview_key(period, scope), lambda: overview_results(period, plan, scope), **options)
-
-
-def cached_dashboard(params: QueryDict, scope: Scope | None, portfolios: list[str], **options) -> dict:
     return cached_results(
-        dashboard_key(params, scope, portfolios), lambda: dashboard_page(params, scope, portfolios), **options
+        overview_key(period, scope), lambda: overview_results(period, plan, scope, judged=judged), **options
+    )
+
+
+def cached_dashboard(params: QueryDict, scope: Scope | None, portfolios: list[str], *, judged=None, **options) -> dict:
+    return cached_results(
+        dashboard_key(params, scope, portfolios),
+        lambda: dashboard_page(params, scope, portfolios, judged=judged),
+        **options,
     )
 
 
@@ -129,13 +134,17 @@ def warm() -> int:
     started = time.monotonic()
     version = figures_version()
     period = ReportingPeriod.objects.current_or_latest()
-    plan = plan_for(period) if period else None
+    if period is None:
+        return 0
+    plan = plan_for(period)
+    # Every active KPI judged once; each page picks its own rows from them.
+    judged = report_rows(period, plan=plan)
     pages = warmed_pages()
     for page, scope, params in pages:
         if page == "overview":
-            cached_overview(period, plan, scope, version=version, refresh=True)
+            cached_overview(period, plan, scope, judged=judged, version=version, refresh=True)
         else:
-            cached_dashboard(params, scope, [], version=version, refresh=True)
+            cached_dashboard(params, scope, [], judged=judged, version=version, refresh=True)
     logger.info("warmed %d dashboard pages at version %s in %.2f s", len(pages), version, time.monotonic() - started)
     return len(pages)
 

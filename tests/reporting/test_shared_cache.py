@@ -60,6 +60,31 @@ def test_a_change_made_after_a_page_was_cached_is_shown_at_the_next_visit(report
     assert after.get("Green", 0) == before.get("Green", 0) - 1
 
 
+def test_the_pages_the_worker_warms_are_the_pages_a_visit_computes(world, reported):
+    """The warm judges every KPI once and picks each page's rows from them; a visit reads
+    only its own KPIs. Both must give the same page, for the council and a directorate."""
+    from accounts.policy import Scope
+    from reporting.selectors import plan_for
+    from reporting.warming import cached_dashboard, cached_overview, dashboard_key, warmed_pages
+
+    warm()
+    period, version = reported["period"], figures_version()
+    plan = plan_for(period)
+    pages = warmed_pages()
+    priority = str(reported["p1"].pk)
+    assert any(p == "dashboard" and s == COUNCIL and q.get("priority") == priority for p, s, q in pages)
+    assert any(s == Scope(subtrees=(world.d1.path,)) for _, s, _ in pages)
+    for page, scope, params in pages:
+        if page == "overview":
+            stored = cache.get(overview_key(period, scope))
+            computed = cached_overview(period, plan, scope, refresh=True)
+        else:
+            stored = cache.get(dashboard_key(params, scope, []))
+            computed = cached_dashboard(params, scope, [], refresh=True)
+        assert stored[0] == version
+        assert stored[1] == computed, (page, scope, params.urlencode())
+
+
 def test_a_change_committed_under_an_earlier_audit_id_still_moves_the_version(db):
     """Ids are taken at insert and seen at commit: a transaction can commit a record below
     the newest id after a page was cached at that id; the version must move all the same."""
