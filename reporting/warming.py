@@ -46,21 +46,23 @@ WARM_DELAY_SECONDS = 5
 LATE_COMMIT_WINDOW = 10_000
 
 _VERSION_SQL = f"""
-    SELECT newest.id, (SELECT count(*) FROM audit_auditevent WHERE id > newest.id - {LATE_COMMIT_WINDOW})
+    SELECT (SELECT oid FROM pg_database WHERE datname = current_database()),
+        newest.id, (SELECT count(*) FROM audit_auditevent WHERE id > newest.id - {LATE_COMMIT_WINDOW})
     FROM (SELECT coalesce(max(id), 0) AS id FROM audit_auditevent) AS newest
 """  # noqa: S608 (a constant)
 
 
-def figures_version() -> tuple[int, int]:
-    """What the dashboards' figures are as of: the newest audit record, and how many records
-    lie in the window below it. Ids are taken when a record is written but seen when its
-    transaction commits, so a change can appear below the newest id; the count catches it.
-    One query (an index range), read before the figures, so a result is never older than the
-    version it is stored under."""
+def figures_version() -> tuple[int, int, int]:
+    """What the dashboards' figures are as of: the database, its newest audit record, and how
+    many records lie in the window below it. Ids are taken when a record is written but seen
+    when its transaction commits, so a change can appear below the newest id; the count
+    catches it. The database's own id keeps a database made afresh or restored into a new
+    one (whose audit ids start again) from meeting results cached from another. One query
+    (an index range), read before the figures, so a result is never older than its version."""
     with connection.cursor() as cursor:
         cursor.execute(_VERSION_SQL)
-        newest, recent = cursor.fetchone()
-    return (newest, recent)
+        database, newest, recent = cursor.fetchone()
+    return (database, newest, recent)
 
 
 def results_key(page: str, *parts) -> str:
@@ -68,7 +70,7 @@ def results_key(page: str, *parts) -> str:
     return f"results:{page}:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def cached_results(key: str, compute, *, version: tuple[int, int] | None = None, refresh: bool = False):
+def cached_results(key: str, compute, *, version: tuple[int, int, int] | None = None, refresh: bool = False):
     """The result stored under ``key`` if it was computed at the current version; otherwise
     computed now and stored (``refresh``: computed whatever is stored, as the warm does)."""
     version = figures_version() if version is None else version
