@@ -79,8 +79,15 @@ def cached_results(key: str, compute, *, version: tuple[int, int, int] | None = 
         if stored is not None and stored[0] == version:
             return stored[1]
     value = compute()
-    cache.set(key, (version, value), RESULTS_SECONDS)
+    stored = cache.get(key)  # a warm may have stored a newer result meanwhile: keep that one
+    if stored is None or not _newer(stored[0], version):
+        cache.set(key, (version, value), RESULTS_SECONDS)
     return value
+
+
+def _newer(stored: tuple, version: tuple) -> bool:
+    """Was ``stored`` read after ``version`` (the same database, a later audit record)?"""
+    return stored[0] == version[0] and stored[1:] > version[1:]
 
 
 def overview_key(period: ReportingPeriod | None, scope: Scope | None) -> str:

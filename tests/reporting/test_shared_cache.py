@@ -330,3 +330,16 @@ def test_a_burst_of_changes_queues_one_warm_not_one_each(reported):
         waiting = connection.default_channel.client.llen("celery")
     app.control.purge()
     assert waiting == 1
+
+
+def test_a_slow_visit_does_not_overwrite_what_a_later_warm_stored(db):
+    """A visit read the version, then a change and its warm stored a newer result while the
+    visit computed: the visit shows its own result and leaves the newer one in place."""
+    from reporting.warming import cached_results
+
+    database, newest, recent = figures_version()
+    older, newer = (database, newest, recent), (database, newest + 1, recent + 1)
+    cache.set("results:test", (newer, "warmed"))
+    assert cached_results("results:test", lambda: "computed", version=older) == "computed"
+    assert cache.get("results:test") == (newer, "warmed")
+    assert cached_results("results:test", lambda: "again", version=newer) == "warmed"
