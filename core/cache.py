@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5.0
 #: What a value that cannot be read back (written by an older release, say) raises.
 UNREADABLE = (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError)
+#: Per Redis server, in this process: is it known to be down, and until when not to ask.
+_HEALTH: dict[str, dict] = {}
 
 
 class FailSoftRedisCache(RedisCache):
@@ -42,31 +44,27 @@ class FailSoftRedisCache(RedisCache):
         options = {"socket_connect_timeout": 0.25, "socket_timeout": 1.0, **params.get("OPTIONS", {})}
         params["OPTIONS"] = options
         super().__init__(server, params)
-        self._down_until = 0.0
-        self._down = False
+        # Django makes a backend per thread; whether Redis is down is known once per process.
+        self._health = _HEALTH.setdefault(str(server), {"down": False, "until": 0.0})
 
     # --- failing soft -----------------------------------------------------------------------
 
     def _call(self, what: str, call, fallback):
-        if self._down and time.monotonic() < self._down_until:
+        health = self._health
+        if health["down"] and time.monotonic() < health["until"]:
             return fallback
         try:
             result = call()
         except RedisError as error:
-            self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
-            if not self._down:
-                self._down = True
+            health["until"] = time.monotonic() + RETRY_AFTER_SECONDS
+            if not health["down"]:
+                health["down"] = True
                 logger.warning("shared cache unavailable (%s on %s): pages are computed, not cached", error, what)
             return fallback
-        if self._down:
-            self._down = False
+        if health["down"]:
+            health["down"] = False
             logger.warning("shared cache available again")
         return result
-
-    @property
-    def available(self) -> bool:
-        """False while Redis is known to be down (pages are computed without the cache)."""
-        return not (self._down and time.monotonic() < self._down_until)
 
     # --- Django's cache API -----------------------------------------------------------------
 
