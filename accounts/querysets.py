@@ -46,12 +46,26 @@ class RestrictedQuerySet(models.QuerySet):
             return self.filter(extra) if extra is not None else self.none()
         if scope.council_wide or self.scope_path is None:
             return self
-        condition = within_paths_q(scope.subtrees, self.scope_path)
-        if scope.units:
-            condition |= Q(**{f"{self.scope_path}__in": scope.units})
+        condition = self._scope_q(scope)
         if extra is not None:
             condition |= extra
         return self.filter(condition)
+
+    def within(self, scope) -> Self:
+        """The rows inside ``scope`` (``accounts.policy.Scope``, or None for nowhere), for
+        what is shared by everyone with that scope (a cached dashboard, ADR 0025). Equal to
+        ``restrict`` for a model whose rows nobody reaches without a role."""
+        if scope is None:
+            return self.none()
+        if scope.council_wide or self.scope_path is None:
+            return self
+        return self.filter(self._scope_q(scope))
+
+    def _scope_q(self, scope) -> Q:
+        condition = within_paths_q(scope.subtrees, self.scope_path)
+        if scope.units:
+            condition |= Q(**{f"{self.scope_path}__in": scope.units})
+        return condition
 
     def reached_without_role(self, user, capability) -> Q | None:
         """Rows this person may use the capability on whatever their roles say; None: none."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import models, transaction
 
@@ -74,6 +74,31 @@ def _require_transaction() -> None:
         raise AuditOutsideTransaction("audit_record must be called inside the service's transaction.atomic() block.")
 
 
+#: Called, once, after each transaction that wrote audit records commits.
+_after_commit: list[Callable[[], None]] = []
+
+
+def after_audited_commit(listener: Callable[[], None]) -> None:
+    """Call ``listener()`` after every commit that recorded a change (once per transaction,
+    however many records it wrote). The audit log is how every change to governed data is
+    known, so what must follow any change (the dashboards' cache warmed, ADR 0025) hangs
+    here; a listener may not fail the change, which has already committed."""
+    if listener not in _after_commit:
+        _after_commit.append(listener)
+
+
+def _tell_after_commit() -> None:
+    connection = transaction.get_connection()
+    if any(func is _committed for _, func, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(_committed, robust=True)
+
+
+def _committed() -> None:
+    for listener in _after_commit:
+        listener()
+
+
 def audit_record(
     *,
     actor,
@@ -87,6 +112,7 @@ def audit_record(
     """Record one change to ``instance`` by ``actor`` (a person, or ``SYSTEM``)."""
     _require_action(action)
     _require_transaction()
+    _tell_after_commit()
     return AuditEvent.objects.create(
         **_actor_fields(actor),
         action=action,
@@ -119,6 +145,7 @@ def audit_record_many(
     """Record many changes in one INSERT, for services that write many rows at once."""
     _require_action(action)
     _require_transaction()
+    _tell_after_commit()
     actor_fields = _actor_fields(actor)
     correlation_id = current_correlation_id()
     events = [

@@ -208,9 +208,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL") or EMBEDDED_REDIS_URL
 
-# Each process keeps its own small cache (dashboard results, keyed by the newest audit record,
-# so a cached page is never out of date); nothing depends on it surviving a restart.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pmf"}}
+# One cache for every web process and the worker, in Redis (ADR 0025): dashboard results,
+# each stored with the newest audit record it was computed at, so a cached page is never out
+# of date, and warmed by the worker after each change. Redis down is a miss, not an error
+# (core.cache); nothing depends on the cache surviving a restart. The prefix keeps its keys
+# apart from Celery's queues in the same database.
+CACHES = {
+    "default": {
+        "BACKEND": "core.cache.FailSoftRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("PMF_CACHE_PREFIX") or "pmf-cache",
+        "TIMEOUT": 24 * 3600,
+    }
+}
 
 AUTH_USER_MODEL = "accounts.User"
 

@@ -260,9 +260,24 @@ def direction_counts(rows: list[KpiRow]) -> dict[str, int]:
     }
 
 
-def dashboard_rows(period: ReportingPeriod, plan: CouncilPlan | None, kpis, chosen: dict) -> list[KpiRow]:
+def judged_rows(
+    period: ReportingPeriod, plan: CouncilPlan | None, kpis, judged: tuple[list[PlanNode], list[KpiRow]] | None
+) -> tuple[list[PlanNode], list[KpiRow]]:
+    """``report_rows`` for ``kpis``; or, given ``judged`` (every active KPI's rows, already
+    read once for several pages, as the worker's warm does), those of ``kpis`` picked from
+    them: a KPI's row does not depend on which others are read with it."""
+    if judged is None:
+        return report_rows(period, plan=plan, kpis=kpis)
+    priorities, rows = judged
+    wanted = set(kpis.values_list("pk", flat=True))
+    return priorities, [row for row in rows if row.kpi.pk in wanted]
+
+
+def dashboard_rows(
+    period: ReportingPeriod, plan: CouncilPlan | None, kpis, chosen: dict, *, judged=None
+) -> list[KpiRow]:
     """The rows a dashboard shows for its filters (priority, directorate, portfolio, Council
-    Plan measures only, RAG). ``kpis`` is the person's scope."""
+    Plan measures only, RAG). ``kpis`` is the person's scope; ``judged`` as ``judged_rows``."""
     if chosen.get("directorate"):
         kpis = kpis.filter(owning_service__parent_id=chosen["directorate"])
     if chosen.get("portfolio"):
@@ -271,7 +286,7 @@ def dashboard_rows(period: ReportingPeriod, plan: CouncilPlan | None, kpis, chos
         kpis = kpis.filter(is_council_plan_measure=True)
     if chosen.get("priority") and plan:
         kpis = kpis.filter(council_plan_nodes__in=subtree_ids(plan, chosen["priority"])).distinct()
-    _, rows = report_rows(period, plan=plan, kpis=kpis)
+    _, rows = judged_rows(period, plan, kpis, judged)
     if chosen.get("priority"):
         rows = [r for r in rows if chosen["priority"] in r.priority_ids]
     if chosen.get("rag"):
@@ -279,11 +294,14 @@ def dashboard_rows(period: ReportingPeriod, plan: CouncilPlan | None, kpis, chos
     return rows
 
 
-def overview_sections(period: ReportingPeriod, plan: CouncilPlan | None, kpis) -> dict:
+def overview_sections(period: ReportingPeriod, plan: CouncilPlan | None, kpis, *, judged=None) -> dict:
     """The council as a whole, then each priority: KPIs by RAG and by direction, open
     escalations, returns outstanding. A KPI under two priorities counts once in the council's
-    total."""
-    priorities, rows = report_rows(period, plan=plan, kpis=kpis, detail=False)
+    total. ``judged`` as ``judged_rows``; without it only what the counts need is read."""
+    if judged is None:
+        priorities, rows = report_rows(period, plan=plan, kpis=kpis, detail=False)
+    else:
+        priorities, rows = judged_rows(period, plan, kpis, judged)
     escalated = set(Escalation.objects.open().values_list("kpi_id", flat=True))
 
     def section(members: list[KpiRow]) -> dict:

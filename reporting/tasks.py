@@ -43,3 +43,12 @@ def tell(self, **event) -> int:
         if self.request.retries >= MAX_RETRIES:
             raise
         raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def warm_results() -> int:
+    """Compute the dashboards people open first and store them in the shared cache, after a
+    change (``reporting.warming``); safe to run twice."""
+    from reporting.warming import warm
+
+    return warm()

@@ -3,17 +3,11 @@ and reports as snapshots with their PDFs."""
 
 from __future__ import annotations
 
-import hashlib
-
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -21,15 +15,12 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import requires
-from accounts.models import OrgUnit, OrgUnitKind
 from accounts.policy import Capability, has_capability, portfolios_of, scope_of
-from audit.models import AuditEvent
 from core.forms import GovukFormMixin, ServiceErrorsMixin
 from core.numbers import record_id
 from core.tabular import download
 from core.views import submit
 from kpis.models import Kpi, PeriodState, ReportingPeriod
-from kpis.results import Rag
 from kpis.workflow import REPORTED, TransitionRefused
 from planning.models import PlanNode
 from reporting.alerts import notification_preference_set, timing_of
@@ -37,14 +28,11 @@ from reporting.content import chart_from, exceptions, kpi_content, open_escalati
 from reporting.cycle import plan, run_step, sync_steps
 from reporting.data_quality import data_quality_report
 from reporting.models import Alert, CycleStep, Notification, ReportFile, Snapshot, SnapshotKind, StepState, Timing
+from reporting.pages import DashboardFilters, period_asked
 from reporting.pdf import render_data_quality
-from reporting.selectors import dashboard_rows, overview_sections, plan_for, published_over_time, rag_summary
+from reporting.selectors import dashboard_rows, plan_for, published_over_time
 from reporting.services import draft_build, narrative_save, report_publish
-
-#: KPIs a dashboard page shows, each with its chart; the RAG counts cover every KPI matched.
-DASHBOARD_PAGE_SIZE = 20
-#: The results are kept this long, keyed so that any audited change makes a new entry.
-DASHBOARD_CACHE_SECONDS = 300
+from reporting.warming import cached_dashboard, cached_overview
 
 
 def _kpis_in_scope(user):
@@ -53,23 +41,17 @@ def _kpis_in_scope(user):
 
 
 def _period(request) -> ReportingPeriod | None:
-    period_id = record_id(request.GET.get("period"))
-    if period_id is not None:
-        return ReportingPeriod.objects.opened().filter(pk=period_id).first()
-    return ReportingPeriod.objects.current_or_latest()
+    return period_asked(request.GET)
 
 
 @requires(Capability.VIEW_DASHBOARDS)
 def overview(request):
     """The council at a glance: for each priority, KPIs by RAG and by direction of travel,
-    open escalations and returns outstanding."""
+    open escalations and returns outstanding. The sections come from the shared cache when
+    they were computed at the current figures (ADR 0025)."""
     period = _period(request)
     plan = plan_for(period) if period else None
-    key = _results_key(request, "council-overview")
-    overview = cache.get(key)
-    if overview is None:
-        overview = overview_sections(period, plan, _kpis_in_scope(request.user)) if period else {}
-        cache.set(key, overview, DASHBOARD_CACHE_SECONDS)
+    overview = cached_overview(period, plan, scope_of(request.user, Capability.VIEW_DASHBOARDS))
     return render(
         request,
         "reporting/overview.html",
@@ -83,106 +65,23 @@ def overview(request):
     )
 
 
-class DashboardFilters(GovukFormMixin, forms.Form):
-    priority = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Priority")
-    directorate = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Directorate")
-    portfolio = forms.ChoiceField(required=False, label="Cabinet portfolio")
-    rag = forms.ChoiceField(
-        required=False,
-        label="RAG",
-        choices=[("", "Any"), *Rag.filter_choices()],
-    )
-    measures = forms.BooleanField(required=False, label="Council Plan measures only")
-
-    def __init__(self, *args, priorities, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["priority"].choices = [("", "All priorities"), *[(p.pk, f"{p.code} {p.title}") for p in priorities]]
-        directorates = OrgUnit.objects.filter(kind=OrgUnitKind.DIRECTORATE).order_by("name")
-        self.fields["directorate"].choices = [("", "All directorates"), *[(d.pk, d.name) for d in directorates]]
-        portfolios = Kpi.objects.exclude(portfolio="").values_list("portfolio", flat=True).distinct().order_by()
-        self.fields["portfolio"].choices = [("", "All portfolios"), *[(p, p) for p in sorted(portfolios)]]
-
-
 @requires(Capability.VIEW_DASHBOARDS)
 def dashboard(request):
     """Each KPI with its latest value and data period, target, RAG, direction of travel, trend,
     commentary and benchmark. The filters live in the URL, so a view can be bookmarked; with
-    htmx only the results are swapped."""
-    key = _results_key(request, "dashboard")
-    page = cache.get(key)
-    if page is None:
-        page = _dashboard_page(request)
-        cache.set(key, page, DASHBOARD_CACHE_SECONDS)
+    htmx only the results are swapped. The page's filters and results come from the shared
+    cache when they were computed at the current figures (ADR 0025)."""
+    page = cached_dashboard(
+        request.GET, scope_of(request.user, Capability.VIEW_DASHBOARDS), portfolios_of(request.user)
+    )
     if getattr(request, "htmx", False):
         response = HttpResponse(page["results"])
     else:
-        # Both fragments are our own templates, rendered (and escaped) by _dashboard_page.
+        # Both fragments are our own templates, rendered (and escaped) by reporting.pages.
         shown = {**page, "filters": mark_safe(page["filters"]), "results": mark_safe(page["results"])}  # noqa: S308
         response = render(request, "reporting/dashboard.html", shown)
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def _dashboard_page(request) -> dict:
-    """The dashboard's filters and results as HTML, with what the page around them shows."""
-    period = _period(request)
-    plan = plan_for(period) if period else None
-    priorities = list(plan.nodes.active().priorities()) if plan else []
-    filters = DashboardFilters(request.GET or None, priorities=priorities)
-    chosen = filters.cleaned_data if filters.is_valid() else {}
-    results = _dashboard_results(request, period, plan, priorities, chosen)
-    return {
-        "period_label": period.label if period else "",
-        "provisional": bool(period and not period.figures_published),
-        "heading": results["heading"],
-        "filters": render_to_string(
-            "reporting/_dashboard_filters.html", {"filters": filters, "period": period}, request
-        ),
-        "results": render_to_string("reporting/_dashboard_results.html", results, request),
-    }
-
-
-def _results_key(request, page: str) -> str:
-    """What a cached page depends on: the newest audit record, the person's scope and the
-    query. Every change to governed data (figures, periods and their states, plans, the
-    organisation) is audited, so any change makes a new key and the figures stay live."""
-    newest = AuditEvent.objects.aggregate(newest=Max("id"))["newest"]
-    scope = scope_of(request.user, Capability.VIEW_DASHBOARDS)
-    params = sorted((k, v) for k, values in request.GET.lists() for v in values)
-    raw = f"{newest}|{scope}|{portfolios_of(request.user)}|{params}"
-    return f"{page}:" + hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _dashboard_results(request, period, plan, priorities, chosen: dict) -> dict:
-    rows = dashboard_rows(period, plan, _kpis_in_scope(request.user), chosen) if period else []
-    portfolios = [] if chosen.get("portfolio") else portfolios_of(request.user)
-    if portfolios:  # a Cabinet member's own portfolio first, as their home page promises
-        rows.sort(key=lambda row: row.kpi.portfolio not in portfolios)
-    page = Paginator(rows, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {
-        "cards": [(kpi_content(row), row.chart()) for row in page],
-        "page": page,
-        "query": query.urlencode(),
-        "summary": rag_summary(rows),
-        "heading": _dashboard_heading(chosen, priorities),
-        "portfolios_first": [p for p in portfolios if any(row.kpi.portfolio == p for row in rows)],
-    }
-
-
-def _dashboard_heading(chosen: dict, priorities: list[PlanNode]) -> str:
-    if chosen.get("priority"):
-        node = next((p for p in priorities if p.pk == chosen["priority"]), None)
-        if node:
-            return f"{node.code} {node.title}"
-    if chosen.get("directorate"):
-        unit = OrgUnit.objects.filter(pk=chosen["directorate"]).first()
-        if unit:
-            return unit.name
-    if chosen.get("portfolio"):
-        return f"Portfolio: {chosen['portfolio']}"
-    return "All KPIs"
 
 
 # --- The exceptions ----------------------------------------------------------------------------

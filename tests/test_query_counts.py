@@ -357,3 +357,37 @@ def test_submitting_a_return_is_a_fixed_number_of_queries(world, clients):
     quarters = [(year, quarter) for year in range(2019, 2025) for quarter in (1, 2, 3, 4)]
     grow_history(kpi_return.kpi, quarters[:20])()
     assert count_queries(post_entry(clients["service_lead"], kpi_return, "submit", [kpi_return.revision])) == 22
+
+
+@pytest.mark.parametrize(
+    ("page", "persona", "pinned", "cold"),
+    [
+        ("overview", "cmt", 11, 20),
+        ("overview", "directorate_lead", 11, 20),
+        ("priority", "cmt", 8, 25),
+        ("dashboard", "cmt", 8, 24),
+    ],
+)
+def test_a_page_the_worker_warmed_after_a_change_is_served_from_the_cache(
+    reported_world, clients, page, persona, pinned, cold
+):
+    """After a change the worker computes these pages (``reporting.warming.warm``, run here as
+    the worker runs it); the next visit reads them from the shared cache: the version, the
+    page around the results, no figures. Flat as the council grows, and fewer than the visit
+    that computes the page itself (``cold``, pinned above)."""
+    from reporting.warming import warm
+
+    urls = {
+        "overview": reverse("reporting:overview"),
+        "priority": reverse("reporting:dashboard") + f"?priority={reported_world.thread['priority'].pk}",
+        "dashboard": reverse("reporting:dashboard"),
+    }
+    grow = grow_reported_kpis(reported_world)
+    warm()
+
+    def grow_and_warm():
+        grow()
+        warm()
+
+    warmed = assert_flat(get_ok(clients[persona], urls[page]), grow_and_warm, pinned=pinned)
+    assert warmed < cold
