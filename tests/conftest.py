@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from accounts.models import OrgUnit, OrgUnitKind, Role, User
 from accounts.policy import SYSTEM
@@ -347,6 +347,16 @@ def client_for(world: World, persona: str) -> Client:
 @pytest.fixture
 def clients(world) -> dict[str, Client]:
     return {persona: client_for(world, persona) for persona in PERSONAS}
+
+
+#: Production's hashers with Argon2 at its least cost first (tests/hashers.py says why).
+QUICK_PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing():
+    with override_settings(PASSWORD_HASHERS=QUICK_PASSWORD_HASHERS):
+        yield
 
 
 @pytest.fixture(autouse=True)
