@@ -354,8 +354,17 @@ QUICK_PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher", "django.con
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _quick_password_hashing():
-    with override_settings(PASSWORD_HASHERS=QUICK_PASSWORD_HASHERS):
+def _test_speed_settings():
+    """Two settings that cost the tests minutes and test nothing:
+
+    - Argon2 at its least cost (tests/hashers.py).
+    - WhiteNoise finds a static file when it is asked for, instead of listing every static
+      file up front. It lists them whenever Django builds its middleware, which a test
+      client does for itself: with the finders the tests serve static files through (no
+      ``collectstatic``), that was 60 ms for each of the suite's thousands of clients. The
+      files served, and their headers, are the same either way.
+    """
+    with override_settings(PASSWORD_HASHERS=QUICK_PASSWORD_HASHERS, WHITENOISE_AUTOREFRESH=True):
         yield
 
 
