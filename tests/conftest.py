@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from accounts.models import OrgUnit, OrgUnitKind, Role, User
 from accounts.policy import SYSTEM
@@ -347,6 +347,25 @@ def client_for(world: World, persona: str) -> Client:
 @pytest.fixture
 def clients(world) -> dict[str, Client]:
     return {persona: client_for(world, persona) for persona in PERSONAS}
+
+
+#: Production's hashers with Argon2 at its least cost first (tests/hashers.py says why).
+QUICK_PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_speed_settings():
+    """Two settings that cost the tests minutes and test nothing:
+
+    - Argon2 at its least cost (tests/hashers.py).
+    - WhiteNoise finds a static file when it is asked for, instead of listing every static
+      file up front. It lists them whenever Django builds its middleware, which a test
+      client does for itself: with the finders the tests serve static files through (no
+      ``collectstatic``), that was 60 ms for each of the suite's thousands of clients. The
+      files served, and their headers, are the same either way.
+    """
+    with override_settings(PASSWORD_HASHERS=QUICK_PASSWORD_HASHERS, WHITENOISE_AUTOREFRESH=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

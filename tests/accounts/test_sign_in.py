@@ -21,6 +21,19 @@ def test_passwords_are_hashed_with_argon2(person):
     assert person.password.startswith("argon2")
 
 
+def test_production_hashes_with_argon2_at_full_cost():
+    """The tests hash at the least cost (tests/hashers.py); production must not."""
+    from django.contrib.auth.hashers import Argon2PasswordHasher, import_string
+
+    from pmf import settings as production
+
+    first = import_string(production.PASSWORD_HASHERS[0])
+    assert first is Argon2PasswordHasher
+    assert first.time_cost >= 2
+    assert first.memory_cost >= 64 * 1024  # KiB
+    assert settings.PASSWORD_HASHERS[0] == "tests.hashers.QuickArgon2PasswordHasher"
+
+
 def test_sign_in_lands_on_home(person):
     client = Client()
     response = sign_in(client, person.username, TEST_PASSWORD)

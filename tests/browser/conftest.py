@@ -4,10 +4,12 @@ page visited, and any Content-Security-Policy violation fails the test."""
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import re
 import shutil
+import sys
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -16,6 +18,10 @@ from django.core.management import call_command
 from demo.management.commands.demo_council import DEMO_PASSWORD
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+#: Every rule with those tags is run, and every violation reported with all its elements;
+#: ``resultTypes`` spares axe listing every element that passed, or that a rule did not
+#: apply to, and spares the tests carrying those lists back (hundreds of KB a page).
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--headless",
@@ -47,10 +53,32 @@ def chromium_path() -> str:
 def browser():
     from playwright.sync_api import sync_playwright
 
+    name_the_sourceless_frames()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+def name_the_sourceless_frames() -> None:
+    """Make Playwright's record of where each call came from cheap.
+
+    Every call through Playwright's sync API records the caller's stack (``inspect.stack``),
+    which looks up each frame's source file. For a frame of code with no file (the
+    ``<string>`` that pytest-xdist's worker runs in, ``<frozen runpy>`` under ``python -m``)
+    ``inspect.getmodule`` goes through every loaded module looking for one, every time:
+    about 3 ms a call with the whole suite loaded, and the browser tests make thousands of
+    calls. ``inspect`` keeps a map of file names to module names; naming these frames' files
+    there, as belonging to no module (a name not in ``sys.modules``), gives ``inspect`` the
+    answer its search would have given, at once. The frames are those below this one, the
+    same for every later call: the pytest process's outermost frames.
+    """
+    frame = sys._getframe()
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name.startswith("<") and name not in sys.modules:
+            inspect.modulesbyfile.setdefault(name, name)
+        frame = frame.f_back
 
 
 #: Page states axe has passed in this session. The same URL in the same state (the sign-in
@@ -94,7 +122,7 @@ class Checked:
         self.visited.append(self.page.url)
         seen = page_state(self.page)
         if seen not in AXE_PASSED:
-            results = self.axe.run(self.page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+            results = self.axe.run(self.page, options=AXE_OPTIONS)
             violations = results.response["violations"]
             assert not violations, f"axe violations on {self.page.url}:\n" + json.dumps(
                 [{"id": v["id"], "help": v["help"], "nodes": [n["html"] for n in v["nodes"]][:3]} for v in violations],

@@ -56,7 +56,9 @@ def xlsx_with_rows(rows: int, *, dimension: bool) -> bytes:
         + f"<sheetData>{body}</sheetData></worksheet>"
     )
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    # The fastest compression: the repeated rows shrink as well at level 1 as at 9 (under 5 MB)
+    # in a tenth of the time.
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
         archive.writestr("_rels/.rels", ROOT_RELS)
         archive.writestr("xl/workbook.xml", WORKBOOK)
