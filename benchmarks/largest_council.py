@@ -531,26 +531,23 @@ def measure(client, url: str, runs: int, *, cold: bool = False) -> tuple[float, 
 
 
 def run_pages(r: dict, runs: int) -> dict[str, int]:
-    """Every page's figures; returns the query counts by page, to compare sizes."""
+    """Every page's figures, printed as they are measured; returns the query counts by page."""
     admin, manager = signed_in_client(r["admin"]), signed_in_client(r["manager"])
-    baseline = measure(admin, "/accessibility/", runs)
-    rows = [("accessibility", "trivial page (accessibility statement)", "/accessibility/", baseline, "")]
-    for name, what, url in pages(r):
-        rows.append((name, what, url, measure(admin, url, runs), ""))
-    for name, what, url in pages(r)[1:4]:
-        rows.append((name, what.replace("(cached)", "(first visit)"), url, measure(admin, url, runs, cold=True), ""))
-    for name, what, url in cic_pages(r):
-        rows.append((name, what, url, measure(manager, url, runs), " (line manager)"))
-    base = baseline[0]
-    print(f"\n{'URL name':34} {'page':52} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>6} {'queries':>7}")
+    todo = [(name, what, url, admin, False) for name, what, url in pages(r)]
+    todo += [(name, what.replace("(cached)", "(first visit)"), url, admin, True) for name, what, url in pages(r)[1:4]]
+    todo += [(name, f"{what} (line manager)", url, manager, False) for name, what, url in cic_pages(r)]
+    base = measure(admin, "/accessibility/", runs)[0]
+    print(f"\n{'URL name':34} {'page':52} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>6} {'queries':>7}", flush=True)
+    print(f"{'accessibility':34} {'trivial page (accessibility statement)':52} {base:8.1f}", flush=True)
     slow, found = [], {}
-    for name, what, _url, (p50, p95, queries, status), who in rows:
+    for name, what, url, client, cold in todo:
+        p50, p95, queries, status = measure(client, url, runs, cold=cold)
         if status != 200:
-            print(f"{name:34} {what + who:52} status {status}")
+            print(f"{name:34} {what:52} status {status}", flush=True)
             continue
         flag = "  SLOW" if p95 > GOAL_MS else ""
-        print(f"{name:34} {what + who:52} {p50:8.1f} {p95:8.1f} {p50 / base:6.1f} {queries:7d}{flag}")
-        found[what + who] = queries
+        print(f"{name:34} {what:52} {p50:8.1f} {p95:8.1f} {p50 / base:6.1f} {queries:7d}{flag}", flush=True)
+        found[what] = queries
         if flag:
             slow.append(what)
     print(f"pages over {GOAL_MS} ms p95: {len(slow)}{': ' + ', '.join(slow) if slow else ''}")

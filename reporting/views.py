@@ -38,7 +38,14 @@ from reporting.cycle import plan, run_step, sync_steps
 from reporting.data_quality import data_quality_report
 from reporting.models import Alert, CycleStep, Notification, ReportFile, Snapshot, SnapshotKind, StepState, Timing
 from reporting.pdf import render_data_quality
-from reporting.selectors import dashboard_rows, overview_sections, plan_for, published_over_time, rag_summary
+from reporting.selectors import (
+    dashboard_rows,
+    overview_sections,
+    plan_for,
+    published_over_time,
+    rag_summary,
+    reported_kpis,
+)
 from reporting.services import draft_build, narrative_save, report_publish
 
 #: KPIs a dashboard page shows, each with its chart; the RAG counts cover every KPI matched.
@@ -196,7 +203,9 @@ def exceptions_view(request):
     period = _period(request)
     plan = plan_for(period) if period else None
     priorities = list(plan.nodes.active().priorities()) if plan else []
-    rows = dashboard_rows(period, plan, _kpis_in_scope(request.user), {}) if period else []
+    # With a plan, only the KPIs reported against it (not the whole data dictionary) are read.
+    kpis = reported_kpis(plan, _kpis_in_scope(request.user)) if priorities else _kpis_in_scope(request.user)
+    rows = dashboard_rows(period, plan, kpis, {}) if period else []
     reported = [row for row in rows if row.priority_ids] if priorities else rows
     contents = {row.kpi.code: kpi_content(row) for row in reported}
     found = exceptions(reported, priorities, contents, open_escalations(reported))
