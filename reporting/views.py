@@ -407,8 +407,12 @@ def publish_view(request, pk: int):
 
 @requires(Capability.VIEW_PUBLISHED_REPORTS)
 def report_list(request):
-    snapshots = Snapshot.objects.restrict(request.user, Capability.VIEW_PUBLISHED_REPORTS).select_related(
-        "period", "build"
+    # Not the content: a report's is about 250 KiB of JSON, and the list read all of them
+    # (1 s for 20 reports at the largest councils).
+    snapshots = (
+        Snapshot.objects.restrict(request.user, Capability.VIEW_PUBLISHED_REPORTS)
+        .select_related("period", "build")
+        .defer("content")
     )
     periods = (
         ReportingPeriod.objects.filter(state__in=REPORTED)

@@ -389,3 +389,10 @@ def grow_history_of_new_kpis(world, n):
             KpiReturn.objects.filter(pk=current.pk).update(value=Decimal(12), state="approved")
 
     return grow
+
+
+def test_the_list_of_reports_does_not_read_their_content(reported_world, clients):
+    """Each report's content is hundreds of KiB at a large council; the list shows none of it."""
+    sql = sql_of(get_ok(clients["cmt"], reverse("reporting:report-list")))
+    assert any('FROM "reporting_snapshot"' in query for query in sql)
+    assert not any('"reporting_snapshot"."content"' in query for query in sql)
