@@ -396,3 +396,16 @@ def test_the_list_of_reports_does_not_read_their_content(reported_world, clients
     sql = sql_of(get_ok(clients["cmt"], reverse("reporting:report-list")))
     assert any('FROM "reporting_snapshot"' in query for query in sql)
     assert not any('"reporting_snapshot"."content"' in query for query in sql)
+
+
+def test_the_scorecard_reads_only_the_kpis_reported_against_the_plan(reported_world, clients):
+    """The scorecard, as the pack's, is the Council Plan's KPIs; it judged and drew every KPI
+    in the data dictionary (10 s at 2,000 KPIs). It says how many others there are."""
+    client, url = clients["cmt"], reverse("reporting:scorecard")
+    grow_kpis(reported_world, n=1)()
+    before = sql_of(get_ok(client, url))
+    grow_history_of_new_kpis(reported_world, n=12)()
+    assert sql_of(get_ok(client, url)) == before
+    page = client.get(url).content.decode()
+    assert "Not in the plan 3" not in page
+    assert "other KPIs are not reported against the Council Plan" in page
