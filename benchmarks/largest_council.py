@@ -536,12 +536,15 @@ def measure(client, url: str, runs: int, *, cold: bool = False) -> tuple[float, 
     return statistics.median(samples), samples[round(0.95 * (len(samples) - 1))], len(queries.captured_queries), 200
 
 
-def run_pages(r: dict, runs: int) -> dict[str, int]:
-    """Every page's figures, printed as they are measured; returns the query counts by page."""
+def run_pages(r: dict, runs: int, only: list[str] | None = None) -> dict[str, int]:
+    """Every page's figures (or those whose URL name contains one of ``only``), printed as
+    they are measured; returns the query counts by page."""
     admin, manager = signed_in_client(r["admin"]), signed_in_client(r["manager"])
     todo = [(name, what, url, admin, False) for name, what, url in pages(r)]
     todo += [(name, what.replace("(cached)", "(first visit)"), url, admin, True) for name, what, url in pages(r)[1:4]]
     todo += [(name, f"{what} (line manager)", url, manager, False) for name, what, url in cic_pages(r)]
+    if only:
+        todo = [page for page in todo if any(part in page[0] for part in only)]
     base = measure(admin, "/accessibility/", runs)[0]
     print(f"\n{'URL name':34} {'page':52} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>6} {'queries':>7}", flush=True)
     print(f"{'accessibility':34} {'trivial page (accessibility statement)':52} {base:8.1f}", flush=True)
@@ -799,6 +802,7 @@ def main() -> None:
     parser.add_argument("--database", help="the database's name (default: <DATABASE_URL's name>_large)")
     parser.add_argument("--only", choices=("pages", "memory", "pdf", "worker"), action="append")
     parser.add_argument("--runs", type=int, help="requests per page (default 20, 5 with --small)")
+    parser.add_argument("--page", action="append", help="only the pages whose URL name contains this")
     args = parser.parse_args()
     configure()
     from django.conf import settings
@@ -816,7 +820,7 @@ def main() -> None:
             seed(size)
         r = ids()
         if "pages" in parts:
-            run_pages(r, runs)
+            run_pages(r, runs, args.page)
         if "memory" in parts:
             run_memory(r, name)
         if "pdf" in parts:
