@@ -591,7 +591,12 @@ def children(pid: int) -> list[int]:
 
 
 def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    """The process's peak resident memory (VmHWM); 0 once it has gone."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except FileNotFoundError:
+        return 0.0
+    for line in lines:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
@@ -630,23 +635,35 @@ def run_memory(r: dict, name: str) -> None:
         page = get("/accounts/sign-in/").decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         get("/accounts/sign-in/", {"csrfmiddlewaretoken": token, "username": "admin", "password": PASSWORD})
-        errors, started = [], time.perf_counter()
+        errors, started, growth, peaks = [], time.perf_counter(), {}, {}
         for _ in range(2):
-            for _name, _what, url in pages(r):
+            for _name, what, url in pages(r):
+                workers = list(dict.fromkeys([*workers, *children(server.pid)]))  # replaced ones too
+                before = max(peaks.setdefault(pid, peak_rss_mb(pid)) for pid in workers)
                 try:
                     get(url)
                 except urllib.error.HTTPError as error:
                     errors.append(f"{url} {error.code}")
                 except OSError as error:  # a worker killed by gunicorn's 30 s timeout
                     errors.append(f"{url} {error}")
-        peaks = {pid: peak_rss_mb(pid) for pid in workers}
+                for pid in workers:
+                    peaks[pid] = max(peaks[pid], peak_rss_mb(pid))
+                grew = max(peaks.values()) - before
+                if grew >= 10:
+                    growth[what] = growth.get(what, 0) + grew
+        for pid in workers:
+            peaks[pid] = max(peaks.get(pid, 0), peak_rss_mb(pid))
         print(
             f"\ngunicorn, 2 workers, {len(pages(r)) * 2} requests in {time.perf_counter() - started:.0f} s "
             f"({len(errors)} not 200{': ' + ', '.join(sorted(set(errors))) if errors else ''})"
         )
         for pid in workers:
-            print(f"  worker {pid}: RSS at start {at_start[pid]:.0f} MB, peak {peaks[pid]:.0f} MB")
+            gone = " (gone: killed by gunicorn's 30 s timeout)" if not Path(f"/proc/{pid}").exists() else ""
+            start = f"RSS at start {at_start[pid]:.0f} MB, " if pid in at_start else "a replacement, "
+            print(f"  worker {pid}: {start}peak {peaks[pid]:.0f} MB{gone}")
         print(f"  peak RSS of a worker: {max(peaks.values()):.0f} MB (goal <= {GOAL_RSS_MB} MB)")
+        for what, grew in sorted(growth.items(), key=lambda item: -item[1]):
+            print(f"  raised a worker's peak by {grew:.0f} MB: {what}")
     finally:
         server.terminate()
         server.wait(timeout=30)
