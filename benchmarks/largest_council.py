@@ -21,7 +21,10 @@ already seeded at the same size is reused, not seeded again):
 
 ``--small`` seeds a council of test size (20 KPIs, 200 staff) for a quick check; the query
 counts must be the same at both sizes. ``--only pages`` (or ``memory``, ``pdf``, ``worker``)
-runs one part. Figures go into docs/performance.md by hand.
+runs one part; ``--page NAME`` (repeatable) measures only the pages whose URL name contains
+it; ``--runs N`` requests each page N times (a page slower than 2 s, three times). The
+database is ``<DATABASE_URL's name>_large`` unless ``--database`` names it; without
+``--keep`` it is dropped at the end. Figures go into docs/performance.md by hand.
 """
 
 from __future__ import annotations
