@@ -409,3 +409,28 @@ def test_the_scorecard_reads_only_the_kpis_reported_against_the_plan(reported_wo
     page = client.get(url).content.decode()
     assert "Not in the plan 3" not in page
     assert "other KPIs are not reported against the Council Plan" in page
+
+
+def test_a_line_manager_s_cic_objectives_are_paged_and_flat(world, clients):
+    """A line management chain can hold thousands of people: their CIC objectives, and the
+    links to add one for each of them, come a page at a time (all 375 of a manager of 75
+    were on one page)."""
+    import re
+
+    from planning.models import CicObjective
+
+    manager = world.people["service_lead"]
+    objective = world.thread["s1_objective"]
+
+    def grow():
+        for i in range(60):
+            person = UserFactory(username=f"report{i}", org_unit=world.t1, line_manager=manager, last_name=f"R{i:02d}")
+            CicObjective.objects.create(employee=person, objective=objective, title=f"Paged {i}", status="on_track")
+
+    client, url = clients["service_lead"], reverse("planning:cic-list")
+    assert_flat(get_ok(client, url), grow)
+    page = client.get(url).content.decode()
+    assert page.count("Add a CIC objective for ") <= 50
+    assert len(re.findall(r'href="/cic/[0-9]+/"', page)) <= 50
+    assert "Page 1 of 2" in page
+    assert "Paged" in client.get(url + "?page=2").content.decode()
