@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from accounts.forms import PersonField
 from core.forms import DATE, GovukFormMixin, ServiceErrorsMixin
 from core.number_input import NumberField
 from core.validators import today_or_later
@@ -238,29 +239,9 @@ class NotAvailableForm(ServiceErrorsMixin, forms.Form):
 
 
 class HandOverForm(ServiceErrorsMixin, forms.Form):
-    """Who takes over a leaver's KPIs: found by employee number, user name or email (a list
-    of every person would be thousands long)."""
+    """Who takes over a leaver's KPIs."""
 
-    to_person = forms.CharField(label="Who takes them over", help_text="Their employee number, user name or email.")
-
-    def clean_to_person(self):
-        from django.db.models import Q
-
-        from accounts.models import User
-
-        wanted = self.cleaned_data["to_person"].strip()
-        found = list(
-            User.objects.filter(
-                Q(employee_number=wanted) | Q(username=wanted) | Q(email__iexact=wanted), is_active=True
-            )[:2]
-        )
-        if len(found) != 1:
-            raise forms.ValidationError(
-                "No one still here has that employee number, user name or email"
-                if not found
-                else "More than one person matches; give their employee number"
-            )
-        return found[0]
+    to_person = PersonField(label="Who takes them over")
 
 
 class ApproveForm(ServiceErrorsMixin, forms.Form):
@@ -297,6 +278,7 @@ class EscalationForm(ServiceErrorsMixin, forms.ModelForm):
             "due_date": DATE,
         }
         labels = {"reason": "Why it is being escalated", "actions": "Actions agreed", "owner": "Who owns the actions"}
+        field_classes = {"owner": PersonField}
 
     def clean_due_date(self):
         """The rule ``escalation_raise`` applies, told before the rest is checked."""
@@ -400,7 +382,12 @@ class KpiForm(ServiceErrorsMixin, forms.ModelForm):
             "council_plan_nodes": "The parts of the Council Plan it reports against.",
             "objectives": "Plan objectives it measures.",
         }
-        field_classes = {"tolerance_amount": NumberField, "end_of_plan_target": NumberField}
+        field_classes = {
+            "tolerance_amount": NumberField,
+            "end_of_plan_target": NumberField,
+            "owner": PersonField,
+            "deputy": PersonField,
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

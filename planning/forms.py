@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from accounts.forms import PersonField
 from accounts.models import User
 from core.forms import DATE, ServiceErrorsMixin
 from planning.models import CicObjective, CouncilPlan, Objective, ObjectiveStatus, PlanNode, Risk, UnitPlan
@@ -120,6 +121,7 @@ class ObjectiveForm(ServiceErrorsMixin, forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "contributes_to": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"owner": PersonField}
         help_texts = {
             "council_plan_node": "Link to the Council Plan directly, or to an objective of a unit above: not both.",
             "contributes_to": "Objectives in other directorates that this one also helps to deliver.",
@@ -131,9 +133,6 @@ class ObjectiveForm(ServiceErrorsMixin, forms.ModelForm):
         unit = plan.unit
         self.fields["owner"].queryset = User.objects.filter(is_active=True, org_unit__path__startswith=unit.path) | (
             User.objects.filter(pk=unit.head_id) if unit.head_id else User.objects.none()
-        )
-        self.fields["owner"].label_from_instance = (
-            lambda u: f"{u.display_name} ({u.job_title})" if u.job_title else u.display_name
         )
         nodes = PlanNode.objects.active().filter(
             plan__start_date__lte=plan.end_date, plan__end_date__gte=plan.start_date
@@ -206,6 +205,7 @@ class RiskForm(ServiceErrorsMixin, forms.ModelForm):
             "review_date": DATE,
         }
         labels = {"unit": "Register", "event": "Event", "objectives": "Objectives it threatens"}
+        field_classes = {"owner": PersonField}
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -214,7 +214,7 @@ class RiskForm(ServiceErrorsMixin, forms.ModelForm):
         if self.instance.pk:
             # Escalation, not editing, moves a risk between registers.
             del self.fields["unit"]
-        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
+        self.fields["owner"].queryset = User.objects.filter(is_active=True)
         self.fields["owner"].required = True
         self.fields["review_date"].required = True
         self.fields["objectives"].queryset = Objective.objects.select_related("plan__unit").order_by(
@@ -252,12 +252,8 @@ class RiskEscalateForm(ServiceErrorsMixin, forms.Form):
 
 class RiskActionForm(ServiceErrorsMixin, forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Action")
-    owner = forms.ModelChoiceField(queryset=User.objects.none())
+    owner = PersonField()
     due_date = forms.DateField(widget=DATE, label="Due date")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
 
 
 class CicObjectiveForm(ServiceErrorsMixin, forms.ModelForm):

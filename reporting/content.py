@@ -62,7 +62,15 @@ from kpis.models import Escalation, ReportingPeriod, ReturnRevision, ReturnState
 from kpis.results import Direction, Rag
 from planning.models import Risk, RiskStatus
 from reporting.models import PriorityNarrative, Snapshot, SnapshotKind
-from reporting.selectors import KpiRow, Status, direction_counts, plan_for, rag_summary, report_rows
+from reporting.selectors import (
+    KpiRow,
+    Status,
+    direction_counts,
+    plan_for,
+    rag_summary,
+    report_rows,
+    reported_kpis,
+)
 
 
 def digest(content: dict) -> str:
@@ -74,7 +82,7 @@ def digest(content: dict) -> str:
 def build(period: ReportingPeriod, *, kind: str, status_label: str, as_at: datetime.datetime | None = None) -> dict:
     as_at = as_at or timezone.now()
     plan = plan_for(period)
-    priorities, rows = report_rows(period, plan=plan)
+    priorities, rows = report_rows(period, plan=plan, kpis=reported_kpis(plan))
     narratives = {n.node_id: n.text for n in PriorityNarrative.objects.filter(period=period)}
     sections = []
     for priority in priorities:

@@ -391,3 +391,120 @@ def test_a_page_the_worker_warmed_after_a_change_is_served_from_the_cache(
 
     warmed = assert_flat(get_ok(clients[persona], urls[page]), grow_and_warm, pinned=pinned)
     assert warmed < cold
+
+
+def sql_of(action) -> list[str]:
+    """The queries ``action`` sends, but for the session's own (signed with the time), with
+    savepoint names blanked."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        action()
+    return [
+        re.sub(r'"s[0-9]+_x[0-9]+"', '"…"', query["sql"])
+        for query in captured.captured_queries
+        if '"django_session"' not in query["sql"]
+    ]
+
+
+def test_a_report_s_content_reads_only_the_kpis_it_reports(reported_world):
+    """A report reads the KPIs reported against the Council Plan, not the whole data dictionary:
+    at the largest councils (2,000 KPIs, 100 of them in the plan, 40 quarters each) it read
+    every KPI's history and took 12 s a report. The queries are the same, to the character,
+    however many KPIs there are outside the plan."""
+    from reporting.content import build
+
+    period = reported_world.kpis["period"]
+
+    def queries():
+        return sql_of(lambda: build(period, kind="draft", status_label="Draft"))
+
+    grow_kpis(reported_world, n=1)()  # the earlier period the grown KPIs report in, made once
+    before = queries()
+    grow_history_of_new_kpis(reported_world, n=12)()
+    assert queries() == before
+
+
+def test_the_exception_report_reads_only_the_kpis_reported_against_the_plan(reported_world, clients):
+    """The same for the exceptions page (it read every KPI in scope, then kept the reported)."""
+    client, url = clients["cmt"], reverse("reporting:exceptions")
+    grow_kpis(reported_world, n=1)()
+    before = sql_of(get_ok(client, url))
+    grow_history_of_new_kpis(reported_world, n=12)()
+    assert sql_of(get_ok(client, url)) == before
+
+
+def grow_history_of_new_kpis(world, n):
+    """KPIs in no plan, each with an approved figure this period and a target."""
+    import datetime
+    from decimal import Decimal
+
+    from kpis.models import KpiReturn
+    from kpis.services.dictionary import kpi_create, target_set
+    from kpis.services.returns import return_for
+
+    def grow():
+        for i in range(n):
+            kpi = kpi_create(
+                by=SYSTEM,
+                code=f"OUT-{i}",
+                effective_from=datetime.date(2020, 4, 1),
+                version={"calculation_method": "x", "unit": "number", "polarity": "lower"},
+                title=f"Not in the plan {i}",
+                definition="x",
+                owning_service=world.s1,
+                owner=world.people["service_lead"],
+            )
+            target_set(by=SYSTEM, kpi=kpi, for_date=world.kpis["period"].end, value=Decimal(10))
+            current = return_for(kpi, world.kpis["period"])
+            KpiReturn.objects.filter(pk=current.pk).update(value=Decimal(12), state="approved")
+
+    return grow
+
+
+def test_the_list_of_reports_does_not_read_their_content(reported_world, clients):
+    """Each report's content is hundreds of KiB at a large council; the list shows none of it."""
+    sql = sql_of(get_ok(clients["cmt"], reverse("reporting:report-list")))
+    assert any('FROM "reporting_snapshot"' in query for query in sql)
+    assert not any('"reporting_snapshot"."content"' in query for query in sql)
+
+
+def test_the_scorecard_reads_only_the_kpis_reported_against_the_plan(reported_world, clients):
+    """The scorecard, as the pack's, is the Council Plan's KPIs; it judged and drew every KPI
+    in the data dictionary (10 s at 2,000 KPIs). It says how many others there are."""
+    client, url = clients["cmt"], reverse("reporting:scorecard")
+    grow_kpis(reported_world, n=1)()
+    before = sql_of(get_ok(client, url))
+    grow_history_of_new_kpis(reported_world, n=12)()
+    assert sql_of(get_ok(client, url)) == before
+    page = client.get(url).content.decode()
+    assert "Not in the plan 3" not in page
+    assert "other KPIs are not reported against the Council Plan" in page
+
+
+def test_a_line_manager_s_cic_objectives_are_paged_and_flat(world, clients):
+    """A line management chain can hold thousands of people: their CIC objectives, and the
+    links to add one for each of them, come a page at a time (all 375 of a manager of 75
+    were on one page)."""
+    import re
+
+    from planning.models import CicObjective
+
+    manager = world.people["service_lead"]
+    objective = world.thread["s1_objective"]
+
+    def grow():
+        for i in range(60):
+            person = UserFactory(username=f"report{i}", org_unit=world.t1, line_manager=manager, last_name=f"R{i:02d}")
+            CicObjective.objects.create(employee=person, objective=objective, title=f"Paged {i}", status="on_track")
+
+    client, url = clients["service_lead"], reverse("planning:cic-list")
+    assert_flat(get_ok(client, url), grow)
+    page = client.get(url).content.decode()
+    assert page.count("Add a CIC objective for ") <= 50
+    assert len(re.findall(r'href="/cic/[0-9]+/"', page)) <= 50
+    assert "Page 1 of 2" in page
+    assert "Paged" in client.get(url + "?page=2").content.decode()

@@ -199,3 +199,18 @@ def test_single_sign_on_half_configured_refuses_to_start(env, message):
     result = run_manage("check", env_overrides={**PRODUCTION, **env})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_app_s_database_connections_do_not_compile_queries_with_jit():
+    """PostgreSQL's JIT compiled the recursive line management query (estimated at hundreds
+    of thousands of rows, finding 375): 240 ms of a 325 ms query at the largest councils."""
+    from django.db import connection
+
+    from pmf.settings import database_from_url
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+    chosen = database_from_url("postgres://pmf@db:5432/pmf?options=-c%20jit%3Don")
+    assert chosen["OPTIONS"]["options"] == "-c jit=off -c jit=on"  # the URL's own come last

@@ -4,6 +4,7 @@ reads the words, performance admins included; everyone else sees counts only."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -14,6 +15,9 @@ from core.views import submit
 from planning.forms import CicNoteForm, CicObjectiveForm
 from planning.models import CicObjective
 from planning.services import cic_note_add, cic_objective_create, cic_objective_update
+
+#: CIC objectives of the people someone line manages, and those people, shown a page at a time.
+CIC_PAGE_SIZE = 50
 
 
 @requires(Capability.VIEW_PLANS)
@@ -27,7 +31,17 @@ def cic_list(request):
         .order_by("employee__last_name", "employee__first_name", "created_at")
     )
     team = User.objects.managed_by(user).filter(is_active=True).order_by("last_name", "first_name")
-    return render(request, "planning/cic_list.html", {"mine": mine, "reports": reports, "team": team})
+    # Paged: a head of service's line management chain holds thousands of people and their
+    # objectives (a manager of 75 had 375 on one page, 734 ms at the largest councils).
+    return render(
+        request,
+        "planning/cic_list.html",
+        {
+            "mine": mine,
+            "reports": Paginator(reports, CIC_PAGE_SIZE).get_page(request.GET.get("page")),
+            "team": Paginator(team, CIC_PAGE_SIZE).get_page(request.GET.get("people")),
+        },
+    )
 
 
 def _employee_for(request) -> User:

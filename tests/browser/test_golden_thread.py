@@ -39,7 +39,7 @@ def test_the_golden_thread_from_priority_to_cic(demo, checked):
     assert page.url.endswith(f"/plans/{directorate_plan.pk}/"), "the form opens inline, not on a new page"
     checked.check()
     page.get_by_label("Title").fill(DIRECTORATE_OBJECTIVE)
-    page.get_by_label("Owner").select_option(option_value(page, "id_owner", "Tariq Mahmood"))
+    page.get_by_label("Owner").fill("tariq.mahmood")
     page.get_by_label("Council Plan link").select_option(option_value(page, "id_council_plan_node", "M13:"))
     page.get_by_label("Due date").fill("2020-01-01")  # outside the plan's year: refused next to the field
     page.get_by_role("button", name="Save objective").click()
@@ -57,7 +57,7 @@ def test_the_golden_thread_from_priority_to_cic(demo, checked):
     team_plan = UnitPlan.objects.get(unit__code="MASH")
     checked.goto(f"/plans/{team_plan.pk}/objectives/new/")  # the full-page form works without JavaScript too
     page.get_by_label("Title").fill(TEAM_OBJECTIVE)
-    page.get_by_label("Owner").select_option(option_value(page, "id_owner", "Kwame Boateng"))
+    page.get_by_label("Owner").fill("kwame.boateng")
     page.get_by_label("Objective above").select_option(option_value(page, "id_parent_objective", DIRECTORATE_OBJECTIVE))
     page.get_by_role("button", name="Save objective").click()
     expect(page).to_have_url(re.compile(rf"/plans/{team_plan.pk}/$"))

@@ -14,7 +14,7 @@ def kpi_data(world, **overrides):
         "title": "Households prevented from becoming homeless",
         "definition": "Prevention duty cases ending with accommodation secured",
         "owning_service": world.s1.pk,
-        "owner": world.people["service_lead"].pk,
+        "owner": world.people["service_lead"].username,
         "frequency": "quarterly",
         "data_period_type": "quarter",
         "annual_reporting_quarter": "1",

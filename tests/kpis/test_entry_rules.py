@@ -22,7 +22,7 @@ def escalation_post(due_date: str) -> dict:
 def test_an_escalation_due_in_the_past_is_refused_by_the_form_and_the_service(world, clients):
     kpi = world.kpis["s1"]
     data = escalation_post("2001-01-01")
-    data["owner"] = kpi.owner_id
+    data["owner"] = kpi.owner.username
     page = clients["performance_admin"].post(reverse("kpis:escalation-create", kwargs={"code": kpi.code}), data)
     assert page.status_code == 200
     assert page.context["form"].errors["due_date"] == [DATE_IN_THE_PAST]

@@ -168,3 +168,39 @@ def test_of_two_figures_for_one_data_period_the_one_approved_last_is_compared_wi
     judged = judged_figures([q2])[q2.pk]
     assert judged.previous.pk == later.pk
     assert judged.previous_text == "Worsening against 2025/26 Q1"  # 70 then 60, higher is better
+
+
+def ten_quarters(world, code):
+    """A KPI with approved figures for ten quarters (2023/24 Q1 to 2025/26 Q2), some Red."""
+    kpi = make_kpi(world, code)
+    figures = []
+    for n in range(10):
+        year, quarter = 2023 + n // 4, n % 4 + 1
+        figures.append(approved_in(kpi, year, quarter, str(60 + (n * 7) % 11)))
+        Target.objects.create(kpi=kpi, for_date=figures[-1].data_period_end, value=D(64))
+    return kpi, figures
+
+
+def test_judging_a_list_reads_a_year_of_history_not_all_of_it(world):
+    """A list (the data dictionary, the review queue, exports) judges each figure against the
+    one before and the one a year before: it reads that year, not ten years of quarters."""
+    kpi, figures = ten_quarters(world, "YEAR")
+    latest = figures[-1]
+    read = read_figures([latest], compared_only=True)
+    assert [row[4] for row in read.history[kpi.pk]] == [f.data_period_end for f in figures[-5:]]
+    assert len(read_figures([latest]).history[kpi.pk]) == 10
+
+
+def test_a_figure_is_judged_the_same_from_a_year_of_history_as_from_all_of_it(world):
+    kpi, figures = ten_quarters(world, "SAME")
+    everything = read_figures(figures).judged
+    for figure in figures:
+        judged, whole = judged_figures([figure])[figure.pk], everything[figure.pk]
+        assert (judged.target, judged.rag, judged.previous, judged.direction, judged.previous_text) == (
+            whole.target,
+            whole.rag,
+            whole.previous,
+            whole.direction,
+            whole.previous_text,
+        )
+        assert (judged.last_year, judged.previous_rag) == (whole.last_year, whole.previous_rag)

@@ -184,7 +184,7 @@ def test_the_form_adds_a_risk_to_a_register_the_lead_keeps(world, clients):
         "cause": "Paper files",
         "event": "Personal data is lost",
         "effect": "Fine and harm",
-        "owner": world.people["service_lead"].pk,
+        "owner": world.people["service_lead"].username,
         **{key: str(value) for key, value in scores(4, 5).items()},
         "controls": "Training",
         "review_date": (TODAY + datetime.timedelta(days=30)).isoformat(),

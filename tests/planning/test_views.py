@@ -18,7 +18,7 @@ def objective_data(world, **overrides):
     data = {
         "title": "Answer 90% of calls within 2 minutes",
         "description": "",
-        "owner": world.people["service_lead"].pk,
+        "owner": world.people["service_lead"].username,
         "start_date": "2025-04-01",
         "due_date": "2026-03-31",
         "status": "on_track",

@@ -74,3 +74,15 @@ def test_a_kpi_no_published_report_shows_is_not_found(world, reported, clients):
 def test_reading_the_published_figures_is_one_query(world, reported):
     _publish_earlier(2025, 1)
     assert count_queries(lambda: published_over_time("S1-01")) == 1
+
+
+def test_reading_the_published_figures_does_not_read_whole_reports(world, reported):
+    """Only the KPI is read out of each report, not its content (about 250 KiB a report at a
+    large council, most of a second for 20 reports)."""
+    from tests.test_query_counts import sql_of
+
+    period = close_for_report(reported["period"])
+    report_publish(by=world.people["performance_admin"], period=period)
+    (query,) = sql_of(lambda: published_over_time("S1-01"))
+    assert "jsonb_path_query_first" in query  # picked out in the database
+    assert 'SELECT "reporting_snapshot"."id", "reporting_snapshot"."period_id"' not in query  # not whole rows
