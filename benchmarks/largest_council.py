@@ -5,7 +5,8 @@ objectives, risks, an audit log and 20 published report snapshots. Prints, in on
 1. every page a user reaches (the URL names of ``pmf/urls.py``), signed in as a performance
    admin (who sees most; CIC pages as a line manager, whom they are for): p50, p95, queries and
    the ratio to a trivial page, through Django's test client; dashboards both served from the
-   cache and on a first visit (the cache emptied before each request);
+   cache, on a first visit (the cache emptied before each request) and on the first visit
+   after a change once the worker's warm has run;
 2. the web process's memory: gunicorn as ``run.py`` serves it (2 workers) on a loopback port
    against the seeded database, every page requested, the peak RSS of each worker;
 3. the pack (all priorities) and one priority's PDF built from this database;
@@ -510,9 +511,19 @@ def cic_pages(r: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def measure(client, url: str, runs: int, *, cold: bool = False) -> tuple[float, float, int, int]:
-    """(p50 ms, p95 ms, queries, status) for GET ``url``; ``cold`` empties the cache first."""
+def measure(client, url: str, runs: int, *, cold: bool | str = False) -> tuple[float, float, int, int]:
+    """(p50 ms, p95 ms, queries, status) for GET ``url``; ``cold`` empties the cache first;
+    ``cold="warmed"`` empties it and runs the worker's warm (``reporting.warming.warm``, as
+    the worker runs it after a change) before each request: the first visit after a change."""
     from django.core.cache import cache
+
+    from reporting.warming import warm
+
+    def empty():
+        cache.clear()
+        if cold == "warmed":
+            warm()
+
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -527,12 +538,12 @@ def measure(client, url: str, runs: int, *, cold: bool = False) -> tuple[float, 
     samples = []
     for _ in range(runs):
         if cold:
-            cache.clear()
+            empty()
         begin = time.perf_counter()
         client.get(url)
         samples.append((time.perf_counter() - begin) * 1000)
     if cold:
-        cache.clear()
+        empty()
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     samples.sort()
@@ -542,9 +553,16 @@ def measure(client, url: str, runs: int, *, cold: bool = False) -> tuple[float, 
 def run_pages(r: dict, runs: int, only: list[str] | None = None) -> dict[str, int]:
     """Every page's figures (or those whose URL name contains one of ``only``), printed as
     they are measured; returns the query counts by page."""
+    import logging
+
+    logging.getLogger("reporting.warming").setLevel(logging.WARNING)  # a line per warm otherwise
     admin, manager = signed_in_client(r["admin"]), signed_in_client(r["manager"])
     todo = [(name, what, url, admin, False) for name, what, url in pages(r)]
     todo += [(name, what.replace("(cached)", "(first visit)"), url, admin, True) for name, what, url in pages(r)[1:4]]
+    todo += [
+        (name, what.replace("(cached)", "(after a change, warmed)"), url, admin, "warmed")
+        for name, what, url in pages(r)[1:4]
+    ]
     todo += [(name, f"{what} (line manager)", url, manager, False) for name, what, url in cic_pages(r)]
     if only:
         todo = [page for page in todo if any(part in page[0] for part in only)]
