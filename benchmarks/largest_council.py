@@ -810,6 +810,7 @@ def use_database(name: str, base: str, *, keep: bool, size: dict) -> bool:
     if exists and keep:
         settings.DATABASES["default"]["NAME"] = name
         if seeded_at(size):
+            call_command("migrate", verbosity=0)  # a kept seed gets the indexes added since
             return True
         connection.close()
         settings.DATABASES["default"]["NAME"] = base

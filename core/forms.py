@@ -9,6 +9,8 @@ WIDGET_CLASSES = {
     "textarea": "govuk-textarea",
     "select": "govuk-select",
     "selectmultiple": "govuk-select",
+    "fastselect": "govuk-select",
+    "fastselectmultiple": "govuk-select",
     "clearablefileinput": "govuk-file-upload",
     "fileinput": "govuk-file-upload",
 }

@@ -8,6 +8,7 @@ from accounts.forms import PersonField
 from core.forms import DATE, GovukFormMixin, ServiceErrorsMixin
 from core.number_input import NumberField
 from core.validators import today_or_later
+from core.widgets import FastSelect, FastSelectMultiple, offer
 from kpis.data_quality import MEANING, Dimension, attestation, problem_key
 from kpis.entry import Parts, ReturnEntry, cell_key, entry_problems, month_key, quarter_months
 from kpis.models import (
@@ -375,8 +376,10 @@ class KpiForm(ServiceErrorsMixin, forms.ModelForm):
             "definition": forms.Textarea(attrs={"rows": 3}),
             "why_it_matters": forms.Textarea(attrs={"rows": 2}),
             "end_of_plan_target_date": DATE,
-            "council_plan_nodes": forms.SelectMultiple(attrs={"size": 8}),
-            "objectives": forms.SelectMultiple(attrs={"size": 8}),
+            # Every objective and part of the Council Plan: options rendered in Python (issue 16).
+            "owning_service": FastSelect,
+            "council_plan_nodes": FastSelectMultiple(attrs={"size": 8}),
+            "objectives": FastSelectMultiple(attrs={"size": 8}),
         }
         help_texts = {
             "council_plan_nodes": "The parts of the Council Plan it reports against.",
@@ -394,20 +397,31 @@ class KpiForm(ServiceErrorsMixin, forms.ModelForm):
         from accounts.models import OrgUnit
         from planning.models import PlanNode
 
-        self.fields["owning_service"].queryset = OrgUnit.objects.filter(kind="service").order_by("name")
-        self.fields["council_plan_nodes"].queryset = (
-            PlanNode.objects.active().select_related("plan").order_by("-plan__start_date", "depth", "order")
+        offer(
+            self.fields["owning_service"],
+            OrgUnit.objects.filter(kind="service").order_by("name"),
+            str,
+            "name",
         )
-        self.fields["council_plan_nodes"].label_from_instance = lambda n: f"{n.plan.title}: {n.code} {n.title}"[:120]
+        offer(
+            self.fields["council_plan_nodes"],
+            PlanNode.objects.active().select_related("plan").order_by("-plan__start_date", "depth", "order"),
+            lambda n: f"{n.plan.title}: {n.code} {n.title}"[:120],
+            "code",
+            "title",
+            "plan__title",
+        )
         self.fields["council_plan_nodes"].required = False
         from planning.models import Objective
 
-        self.fields["objectives"].queryset = Objective.objects.select_related("plan__unit").order_by(
-            "-plan__year", "plan__unit__path", "order"
+        offer(
+            self.fields["objectives"],
+            Objective.objects.select_related("plan__unit").order_by("-plan__year", "plan__unit__path", "order"),
+            lambda o: f"{o.plan.year_label} {o.plan.unit.name}: {o.title}"[:120],
+            "title",
+            "plan__year",
+            "plan__unit__name",
         )
-        self.fields["objectives"].label_from_instance = lambda o: f"{o.plan.year_label} {o.plan.unit.name}: {o.title}"[
-            :120
-        ]
         self.fields["objectives"].required = False
         if self.instance.pk:
             del self.fields["code"]

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from accounts.forms import PersonField
 from accounts.models import User
 from core.forms import DATE, ServiceErrorsMixin
+from core.widgets import FastSelect, FastSelectMultiple, offer
 from planning.models import CicObjective, CouncilPlan, Objective, ObjectiveStatus, PlanNode, Risk, UnitPlan
 from planning.risk_scores import IMPACT_CHOICES, LIKELIHOOD_CHOICES
 from planning.selectors import cic_objective_choices
@@ -192,12 +193,17 @@ class RiskForm(ServiceErrorsMixin, forms.ModelForm):
     """A risk in a register. The register is chosen among the units the person keeps risks
     for; objectives and KPIs are any in the council (a risk may threaten another's)."""
 
-    kpis = forms.ModelMultipleChoiceField(queryset=None, required=False, label="KPIs it threatens")
+    kpis = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, label="KPIs it threatens", widget=FastSelectMultiple
+    )
 
     class Meta:
         model = Risk
         fields = ["unit", *Risk.EDITABLE_FIELDS, "objectives"]
         widgets = {
+            # Every objective and KPI in the council: options rendered in Python (issue 16).
+            "unit": FastSelect,
+            "objectives": FastSelectMultiple,
             "cause": forms.Textarea(attrs={"rows": 2}),
             "event": forms.Textarea(attrs={"rows": 2}),
             "effect": forms.Textarea(attrs={"rows": 2}),
@@ -217,14 +223,22 @@ class RiskForm(ServiceErrorsMixin, forms.ModelForm):
         self.fields["owner"].queryset = User.objects.filter(is_active=True)
         self.fields["owner"].required = True
         self.fields["review_date"].required = True
-        self.fields["objectives"].queryset = Objective.objects.select_related("plan__unit").order_by(
-            "plan__unit__path", "order"
+        offer(
+            self.fields["objectives"],
+            Objective.objects.select_related("plan__unit").order_by("plan__unit__path", "order"),
+            lambda o: f"{o.plan.unit.name}: {o.title}",
+            "title",
+            "plan__unit__name",
         )
-        self.fields["objectives"].label_from_instance = lambda o: f"{o.plan.unit.name}: {o.title}"
         # The KPI app's model, reached through its link to risks (kpis builds on planning).
         kpi_model = Risk._meta.get_field("kpis").related_model
-        self.fields["kpis"].queryset = kpi_model.objects.filter(is_active=True).order_by("code")
-        self.fields["kpis"].label_from_instance = lambda k: f"{k.code} {k.title}"
+        offer(
+            self.fields["kpis"],
+            kpi_model.objects.filter(is_active=True).order_by("code"),
+            lambda k: f"{k.code} {k.title}",
+            "code",
+            "title",
+        )
         if self.instance.pk:
             self.fields["kpis"].initial = list(self.instance.kpis.values_list("pk", flat=True))
 

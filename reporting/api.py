@@ -32,18 +32,33 @@ class SnapshotSerializer(serializers.ModelSerializer):
         fields = ["id", "period", "kind", "status_label", "as_at", "sha256", "files", "content"]
 
 
+class SnapshotListSerializer(SnapshotSerializer):
+    """A report in the list: its files and a link to its own page, which gives its content (a
+    report's content is about 250 KiB of JSON: twenty of them made the list 5.7 MB, issue 16)."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:report-detail")
+
+    class Meta(SnapshotSerializer.Meta):
+        fields = ["id", "url", "period", "kind", "status_label", "as_at", "sha256", "files"]
+
+
 class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
     """Quarterly reports as frozen: drafts for CMT, Cabinet and performance admins; published
-    ones for everyone, scrutiny members included. Each file with its checksum and link."""
+    ones for everyone, scrutiny members included. Each file with its checksum and link; the
+    report's content on its own page only."""
 
     permission_classes = [HasCapability]
     required_capability = Capability.VIEW_PUBLISHED_REPORTS
     serializer_class = SnapshotSerializer
     queryset = Snapshot.objects.none()
 
+    def get_serializer_class(self):
+        return SnapshotListSerializer if self.action == "list" else SnapshotSerializer
+
     def get_queryset(self):
-        return (
+        queryset = (
             Snapshot.objects.restrict(self.request.user, Capability.VIEW_PUBLISHED_REPORTS)
             .select_related("period")
             .prefetch_related(Prefetch("files", queryset=ReportFile.objects.defer("pdf").order_by("kind", "key")))
         )
+        return queryset.defer("content") if self.action == "list" else queryset

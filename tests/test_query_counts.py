@@ -173,7 +173,8 @@ def test_data_dictionary_is_flat(world, clients):
 
     # Start from one approved value, so both runs look up results (an empty list needs no query).
     KpiReturn.objects.filter(pk=world.kpis["return_s1"].pk).update(state="approved", value=50)
-    assert_flat(get_ok(clients["cmt"], reverse("kpis:kpi-list")), grow_kpis(world), pinned=14)
+    # 15: the page of KPIs is counted, then read (not every KPI read to show 100)
+    assert_flat(get_ok(clients["cmt"], reverse("kpis:kpi-list")), grow_kpis(world), pinned=15)
 
 
 def test_api_returns_is_flat(world, clients):
@@ -508,3 +509,46 @@ def test_a_line_manager_s_cic_objectives_are_paged_and_flat(world, clients):
     assert len(re.findall(r'href="/cic/[0-9]+/"', page)) <= 50
     assert "Page 1 of 2" in page
     assert "Paged" in client.get(url + "?page=2").content.decode()
+
+
+def rows_read(action) -> dict[str, int]:
+    """How many rows each table's queries brought back while ``action`` ran."""
+    import re
+
+    from django.db import connection
+
+    read: dict[str, int] = {}
+
+    def count(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        table = re.search(r'FROM "(\w+)"', sql)
+        if table and sql.lstrip().startswith("SELECT"):
+            read[table.group(1)] = read.get(table.group(1), 0) + max(context["cursor"].rowcount, 0)
+        return result
+
+    with connection.execute_wrapper(count):
+        action()
+    return read
+
+
+def test_data_dictionary_reads_one_page_and_each_kpis_latest_figure(world, clients):
+    """At 2,000 KPIs with 40 quarters each the page read every KPI (with its service,
+    directorate and owner) and every approved figure of the page's KPIs to show 100 KPIs and
+    one figure each (issue 16): it reads the page, and each KPI's latest approved figure."""
+    from kpis.models import Kpi
+    from kpis.views.dictionary import PAGE_SIZE
+
+    kpi = world.kpis["s1"]
+    Kpi.objects.bulk_create(
+        Kpi(code=f"ZZ-{n:03}", title=f"Extra {n}", definition="x", owning_service=kpi.owning_service, owner=kpi.owner)
+        for n in range(PAGE_SIZE + 50)
+    )
+    quarters = [(year, quarter) for year in range(2019, 2025) for quarter in (1, 2, 3, 4)]
+    grow_history(kpi, quarters[:5])()  # a year and a quarter: a previous period and a year before
+    action = get_ok(clients["performance_admin"], reverse("kpis:kpi-list"))
+    before = rows_read(action)
+    grow_history(kpi, quarters[5:15])()
+    after = rows_read(action)
+    portfolios = Kpi.objects.exclude(portfolio="").count()
+    assert before["kpis_kpi"] <= PAGE_SIZE + 1 + portfolios  # the page, its count, the portfolios
+    assert after["kpis_kpireturn"] == before["kpis_kpireturn"]
