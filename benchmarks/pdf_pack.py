@@ -67,6 +67,7 @@ def synthetic_content() -> dict:
                     ),
                     "actions": "Recruit two more assessors by December." if rag == "red" else "",
                     "benchmark_text": "West Midlands average 72.4% (2024/25)" if k % 4 == 1 else "",
+                    "neighbours": _neighbours(k) if points and k % 2 else {},
                     "definition": {"version": 1, "calculation_method": "Survey", "unit": "Percentage"},
                     "chart": {
                         "title": f"Residents satisfied {code}",
@@ -151,6 +152,31 @@ def synthetic_content() -> dict:
         "priorities": priorities,
         "unapproved": [],
         "missing_commentary": [],
+    }
+
+
+def _neighbours(k: int) -> dict:
+    """Half the KPIs ranked among 16 nearest neighbours, as ``position_content`` writes it."""
+    from kpis.benchmarking import ordinal
+
+    number = k % 16 + 1
+    rank = ordinal(number)
+    quartile = ("top", "second", "third", "bottom")[(number - 1) // 4]
+    return {
+        "text": (
+            f"{rank} of 16 among nearest neighbours ({quartile} quartile), 2024/25; "
+            "nearest neighbours' average 71.2%; Oflog"
+        ),
+        "rank_text": f"{rank} of 16 among nearest neighbours ({quartile} quartile)",
+        "short_text": f"{rank} of 16, {quartile} quartile",
+        "national_short_text": f"{ordinal(number * 9)} of 153 nationally",
+        "national_text": f"{ordinal(number * 9)} of 153 councils with data",
+        "average_text": "Nearest neighbours' average 71.2%",
+        "average_value_text": "71.2%",
+        "data_period_label": "2024/25",
+        "source": "Oflog",
+        "group_quartile": (number - 1) // 4 + 1,
+        "national_quartile": (number - 1) // 4 + 1,
     }
 
 

@@ -163,6 +163,22 @@ class Position:
             f"({QUARTILE_WORDS[self.national_quartile]})"
         )
 
+    def short_text(self) -> str:
+        """The scorecard's column, under a heading that names what is ranked: "2nd of 16, top
+        quartile" among the council's group, or "12th of 153 nationally, top quartile" when it
+        has no group of the indicator's kind; "" when not ranked."""
+        if self.group_rank is not None:
+            return f"{ordinal(self.group_rank)} of {self.group_count}, {QUARTILE_WORDS[self.group_quartile]}"
+        if self.national_rank is not None:
+            return f"{self.national_short_text()}, {QUARTILE_WORDS[self.national_quartile]}"
+        return ""
+
+    def national_short_text(self) -> str:
+        """ "36th of 153 nationally", or "" when not ranked."""
+        if self.national_rank is None:
+            return ""
+        return f"{ordinal(self.national_rank)} of {self.national_count} nationally"
+
     def average_text(self, written: Callable[[Decimal], str]) -> str:
         if self.neighbour_average is None:
             return ""
@@ -324,6 +340,8 @@ def position_content(position: Position | None, written: Callable[[Decimal], str
     return {
         "text": position.text(written),
         "rank_text": position.rank_text(),
+        "short_text": position.short_text(),
+        "national_short_text": position.national_short_text(),
         "national_text": position.national_text(),
         "average_text": position.average_text(written),
         "average_value_text": "" if position.neighbour_average is None else written(position.neighbour_average),

@@ -204,10 +204,38 @@ def test_the_card_and_the_pdf_say_where_the_council_stands_among_its_neighbours(
     assert kpi(content, "S2-01")["neighbours"] == {}
     html = priority_html(content, "P1")
     assert "Against other councils" in html
-    assert "1st of 4 among nearest neighbours (top quartile), 2025/26 Q1" in html
+    assert "1st of 4 among nearest neighbours (top quartile), average 72.0%; 2025/26 Q1, LG Inform" in html
     page = clients["cmt"].get(reverse("reporting:dashboard")).content.decode()
     assert "1st of 4 among nearest neighbours (top quartile), 2025/26 Q1" in page
     assert "A second line shows the neighbours&#x27; average, 72.0% in 2025/26 Q1." in page
+
+
+def test_the_scorecard_ranks_each_kpi_among_neighbours_and_nationally_on_screen_in_the_csv_and_pdf(
+    reported, world, clients
+):
+    from django.urls import reverse
+
+    from reporting.pdf import pack_html
+
+    _benchmark(world)
+    content = build(reported["period"], kind="draft", status_label="Draft for CMT")
+    neighbours = kpi(content, "S1-01")["neighbours"]
+    assert neighbours["short_text"] == "1st of 4, top quartile"
+    assert neighbours["national_short_text"] == "1st of 4 nationally"
+    html = pack_html(content)
+    scorecard = html[html.index('id="scorecard"') :]
+    assert "Rank among neighbours" in scorecard
+    assert "1st of 4, top quartile<br>1st of 4 nationally" in scorecard
+    # The detail gives the rank with the group's name and average in one line.
+    assert "1st of 4 among nearest neighbours (top quartile), average 72.0%; 2025/26 Q1, LG Inform" in html
+    page = clients["cmt"].get(reverse("reporting:scorecard")).content.decode()
+    assert "Rank among neighbours" in page
+    assert "1st of 4, top quartile<br>1st of 4 nationally" in page
+    assert "No benchmark" in page  # S2-01 has no benchmark data
+    csv = clients["cmt"].get(reverse("reporting:scorecard-export", kwargs={"fmt": "csv"})).content.decode()
+    header, *rows = csv.splitlines()
+    assert "rank_among_neighbours" in header.split(",")
+    assert any(row.startswith(("P1", '"P1')) and "S1-01" in row and "1st of 4, top quartile" in row for row in rows)
 
 
 def test_a_snapshot_made_before_benchmarking_still_renders(reported):
