@@ -96,7 +96,7 @@ def risk_register(request):
 def risk_export(request, fmt: str):
     risks, _level, _status = _filtered(request)
     risks = risks.prefetch_related("objectives", "kpis", "actions__owner").order_by("unit__path", "id")
-    return download(fmt, "risk-register", RISK_COLUMNS, risk_rows(risks))
+    return download(request, fmt, "risk-register", RISK_COLUMNS, risk_rows(risks))
 
 
 @requires(Capability.VIEW_PLANS)
