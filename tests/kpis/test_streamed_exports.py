@@ -143,3 +143,12 @@ def test_an_excel_within_the_limit_is_the_same_rows(filled, clients):
     assert rows[0] == tabular.RETURN_COLUMNS
     assert len(rows) == RETURNS_SEEN_BY_CMT.count("\r\n")
     assert rows[4][-1] == '\'=SUM(A1), "quoted"'
+
+
+def test_the_risk_register_is_streamed(world, clients):
+    from tests.conftest import _risk
+
+    _risk(world.s1, "=HYPERLINK(1)", 2, 3)
+    response = clients["performance_admin"].get(reverse("planning:risk-export", kwargs={"fmt": "csv"}))
+    text = _streamed_text(response)
+    assert "'=HYPERLINK(1)" in text
