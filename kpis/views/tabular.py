@@ -126,7 +126,8 @@ def returns_export(request, fmt: str):
     if request.GET.get("state"):
         returns = returns.filter(state=request.GET["state"])
     returns = returns.order_by("-data_period_end", "kpi__code")
-    return download(request, fmt, "returns", RETURN_COLUMNS, _return_rows(returns, readable))
+    count = returns.count() if fmt == "xlsx" else None  # every return is too many for Excel
+    return download(request, fmt, "returns", RETURN_COLUMNS, _return_rows(returns, readable), count=count)
 
 
 @requires(Capability.MANAGE_KPIS)

@@ -136,6 +136,33 @@ def test_an_excel_of_too_many_rows_is_refused_politely(filled, clients, monkeypa
     assert f'href="{RETURNS}' in page  # the CSV of the same rows
 
 
+def test_every_return_as_excel_is_refused_before_a_return_is_read(filled, clients, monkeypatch):
+    """The returns are counted first: no return is read or judged for a file that is refused,
+    and the CSV offered keeps the filters asked for."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core import tabular as core_tabular
+
+    monkeypatch.setattr(core_tabular, "MAX_EXCEL_ROWS", 5)
+    with CaptureQueriesContext(connection) as queries:
+        response = clients["cmt"].get(reverse("kpis:returns-export", kwargs={"fmt": "xlsx"}) + "?state=approved")
+    assert "too many rows for Excel" in response.content.decode()
+    assert f'href="{RETURNS}?state=approved"' in response.content.decode()
+    read = [q["sql"] for q in queries.captured_queries if "kpis_kpireturn" in q["sql"]]
+    assert len(read) == 1
+    assert read[0].startswith("SELECT COUNT(*)")
+
+
+def test_an_excel_too_long_is_refused_when_its_rows_are_not_counted_first(filled, clients, monkeypatch):
+    from core import tabular as core_tabular
+
+    monkeypatch.setattr(core_tabular, "MAX_EXCEL_ROWS", 2)
+    response = clients["cmt"].get(reverse("kpis:dictionary-export", kwargs={"fmt": "xlsx"}))
+    assert "too many rows for Excel" in response.content.decode()
+    assert f'href="{DICTIONARY}"' in response.content.decode()
+
+
 def test_an_excel_within_the_limit_is_the_same_rows(filled, clients):
     response = clients["cmt"].get(reverse("kpis:returns-export", kwargs={"fmt": "xlsx"}))
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
