@@ -3,6 +3,8 @@ imports read (``planning.imports``; the ``retired`` column is ignored there)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from planning.models import CouncilPlan, PlanNode
 
 COLUMNS = ["code", "parent_code", "level", "title", "description", "retired"]
@@ -60,37 +62,34 @@ RISK_COLUMNS = [
 ]
 
 
-def risk_rows(risks) -> list[list]:
-    """One row a risk; objectives by id and KPIs by code, each list split by semicolons."""
-    rows = []
+def risk_rows(risks) -> Iterator[list]:
+    """One row a risk; objectives by id and KPIs by code, each list split by semicolons. A
+    generator, so a download streams as the risks are read."""
     for risk in risks:
-        rows.append(
-            [
-                risk.reference,
-                risk.unit.code,
-                risk.level.label if risk.level else "",
-                risk.title,
-                risk.cause,
-                risk.event,
-                risk.effect,
-                risk.owner.username if risk.owner_id else "",
-                risk.inherent_likelihood,
-                risk.inherent_impact,
-                risk.current_likelihood,
-                risk.current_impact,
-                risk.target_likelihood,
-                risk.target_impact,
-                risk.current_text,
-                risk.controls,
-                risk.review_date.isoformat() if risk.review_date else "",
-                risk.status,
-                "; ".join(str(o.pk) for o in risk.objectives.all()),
-                "; ".join(k.code for k in sorted(risk.kpis.all(), key=lambda k: k.code)),
-                "; ".join(
-                    f"{a.description} ({a.owner.display_name}, due {a.due_date.isoformat()}"
-                    + (", done)" if a.completed_on else ")")
-                    for a in risk.actions.all()
-                ),
-            ]
-        )
-    return rows
+        yield [
+            risk.reference,
+            risk.unit.code,
+            risk.level.label if risk.level else "",
+            risk.title,
+            risk.cause,
+            risk.event,
+            risk.effect,
+            risk.owner.username if risk.owner_id else "",
+            risk.inherent_likelihood,
+            risk.inherent_impact,
+            risk.current_likelihood,
+            risk.current_impact,
+            risk.target_likelihood,
+            risk.target_impact,
+            risk.current_text,
+            risk.controls,
+            risk.review_date.isoformat() if risk.review_date else "",
+            risk.status,
+            "; ".join(str(o.pk) for o in risk.objectives.all()),
+            "; ".join(k.code for k in sorted(risk.kpis.all(), key=lambda k: k.code)),
+            "; ".join(
+                f"{a.description} ({a.owner.display_name}, due {a.due_date.isoformat()}"
+                + (", done)" if a.completed_on else ")")
+                for a in risk.actions.all()
+            ),
+        ]

@@ -208,7 +208,7 @@ def scorecard_export(request, fmt: str):
         for group in board["groups"]
         for k, _ in group["rows"]
     ]
-    return download(fmt, "scorecard", SCORECARD_COLUMNS, rows)
+    return download(request, fmt, "scorecard", SCORECARD_COLUMNS, rows)
 
 
 # --- The period's report --------------------------------------------------------------------
@@ -408,7 +408,7 @@ def kpi_published_export(request, code: str, fmt: str):
         ]
         for f in figures
     ]
-    return download(fmt, f"{code}-published-figures", PUBLISHED_FIGURE_COLUMNS, rows)
+    return download(request, fmt, f"{code}-published-figures", PUBLISHED_FIGURE_COLUMNS, rows)
 
 
 @requires(Capability.VIEW_PUBLISHED_REPORTS)

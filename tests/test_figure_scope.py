@@ -98,7 +98,7 @@ def _seeds(world) -> list[str]:
 
 
 def _text_of(response) -> str:
-    body = response.content
+    body = response.getvalue()  # a CSV is streamed
     if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
         workbook = load_workbook(io.BytesIO(body), read_only=True)
         return "\n".join(

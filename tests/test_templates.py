@@ -38,7 +38,7 @@ def templates_rendered_by(action) -> set[str]:
     return names
 
 
-def test_every_template_renders(world, clients):
+def test_every_template_renders(world, clients, monkeypatch):
     rendered: set[str] = set()
 
     def visit(client, url, method="get", data=None, expect=200):
@@ -180,6 +180,9 @@ def test_every_template_renders(world, clients):
     visit(admin, reverse("organisation:leavers"))
     visit(admin, reverse("kpis:kpi-hand-over", kwargs={"pk": kpis["s2"].owner_id}), "post", {"to_person": "nobody"})
     visit(admin, "/no-such-page/", expect=404)
+    monkeypatch.setattr("core.tabular.MAX_EXCEL_ROWS", 0)  # the refusal of an Excel too long to build
+    visit(admin, reverse("kpis:returns-export", kwargs={"fmt": "xlsx"}))
+    monkeypatch.undo()
     visit(Client(), reverse("accounts:sso-refused"))
     locked = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT + 1):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import islice
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -46,6 +49,33 @@ RETURN_COLUMNS = [
 ]
 
 
+#: KPIs, and returns, read from the database and judged a chunk at a time as an export is
+#: sent: a chunk's rows, their history and targets are what a web process holds.
+DICTIONARY_CHUNK = 2_000
+RETURNS_CHUNK = 2_000
+
+
+def _dictionary_row(kpi: Kpi) -> list:
+    versions = kpi.versions.all()  # prefetched; the first in the definitions' own order
+    version = versions[0] if versions else None
+    return [
+        kpi.code,
+        kpi.title,
+        kpi.definition,
+        kpi.owning_service.code,
+        kpi.owner.username,
+        kpi.frequency,
+        kpi.data_period_type,
+        version.unit if version else "",
+        version.polarity if version else "",
+        kpi.decimal_places,
+        kpi.tolerance_type,
+        kpi.tolerance_amount,
+        kpi.portfolio,
+        "yes" if kpi.is_council_plan_measure else "no",
+    ]
+
+
 @requires(Capability.VIEW_KPIS)
 def dictionary_export(request, fmt: str):
     kpis = (
@@ -55,61 +85,49 @@ def dictionary_export(request, fmt: str):
     )
     if request.GET.get("directorate"):
         kpis = kpis.filter(owning_service__parent__code=request.GET["directorate"])
-    versions = {}
-    for kpi in kpis.prefetch_related("versions"):
-        versions[kpi.pk] = kpi.versions.all()[0] if kpi.versions.all() else None
-    rows = []
-    for kpi in kpis:
-        version = versions.get(kpi.pk)
-        rows.append(
-            [
-                kpi.code,
-                kpi.title,
-                kpi.definition,
-                kpi.owning_service.code,
-                kpi.owner.username,
-                kpi.frequency,
-                kpi.data_period_type,
-                version.unit if version else "",
-                version.polarity if version else "",
-                kpi.decimal_places,
-                kpi.tolerance_type,
-                kpi.tolerance_amount,
-                kpi.portfolio,
-                "yes" if kpi.is_council_plan_measure else "no",
-            ]
-        )
-    return download(fmt, "data-dictionary", DICTIONARY_COLUMNS, rows)
+    kpis = kpis.prefetch_related("versions").iterator(chunk_size=DICTIONARY_CHUNK)
+    return download(request, fmt, "data-dictionary", DICTIONARY_COLUMNS, (_dictionary_row(kpi) for kpi in kpis))
+
+
+def _return_row(r: KpiReturn, result) -> list:
+    return [
+        r.kpi.code,
+        r.kpi.title,
+        r.period.label,
+        r.data_period_label,
+        r.value,
+        result.target if result else None,
+        result.rag.written if result else "",
+        result.direction.label if result else "",
+        r.get_state_display(),
+        r.commentary,
+    ]
+
+
+def _return_rows(returns, readable) -> Iterator[list]:
+    """The returns' rows, read and judged ``RETURNS_CHUNK`` at a time as the file is sent.
+    A chunk judged on its own is judged as in one piece: each return is compared with
+    approved figures up to a year before it, which ``judged_figures`` reads for the chunk."""
+    source = returns.iterator(chunk_size=RETURNS_CHUNK)
+    while chunk := list(islice(source, RETURNS_CHUNK)):
+        results = judged_figures(chunk, among=readable)
+        for r in chunk:
+            yield _return_row(r, results.get(r.pk))
 
 
 @requires(Capability.VIEW_RETURNS)
 def returns_export(request, fmt: str):
+    """The returns the person may see: one period's (the home page and the review queue link
+    the open one), or every period's, which is streamed (82,000 at the largest councils)."""
     readable = KpiReturn.objects.restrict(request.user, Capability.VIEW_RETURNS)
     returns = readable.select_related("kpi", "period", "version")
     if (period_id := record_id(request.GET.get("period"))) is not None:
         returns = returns.filter(period_id=period_id)
     if request.GET.get("state"):
         returns = returns.filter(state=request.GET["state"])
-    returns = list(returns.order_by("-data_period_end", "kpi__code"))
-    results = judged_figures(returns, among=readable)
-    rows = []
-    for r in returns:
-        result = results.get(r.pk)
-        rows.append(
-            [
-                r.kpi.code,
-                r.kpi.title,
-                r.period.label,
-                r.data_period_label,
-                r.value,
-                result.target if result else None,
-                result.rag.written if result else "",
-                result.direction.label if result else "",
-                r.get_state_display(),
-                r.commentary,
-            ]
-        )
-    return download(fmt, "returns", RETURN_COLUMNS, rows)
+    returns = returns.order_by("-data_period_end", "kpi__code")
+    count = returns.count() if fmt == "xlsx" else None  # every return is too many for Excel
+    return download(request, fmt, "returns", RETURN_COLUMNS, _return_rows(returns, readable), count=count)
 
 
 @requires(Capability.MANAGE_KPIS)

@@ -166,7 +166,7 @@ def plan_node_retire_view(request, pk: int, node_pk: int):
 @requires(Capability.MANAGE_COUNCIL_PLAN)
 def council_plan_export(request, pk: int, fmt: str):
     plan = get_object_or_404(CouncilPlan.objects.restrict(request.user, Capability.VIEW_COUNCIL_PLAN), pk=pk)
-    return download(fmt, slugify(plan.title) or "council-plan", COLUMNS, structure_rows(plan))
+    return download(request, fmt, slugify(plan.title) or "council-plan", COLUMNS, structure_rows(plan))
 
 
 def _check_and_apply(request, kind, uploaded):

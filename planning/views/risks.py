@@ -96,7 +96,8 @@ def risk_register(request):
 def risk_export(request, fmt: str):
     risks, _level, _status = _filtered(request)
     risks = risks.prefetch_related("objectives", "kpis", "actions__owner").order_by("unit__path", "id")
-    return download(fmt, "risk-register", RISK_COLUMNS, risk_rows(risks))
+    # read a chunk of risks (and their objectives, KPIs and actions) at a time as the file is sent
+    return download(request, fmt, "risk-register", RISK_COLUMNS, risk_rows(risks.iterator(chunk_size=500)))
 
 
 @requires(Capability.VIEW_PLANS)

@@ -191,6 +191,15 @@ def test_judging_a_list_reads_a_year_of_history_not_all_of_it(world):
     assert len(read_figures([latest]).history[kpi.pk]) == 10
 
 
+def test_judging_an_early_figure_reads_its_year_not_what_came_after(world):
+    """An export judges ten years of returns a chunk at a time: the oldest chunk reads the year
+    before it, not every figure since (which held the whole history for each chunk)."""
+    kpi, figures = ten_quarters(world, "EARLY")
+    early = figures[5]
+    read = read_figures([early], compared_only=True)
+    assert [row[4] for row in read.history[kpi.pk]] == [f.data_period_end for f in figures[1:6]]
+
+
 def test_a_figure_is_judged_the_same_from_a_year_of_history_as_from_all_of_it(world):
     kpi, figures = ten_quarters(world, "SAME")
     everything = read_figures(figures).judged

@@ -137,7 +137,7 @@ def test_exports_neutralise_formulas_and_keep_numbers(world, clients):
     KpiReturn.objects.filter(pk=world.kpis["return_s1"].pk).update(
         value=Decimal("82.5"), commentary="=HYPERLINK(1)", state="submitted"
     )
-    text = clients["service_lead"].get(reverse("kpis:returns-export", kwargs={"fmt": "csv"})).content.decode()
+    text = clients["service_lead"].get(reverse("kpis:returns-export", kwargs={"fmt": "csv"})).getvalue().decode()
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1][0] == "S1-01"
     assert rows[1][-1] == "'=HYPERLINK(1)"
@@ -147,7 +147,7 @@ def test_exports_neutralise_formulas_and_keep_numbers(world, clients):
     row = [cell.value for cell in sheet[2]]
     assert row[-1] == "'=HYPERLINK(1)"
     assert isinstance(row[4], (int, float))
-    dictionary = clients["cmt"].get(reverse("kpis:dictionary-export", kwargs={"fmt": "csv"})).content.decode()
+    dictionary = clients["cmt"].get(reverse("kpis:dictionary-export", kwargs={"fmt": "csv"})).getvalue().decode()
     assert "S1-01" in dictionary
     assert "S2-01" in dictionary
 

@@ -16,7 +16,7 @@ def test_leads_and_cmt_find_the_returns_export_on_their_home_page(world, clients
     assert f'href="{EXPORT}"' in page
     download = clients[persona].get(f"{EXPORT}?period={world.kpis['period'].pk}")
     assert download.status_code == 200
-    assert "S1-01" in download.content.decode()
+    assert "S1-01" in download.getvalue().decode()
 
 
 @pytest.mark.parametrize("persona", ["scrutiny", "no_role", "service_lead"])

@@ -202,7 +202,7 @@ def test_the_form_adds_a_risk_to_a_register_the_lead_keeps(world, clients):
 
 def test_the_export_reads_back_as_an_import_that_changes_and_adds_risks(world, clients):
     lead = clients["service_lead"]
-    exported = lead.get(reverse("planning:risk-export", kwargs={"fmt": "csv"})).content.decode()
+    exported = lead.get(reverse("planning:risk-export", kwargs={"fmt": "csv"})).getvalue().decode()
     rows = list(csv.DictReader(io.StringIO(exported)))
     assert [r["title"] for r in rows] == ["Staff turnover"]
     rows[0]["current_likelihood"] = "2"

@@ -204,7 +204,8 @@ def test_export_neutralises_formulas_in_csv_and_excel(world, clients):
     csv_body = (
         clients["performance_admin"]
         .get(reverse("planning:council-plan-export", kwargs={"pk": world.plan.pk, "fmt": "csv"}))
-        .content.decode()
+        .getvalue()
+        .decode()
     )
     assert "'=HYPERLINK" in csv_body
     assert "\nEVIL,,Priority,=HYPERLINK" not in csv_body

@@ -63,7 +63,7 @@ def test_the_scorecard_is_one_line_per_kpi_grouped_by_priority_ordered_and_expor
     assert re.findall(r'href="/kpis/([^/]+)/">', by_rag)[:2] == ["S1-01", "NODATA"]  # Red before no value
     assert 'aria-sort="ascending">RAG' in by_rag
     exported = clients["cmt"].get(reverse("reporting:scorecard-export", args=["csv"]) + "?order=rag")
-    lines = exported.content.decode().splitlines()
+    lines = exported.getvalue().decode().splitlines()
     assert lines[0].startswith("priority,kpi_code,kpi_title,value,data_period,target,rag")
     assert lines[1].startswith("P1 Economic growth,S1-01,")
     assert ",Red," in lines[1]

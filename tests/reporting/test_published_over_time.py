@@ -48,7 +48,7 @@ def test_scrutiny_compares_a_kpi_across_published_reports_and_downloads_them(wor
     download = clients["scrutiny"].get(
         reverse("reporting:kpi-published-export", kwargs={"code": "S1-01", "fmt": "csv"})
     )
-    rows = list(csv.reader(io.StringIO(download.content.decode())))
+    rows = list(csv.reader(io.StringIO(download.getvalue().decode())))
     assert rows[0][:3] == ["Report", "Published on", "KPI"]
     assert [(r[0], r[6]) for r in rows[1:]] == [("2025/26 Q1", "78.0%"), ("2025/26 Q2", "82.5%")]
 
