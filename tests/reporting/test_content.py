@@ -232,7 +232,7 @@ def test_the_scorecard_ranks_each_kpi_among_neighbours_and_nationally_on_screen_
     assert "Rank among neighbours" in page
     assert "1st of 4, top quartile<br>1st of 4 nationally" in page
     assert "No benchmark" in page  # S2-01 has no benchmark data
-    csv = clients["cmt"].get(reverse("reporting:scorecard-export", kwargs={"fmt": "csv"})).content.decode()
+    csv = clients["cmt"].get(reverse("reporting:scorecard-export", kwargs={"fmt": "csv"})).getvalue().decode()
     header, *rows = csv.splitlines()
     assert "rank_among_neighbours" in header.split(",")
     assert any(row.startswith(("P1", '"P1')) and "S1-01" in row and "1st of 4, top quartile" in row for row in rows)
