@@ -19,6 +19,7 @@ import hashlib
 import logging
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
@@ -161,6 +162,8 @@ def warm() -> int:
 def schedule_warm() -> None:
     """Queue one warm unless one is already waiting (called after each audited commit).
     Without Redis there is no cache to warm and no queue to send to: nothing is done."""
+    if not settings.PMF_WARM_DASHBOARDS:
+        return
     if not cache.add(WARM_PENDING_KEY, 1, WARM_PENDING_SECONDS):
         return
     try:

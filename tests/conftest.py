@@ -355,7 +355,7 @@ QUICK_PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher", "django.con
 
 @pytest.fixture(scope="session", autouse=True)
 def _test_speed_settings():
-    """Two settings that cost the tests minutes and test nothing:
+    """Settings that cost the tests minutes and test nothing:
 
     - Argon2 at its least cost (tests/hashers.py).
     - WhiteNoise finds a static file when it is asked for, instead of listing every static
@@ -363,8 +363,13 @@ def _test_speed_settings():
       client does for itself: with the finders the tests serve static files through (no
       ``collectstatic``), that was 60 ms for each of the suite's thousands of clients. The
       files served, and their headers, are the same either way.
+    - No dashboard warm queued after each commit: the suite's commits would queue warms in
+      the tests' Redis for whichever real worker a later test starts, which then works
+      through them first. The tests of warming turn it on (tests/reporting/test_shared_cache.py).
     """
-    with override_settings(PASSWORD_HASHERS=QUICK_PASSWORD_HASHERS, WHITENOISE_AUTOREFRESH=True):
+    with override_settings(
+        PASSWORD_HASHERS=QUICK_PASSWORD_HASHERS, WHITENOISE_AUTOREFRESH=True, PMF_WARM_DASHBOARDS=False
+    ):
         yield
 
 

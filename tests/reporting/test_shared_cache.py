@@ -299,7 +299,8 @@ def test_a_web_process_whose_redis_is_down_shows_the_right_figures(world, report
 @pytest.mark.processes
 @pytest.mark.timeout(240)
 @pytest.mark.django_db(transaction=True)
-def test_after_a_change_the_worker_warms_the_dashboards_and_the_next_visit_reads_them(reported, clients):
+def test_after_a_change_the_worker_warms_the_dashboards_and_the_next_visit_reads_them(reported, clients, settings):
+    settings.PMF_WARM_DASHBOARDS = True  # off for the rest of the suite (tests/conftest.py)
     overview = reverse("reporting:overview")
     cold = count_queries(lambda: clients["cmt"].get(overview))
     before = council_counts(clients["cmt"].get(overview).content.decode())
@@ -318,8 +319,9 @@ def test_after_a_change_the_worker_warms_the_dashboards_and_the_next_visit_reads
 @pytest.mark.processes
 @pytest.mark.timeout(240)
 @pytest.mark.django_db(transaction=True)
-def test_a_burst_of_changes_queues_one_warm_not_one_each(reported):
+def test_a_burst_of_changes_queues_one_warm_not_one_each(reported, settings):
     """Twenty changes, each its own transaction, while no worker runs: one warm waits."""
+    settings.PMF_WARM_DASHBOARDS = True
     from pmf.celery import app
 
     app.control.purge()
@@ -330,6 +332,21 @@ def test_a_burst_of_changes_queues_one_warm_not_one_each(reported):
         waiting = connection.default_channel.client.llen("celery")
     app.control.purge()
     assert waiting == 1
+
+
+@pytest.mark.processes
+@pytest.mark.timeout(240)
+@pytest.mark.django_db(transaction=True)
+def test_with_warming_off_a_change_queues_no_warm(reported, settings):
+    from pmf.celery import app
+
+    settings.PMF_WARM_DASHBOARDS = False
+    app.control.purge()
+    cache.delete(WARM_PENDING_KEY)
+    target_set(by=SYSTEM, kpi=reported["s1"], for_date=reported["period"].end, value=D(81))
+    with app.connection_for_write() as connection:
+        waiting = connection.default_channel.client.llen("celery")
+    assert waiting == 0
 
 
 def test_a_slow_visit_does_not_overwrite_what_a_later_warm_stored(db):
