@@ -89,7 +89,7 @@ def builds_resend(*, now: datetime.datetime) -> list[int]:
     being sent twice; and a message sent twice is harmless anyway, because the second
     delivery waits for the first and renders nothing."""
     resent = []
-    for snapshot_id in PdfBuild.objects.filter(state__in=UNFINISHED).values_list("snapshot_id", flat=True):
+    for snapshot_id in list(PdfBuild.objects.filter(state__in=UNFINISHED).values_list("snapshot_id", flat=True)):
         # Held while deciding and sending, so no worker starts the build in between.
         with locks.held(locks.PDF_BUILD, snapshot_id, wait=False) as no_worker_has_it:
             if not (no_worker_has_it and _message_lost(snapshot_id, now)):
