@@ -5,7 +5,8 @@ A period's dates are the single source of truth; its steps' due times are worked
 them (``plan``) at 07:00 on the day, and recomputed while a step waits, so an admin's change
 of dates moves the steps. Celery beat calls ``tick`` every half-minute: it makes sure the
 next four quarters' periods exist, performs every step that is due (so a missed tick catches
-up), emails the day's notifications and drains the outbox.
+up), emails the day's notifications, sends again any report build whose message was lost
+with Redis, and drains the outbox.
 
 Each step is a row (``CycleStep``) locked while it runs; a step done is never done again, so
 two ticks or two workers at once do the work once. A tick itself runs one at a time (an
@@ -34,7 +35,7 @@ from kpis.workflow import AWAITING_REVIEW, OUTSTANDING
 from planning.models import Risk
 from reporting import notifications
 from reporting.models import CycleStep, StepState
-from reporting.services import draft_build, report_publish
+from reporting.services import builds_resend, draft_build, report_publish
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +165,7 @@ def _tick(now: datetime.datetime | None) -> dict:
                 done["steps"].append(f"{period.label} {step.key}")
     done["risk_reviews"] = remind_overdue_risk_reviews(timezone.localdate(now))
     done["emailed"] = notifications.send_due()
+    done["builds_resent"] = builds_resend(now=now)
     try:
         done["outbox"] = drain()
     except Exception as error:  # Redis still down: next tick

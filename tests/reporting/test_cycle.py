@@ -14,7 +14,19 @@ from django.utils import timezone
 from core import locks
 from kpis.models import PeriodState, ReportingPeriod
 from reporting.cycle import at_step_hour, ensure_periods, plan, run_step, sync_steps, tick
-from reporting.models import CycleStep, Notification, OutboxMessage, Snapshot, SnapshotKind, StepState
+from reporting.models import (
+    BuildState,
+    CycleStep,
+    Notification,
+    OutboxMessage,
+    PdfBuild,
+    Snapshot,
+    SnapshotKind,
+    StepState,
+)
+from reporting.outbox import drain
+from reporting.services import BUILD_RESEND_AFTER, report_publish
+from tests.reporting.conftest import close_for_report
 
 
 def moment(day: datetime.date, hour: int = 9) -> datetime.datetime:
@@ -265,3 +277,68 @@ def test_an_overdue_risk_review_reaches_its_owner_once_a_day_until_reviewed(worl
     tick(moment(day + datetime.timedelta(days=1), 7))
     later = Notification.objects.filter(user=owner, day=day + datetime.timedelta(days=1)).first()
     assert later is None or not any(text.startswith("Risk review overdue") for text, _ in later.items)
+
+
+# --- Builds whose message was lost --------------------------------------------------------------
+
+
+@pytest.fixture
+def published(world, reported):
+    """A published report whose build went to the queue (no worker takes it here)."""
+    period = close_for_report(reported["period"])
+    snapshot = report_publish(by=world.people["performance_admin"], period=period)
+    drain()  # what the commit does outside a test's transaction
+    return snapshot
+
+
+def build_sends(snapshot) -> int:
+    return OutboxMessage.objects.filter(task="reporting.tasks.build_pdfs", kwargs__snapshot_id=snapshot.pk).count()
+
+
+def after_grace() -> datetime.datetime:
+    return timezone.now() + BUILD_RESEND_AFTER + datetime.timedelta(seconds=1)
+
+
+def test_a_build_sent_moments_ago_is_not_sent_again_until_its_grace_has_passed(published):
+    tick()
+    assert build_sends(published) == 1
+    later = after_grace()
+    done = tick(later)
+    assert build_sends(published) == 2  # its message taken for lost, and sent again
+    assert done["builds_resent"] == [published.pk]
+    tick()
+    assert build_sends(published) == 2  # sent again moments ago
+
+
+def test_a_build_a_worker_holds_is_not_sent_again(published):
+    """A worker building the snapshot holds its lock (and a lost worker's lock goes with its
+    connection): however long ago it was sent, the build is left to that worker."""
+    PdfBuild.objects.filter(snapshot=published).update(state=BuildState.RUNNING)
+    holding, release = threading.Event(), threading.Event()
+
+    def worker():
+        try:
+            with locks.held(locks.PDF_BUILD, published.pk):
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=worker)
+    other.start()
+    try:
+        assert holding.wait(timeout=30)
+        tick(after_grace())
+        assert build_sends(published) == 1
+    finally:
+        release.set()
+        other.join()
+    tick(after_grace())
+    assert build_sends(published) == 2  # the worker gone, its build not done
+
+
+def test_a_finished_or_failed_build_is_not_sent_again(published):
+    for state in (BuildState.DONE, BuildState.FAILED):
+        PdfBuild.objects.filter(snapshot=published).update(state=state)
+        tick(after_grace())
+    assert build_sends(published) == 1

@@ -1,23 +1,26 @@
-"""Faults with real processes: the worker lost in the middle of a publication, and Redis down
-while work is queued."""
+"""Faults with real processes: the worker lost in the middle of a publication, Redis down
+while work is queued, and Redis emptied while a build waits in it."""
 
 from __future__ import annotations
 
+import datetime
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 import redis
+from django.utils import timezone
 from kombu import pools as kombu_pools
 from kombu.exceptions import OperationalError
 
 from devtools.ports import free_port
+from reporting.cycle import tick
 from reporting.models import BuildState, OutboxMessage, PdfBuild, Snapshot, SnapshotKind
 from reporting.outbox import drain
-from reporting.services import draft_build, report_publish
+from reporting.services import BUILD_RESEND_AFTER, draft_build, report_publish
 from tests.reporting.conftest import close_for_report
-from tests.worker import kill_group, start_worker, wait_for
+from tests.worker import kill_group, running_worker, start_worker, wait_for
 
 pytestmark = [pytest.mark.processes, pytest.mark.timeout(240), pytest.mark.django_db(transaction=True)]
 
@@ -109,3 +112,26 @@ def test_work_queued_while_redis_is_down_is_saved_and_done_when_it_is_back(world
     message.refresh_from_db()
     assert message.sent_at is not None
     assert snapshot.files.count() == 4  # the priorities, the pack and the committee report
+
+
+def test_a_build_lost_with_redis_is_sent_again_by_the_tick_and_built_once(world, reported):
+    """Redis lost (or emptied) while a build waits in its queue: the message is gone, the
+    build says "waiting". The tick, finding no worker building it long after it was sent,
+    sends it again, and it is built once."""
+    from pmf.celery import app
+
+    period = close_for_report(reported["period"])
+    snapshot = report_publish(by=world.people["performance_admin"], period=period)
+    sends = OutboxMessage.objects.filter(task="reporting.tasks.build_pdfs", kwargs__snapshot_id=snapshot.pk)
+    assert sends.get().sent_at is not None  # in Redis's queue ...
+    app.control.purge()  # ... and gone with it
+    later = timezone.now() + BUILD_RESEND_AFTER + datetime.timedelta(seconds=1)
+    with running_worker() as worker:
+        tick(later)
+        assert sends.count() == 2
+        wait_for(lambda: PdfBuild.objects.get(snapshot=snapshot).state == BuildState.DONE, worker=worker, timeout=120)
+        tick(later + datetime.timedelta(minutes=1))
+    build = PdfBuild.objects.get(snapshot=snapshot)
+    assert (build.files_done, build.attempts) == (4, 1)
+    assert sorted(snapshot.files.values_list("key", flat=True)) == ["P1", "P2", "committee-report", "pack"]
+    assert sends.count() == 2  # a built report is not sent again
