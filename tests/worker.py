@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -87,3 +88,28 @@ def wait_for(condition, *, worker, timeout: float = 60, what: str = "the worker"
             raise AssertionError(f"{what} stopped: {worker.stderr.read().decode()[-3000:]}")
         time.sleep(0.3)
     raise AssertionError(f"{what} did not finish within {timeout} s")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def web_server(**env: str):
+    """A gunicorn web process on a loopback port against the test database; its base URL."""
+    port = free_port()
+    program = ("-m", "gunicorn", "pmf.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1")
+    process = _start([], worker_env(**env), program=program)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"web server did not start: {process.stderr.read().decode()[-3000:]}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop(process)

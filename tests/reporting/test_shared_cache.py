@@ -4,14 +4,9 @@ correct, only slower."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import re
-import signal
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -28,9 +23,8 @@ from accounts.policy import COUNCIL, SYSTEM
 from audit.models import AuditEvent
 from kpis.services.dictionary import target_set
 from reporting.warming import WARM_PENDING_KEY, figures_version, overview_key, warm
-from tests import worker as workers
 from tests.querycount import count_queries
-from tests.worker import ROOT, running_worker, wait_for
+from tests.worker import running_worker, wait_for, web_server
 
 
 def council_counts(page: str) -> dict[str, int]:
@@ -176,42 +170,6 @@ def test_the_cache_clears_its_own_keys_and_leaves_the_queues_alone(db):
 
 
 # --- Web servers and the worker --------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def web_server(**env: str):
-    """A gunicorn web process on a loopback port against the test database."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "pmf.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": workers.test_database_url(), **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"web server did not start: {process.stderr.read().decode()[-3000:]}")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 class Browser:
