@@ -24,15 +24,15 @@ from kpis.models import Kpi, PeriodState, ReportingPeriod
 from kpis.workflow import REPORTED, TransitionRefused
 from planning.models import PlanNode
 from reporting.alerts import notification_preference_set, timing_of
-from reporting.content import chart_from, exceptions, kpi_content, open_escalations
+from reporting.content import chart_from
 from reporting.cycle import plan, run_step, sync_steps
 from reporting.data_quality import data_quality_report
 from reporting.models import Alert, CycleStep, Notification, ReportFile, Snapshot, SnapshotKind, StepState, Timing
-from reporting.pages import DashboardFilters, period_asked
+from reporting.pages import SCORECARD_ORDERS, DashboardFilters, period_asked
 from reporting.pdf import render_data_quality
-from reporting.selectors import dashboard_rows, plan_for, published_over_time, reported_kpis
+from reporting.selectors import plan_for, published_over_time
 from reporting.services import draft_build, narrative_save, report_publish
-from reporting.warming import cached_dashboard, cached_overview
+from reporting.warming import cached_dashboard, cached_exceptions, cached_overview, cached_scorecard
 
 
 def _kpis_in_scope(user):
@@ -95,28 +95,12 @@ def exceptions_view(request):
     period = _period(request)
     plan = plan_for(period) if period else None
     priorities = list(plan.nodes.active().priorities()) if plan else []
-    # With a plan, only the KPIs reported against it (not the whole data dictionary) are read.
-    kpis = reported_kpis(plan, _kpis_in_scope(request.user)) if priorities else _kpis_in_scope(request.user)
-    rows = dashboard_rows(period, plan, kpis, {}) if period else []
-    reported = [row for row in rows if row.priority_ids] if priorities else rows
-    contents = {row.kpi.code: kpi_content(row) for row in reported}
-    found = exceptions(reported, priorities, contents, open_escalations(reported))
+    found = cached_exceptions(period, plan, priorities, scope_of(request.user, Capability.VIEW_DASHBOARDS))
     return render(request, "reporting/exceptions.html", {"period": period, "plan": plan, "exceptions": found})
 
 
 # --- The scorecard ---------------------------------------------------------------------------
 
-#: How the scorecard can be ordered within each priority: the query value, its label, the key.
-SCORECARD_ORDERS = {
-    "code": ("KPI code", lambda k: k["code"]),
-    "rag": ("RAG, Red first", lambda k: (SCORECARD_RAG_ORDER.get(k["rag"], 9), k["code"])),
-    "direction": (
-        "Direction, worsening first",
-        lambda k: (SCORECARD_DIRECTION_ORDER.get(k["direction"], 9), k["code"]),
-    ),
-}
-SCORECARD_RAG_ORDER = {"red": 0, "amber": 1, "green": 2, "cannot_judge": 3, "data_only": 4, "no_value": 5}
-SCORECARD_DIRECTION_ORDER = {"worsening": 0, "no_change": 1, "improving": 2}
 SCORECARD_COLUMNS = [
     "priority",
     "kpi_code",
@@ -143,29 +127,15 @@ def _scorecard(request) -> dict:
     filters = DashboardFilters(request.GET or None, priorities=priorities)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     order = request.GET.get("order") if request.GET.get("order") in SCORECARD_ORDERS else "code"
-    scope = _kpis_in_scope(request.user)
-    # With a plan, the KPIs reported against it, as the pack's scorecard: the rest of a large
-    # council's data dictionary (1,900 of 2,000 KPIs) took 10 s to judge and draw; the
-    # dashboard lists those, 20 a page.
-    kpis = reported_kpis(plan, scope) if priorities else scope
-    elsewhere = scope.exclude(pk__in=kpis.values("pk")).count() if priorities else 0
-    rows = dashboard_rows(period, plan, kpis, chosen) if period else []
-    groups = []
-    for priority in priorities:
-        members = [(kpi_content(row), row.chart()) for row in rows if priority.pk in row.priority_ids]
-        members.sort(key=lambda pair: SCORECARD_ORDERS[order][1](pair[0]))
-        groups.append({"priority": priority, "rows": members})
-    unlinked = [(kpi_content(row), row.chart()) for row in rows if not row.priority_ids]
-    if unlinked:
-        unlinked.sort(key=lambda pair: SCORECARD_ORDERS[order][1](pair[0]))
-        groups.append({"priority": None, "rows": unlinked})
+    scope = scope_of(request.user, Capability.VIEW_DASHBOARDS)
+    results = cached_scorecard(period, plan, priorities, scope, chosen, order)
     return {
         "period": period,
         "plan": plan,
         "filters": filters,
-        "groups": groups,
+        "groups": results["groups"],
         "order": order,
-        "not_in_the_plan": elsewhere,
+        "not_in_the_plan": results["not_in_the_plan"],
     }
 
 

@@ -27,7 +27,7 @@ from django.http import QueryDict
 from accounts.models import OrgUnit, OrgUnitKind
 from accounts.policy import COUNCIL, Scope
 from kpis.models import ReportingPeriod
-from reporting.pages import dashboard_page, overview_results
+from reporting.pages import dashboard_page, exceptions_results, overview_results, scorecard_results
 from reporting.selectors import plan_for, report_rows
 
 logger = logging.getLogger(__name__)
@@ -115,6 +115,16 @@ def cached_dashboard(params: QueryDict, scope: Scope | None, portfolios: list[st
     )
 
 
+def cached_scorecard(period, plan, priorities, scope: Scope | None, chosen: dict, order: str, **options) -> dict:
+    key = results_key("scorecard", period.pk if period else None, scope, sorted(chosen.items()), order)
+    return cached_results(key, lambda: scorecard_results(period, plan, priorities, scope, chosen, order), **options)
+
+
+def cached_exceptions(period, plan, priorities, scope: Scope | None, **options) -> list:
+    key = results_key("exceptions", period.pk if period else None, scope)
+    return cached_results(key, lambda: exceptions_results(period, plan, priorities, scope), **options)
+
+
 # --- Warming --------------------------------------------------------------------------------
 
 
@@ -155,8 +165,13 @@ def warm() -> int:
             cached_overview(period, plan, scope, judged=judged, version=version, refresh=True)
         else:
             cached_dashboard(params, scope, [], judged=judged, version=version, refresh=True)
-    logger.info("warmed %d dashboard pages at version %s in %.2f s", len(pages), version, time.monotonic() - started)
-    return len(pages)
+    # The council-wide scorecard and exceptions as they first open (no filter, by code).
+    priorities = list(plan.nodes.active().priorities()) if plan else []
+    cached_scorecard(period, plan, priorities, COUNCIL, {}, "code", version=version, refresh=True)
+    cached_exceptions(period, plan, priorities, COUNCIL, version=version, refresh=True)
+    warmed = len(pages) + 2
+    logger.info("warmed %d dashboard pages at version %s in %.2f s", warmed, version, time.monotonic() - started)
+    return warmed
 
 
 def schedule_warm() -> None:

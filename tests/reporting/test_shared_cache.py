@@ -54,6 +54,35 @@ def test_a_change_made_after_a_page_was_cached_is_shown_at_the_next_visit(report
     assert after.get("Green", 0) == before.get("Green", 0) - 1
 
 
+def scorecard_line(page: str, code: str) -> str:
+    """The scorecard's line for ``code``, from its link to the cell after the RAG."""
+    start = page.index(f">{code}</a>")
+    return page[start : page.index("</tr>", start)]
+
+
+@pytest.mark.parametrize("name", ["reporting:scorecard", "reporting:exceptions"])
+def test_the_scorecard_and_the_exceptions_are_kept_until_a_change_and_warmed_by_the_worker(reported, clients, name):
+    url = reverse(name)
+    computed = count_queries(lambda: clients["cmt"].get(url))
+    kept = count_queries(lambda: clients["cmt"].get(url))
+    assert kept < computed
+    before = clients["cmt"].get(url).content.decode()
+    with transaction.atomic():
+        s1_made_red(reported)
+    after = clients["cmt"].get(url).content.decode()
+    assert after != before  # the change is shown at the next visit, not the kept page
+    if name == "reporting:scorecard":
+        assert "Red" not in scorecard_line(before, "S1-01") and "Red" in scorecard_line(after, "S1-01")
+    else:
+        assert "S1-01" not in before and "S1-01" in after  # a Red KPI is an exception
+    cache.clear()
+    warm()  # as the worker runs it after a change
+    assert count_queries(lambda: clients["cmt"].get(url)) == kept
+    warmed = clients["cmt"].get(url).content.decode()
+    unchanging = re.compile(r'nonce="[^"]*"|name="csrfmiddlewaretoken" value="[^"]*"')
+    assert unchanging.sub("", warmed) == unchanging.sub("", after)
+
+
 def test_the_pages_the_worker_warms_are_the_pages_a_visit_computes(world, reported):
     """The warm judges every KPI once and picks each page's rows from them; a visit reads
     only its own KPIs. Both must give the same page, for the council and a directorate."""
