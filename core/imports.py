@@ -209,3 +209,18 @@ def apply_import(*, by, kind: ImportKind, checked: Checked) -> int:
         # a return submitted). The services' own checks hold; the whole file rolls back.
         messages = refused.messages if isinstance(refused, ValidationError) else [str(refused)]
         raise ImportRefused(f"Nothing was imported: {'; '.join(messages)}") from refused
+
+
+def check_and_apply(*, by, kind: ImportKind, uploaded) -> tuple[Checked, int | None]:
+    """What every import page does with an upload: check the whole file, and apply it only if
+    every row passed. The checked rows and any problems (a refusal while applying is one, on
+    row 1: nothing was saved) come back for the row-by-row report, with the count applied, or
+    None when nothing was."""
+    checked = check_file(kind, uploaded)
+    if checked.problems:
+        return checked, None
+    try:
+        return checked, apply_import(by=by, kind=kind, checked=checked)
+    except ImportRefused as refused:
+        checked.problems.append(RowProblem(1, "", str(refused)))
+        return checked, None

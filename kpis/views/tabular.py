@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from accounts.decorators import requires
 from accounts.policy import Capability
 from core.forms import ImportForm
-from core.imports import ImportRefused, apply_import, check_file
+from core.imports import check_and_apply
 from core.numbers import record_id
-from core.tabular import RowProblem, download
+from core.tabular import download
 from kpis.figures import judged_figures
 from kpis.imports import KINDS
 from kpis.models import Kpi, KpiReturn
@@ -153,15 +153,10 @@ def import_upload(request, kind: str):
     form.fields["file"].help_text = "Columns: " + ", ".join(c.name for c in import_kind.columns)
     checked = None
     if request.method == "POST" and form.is_valid():
-        checked = check_file(import_kind, form.cleaned_data["file"])
-        if not checked.problems:
-            try:
-                count = apply_import(by=request.user, kind=import_kind, checked=checked)
-            except ImportRefused as refused:
-                checked.problems.append(RowProblem(1, "", str(refused)))
-            else:
-                messages.success(request, f"{import_kind.title}: {count} row{'s' if count != 1 else ''} imported.")
-                return redirect("kpis:import-index")
+        checked, count = check_and_apply(by=request.user, kind=import_kind, uploaded=form.cleaned_data["file"])
+        if count is not None:
+            messages.success(request, f"{import_kind.title}: {count} row{'s' if count != 1 else ''} imported.")
+            return redirect("kpis:import-index")
     return render(
         request,
         "kpis/import_upload.html",

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import requires
 from accounts.policy import Capability, has_capability
 from core.forms import ImportForm
-from core.imports import ImportRefused, apply_import, check_file
-from core.tabular import RowProblem, download
+from core.imports import check_and_apply
+from core.tabular import download
 from core.views import redirect_after_save, render_page, submit
 from planning.forms import CouncilPlanForm, CouncilPlanImportForm, PlanNodeForm
 from planning.imports import new_plan_import, new_plan_template_csv, structure_import, summary
@@ -169,18 +169,6 @@ def council_plan_export(request, pk: int, fmt: str):
     return download(request, fmt, slugify(plan.title) or "council-plan", COLUMNS, structure_rows(plan))
 
 
-def _check_and_apply(request, kind, uploaded):
-    """Check the whole file, and apply it only if every row passed; the checked rows and any
-    problems come back for the row-by-row report."""
-    checked = check_file(kind, uploaded)
-    if not checked.problems:
-        try:
-            apply_import(by=request.user, kind=kind, checked=checked)
-        except ImportRefused as refused:
-            checked.problems.append(RowProblem(1, "", str(refused)))
-    return checked
-
-
 @requires(Capability.MANAGE_COUNCIL_PLAN)
 def council_plan_import_view(request, pk: int):
     plan = _plan(request, pk)
@@ -189,7 +177,7 @@ def council_plan_import_view(request, pk: int):
     form = ImportForm(request.POST or None, request.FILES or None)
     checked = None
     if request.method == "POST" and form.is_valid():
-        checked = _check_and_apply(request, structure_import(plan), form.cleaned_data["file"])
+        checked, _ = check_and_apply(by=request.user, kind=structure_import(plan), uploaded=form.cleaned_data["file"])
         if not checked.problems:
             added, changed = summary(checked.rows)
             messages.success(request, f"Imported: {added} node{'s' if added != 1 else ''} added, {changed} changed.")
@@ -207,7 +195,9 @@ def council_plan_import_new(request):
     form = CouncilPlanImportForm(request.POST or None, request.FILES or None)
     checked = None
     if request.method == "POST" and form.is_valid():
-        checked = _check_and_apply(request, new_plan_import(form.details()), form.cleaned_data["file"])
+        checked, _ = check_and_apply(
+            by=request.user, kind=new_plan_import(form.details()), uploaded=form.cleaned_data["file"]
+        )
         if not checked.problems:
             plan = CouncilPlan.objects.get(title=form.cleaned_data["title"])
             counts = dict(plan.nodes.values_list("depth").annotate(count=Count("pk")))

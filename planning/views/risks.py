@@ -12,8 +12,8 @@ from accounts.decorators import requires
 from accounts.models import OrgUnit
 from accounts.policy import Capability, can, has_capability
 from core.forms import ImportForm
-from core.imports import ImportRefused, apply_import, check_file
-from core.tabular import RowProblem, download
+from core.imports import check_and_apply
+from core.tabular import download
 from core.views import submit
 from planning.forms import RiskActionForm, RiskEscalateForm, RiskForm, RiskReviewForm
 from planning.models import LEVEL_OF_KIND, Risk, RiskLevel, RiskStatus
@@ -221,14 +221,9 @@ def risk_import_view(request):
     form.fields["file"].help_text = "Columns: " + ", ".join(c.name for c in kind.columns)
     checked = None
     if request.method == "POST" and form.is_valid():
-        checked = check_file(kind, form.cleaned_data["file"])
-        if not checked.problems:
-            try:
-                count = apply_import(by=request.user, kind=kind, checked=checked)
-            except ImportRefused as refused:
-                checked.problems.append(RowProblem(1, "", str(refused)))
-            else:
-                messages.success(request, f"Risk register: {count} row{'s' if count != 1 else ''} imported.")
-                return redirect("planning:risk-register")
+        checked, count = check_and_apply(by=request.user, kind=kind, uploaded=form.cleaned_data["file"])
+        if count is not None:
+            messages.success(request, f"Risk register: {count} row{'s' if count != 1 else ''} imported.")
+            return redirect("planning:risk-register")
     status = 400 if checked is not None and checked.problems else 200
     return render(request, "planning/risk_import.html", {"form": form, "kind": kind, "checked": checked}, status=status)
