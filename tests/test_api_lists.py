@@ -70,7 +70,10 @@ def test_the_returns_list_is_read_newest_first_through_an_index(world, clients):
     view.request = type("Request", (), {"user": world.people["performance_admin"], "query_params": {}})()
     sql, params = view.get_queryset()[:100].query.sql_with_params()
     with connection.cursor() as cursor:
+        # The planner's choice for a handful of rows follows the table's statistics; with
+        # sorting and scanning made dear, it reads the order from an index if one gives it.
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "return_period_end_idx" in plan, plan
